@@ -1,0 +1,139 @@
+"""Which small grid contains this point: a spatial index over the grid polygons.
+
+The index is a shapely STRtree built from every small grid that carries a polygon. A point on
+an edge belongs to the grids whose boundary it touches (`intersects`, not `contains`); when it
+touches several (a shared edge or corner) the grid with the smallest id wins, so the answer is
+the same in every process. A point in a hole is outside.
+
+Each process keeps its index in memory. Polygons may be changed by another process, so the
+index is rebuilt when the database says grid polygons changed, checked at most every
+`GRID_INDEX_TTL` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.conf import settings
+from django.db.models import Count, Max
+from shapely.geometry import shape
+from shapely.strtree import STRtree
+
+from civicgrid.network.models import Node, NodeKind
+
+
+class BadPolygon(ValueError):
+    """The GeoJSON is not a valid Polygon or MultiPolygon; the message says why."""
+
+
+def parse_polygon(geojson: object) -> shapely.Geometry:
+    """Check a GeoJSON Polygon/MultiPolygon (lon, lat order) and return it as a geometry."""
+    if not isinstance(geojson, dict):
+        raise BadPolygon("a GeoJSON object is expected")
+    if geojson.get("type") == "Feature":
+        geojson = geojson.get("geometry")
+        if not isinstance(geojson, dict):
+            raise BadPolygon("the Feature has no geometry")
+    if geojson.get("type") not in ("Polygon", "MultiPolygon"):
+        raise BadPolygon(f"type must be Polygon or MultiPolygon, not {geojson.get('type')!r}")
+    try:
+        geometry = shape(geojson)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise BadPolygon(f"the coordinates cannot form a polygon ({exc})") from exc
+    if geometry.is_empty:
+        raise BadPolygon("the polygon is empty")
+    if not geometry.is_valid:
+        raise BadPolygon(f"the polygon is invalid: {shapely.is_valid_reason(geometry)}")
+    minx, miny, maxx, maxy = geometry.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise BadPolygon("coordinates must be longitude, latitude in degrees (WGS84)")
+    return geometry
+
+
+@dataclass(frozen=True)
+class GridIndex:
+    tree: STRtree
+    node_ids: np.ndarray  # node id of each geometry, in tree order
+
+    @classmethod
+    def build(cls, grids: Iterable[tuple[int, object]]) -> GridIndex:
+        ids: list[int] = []
+        geometries: list[shapely.Geometry] = []
+        for node_id, polygon in grids:
+            try:
+                geometries.append(parse_polygon(polygon))
+            except BadPolygon:
+                continue  # import and admin refuse bad polygons; never route to one
+            ids.append(node_id)
+        order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
+        geometries = [geometries[i] for i in order]
+        return cls(STRtree(geometries), np.array(ids, dtype=np.int64)[order])
+
+    def locate(self, lon: float, lat: float) -> int | None:
+        """The id of the small grid containing (lon, lat), or None."""
+        hits = self.tree.query(shapely.points(lon, lat), predicate="intersects")
+        if len(hits) == 0:
+            return None
+        # Geometries are in id order, so the smallest index is the smallest node id.
+        return int(self.node_ids[hits.min()])
+
+    def locate_many(self, points: Sequence[tuple[float, float]]) -> list[int | None]:
+        """Vectorised `locate` for many (lon, lat) points at once."""
+        if len(points) == 0:
+            return []
+        coords = np.asarray(points, dtype=float)
+        geoms = shapely.points(coords[:, 0], coords[:, 1])
+        point_idx, tree_idx = self.tree.query(geoms, predicate="intersects")
+        best = np.full(len(points), -1, dtype=np.int64)
+        # Keep the smallest tree index per point: walk pairs from largest to smallest.
+        order = np.lexsort((-tree_idx, point_idx))
+        best[point_idx[order]] = tree_idx[order]
+        return [int(self.node_ids[i]) if i >= 0 else None for i in best]
+
+    def __len__(self) -> int:
+        return len(self.node_ids)
+
+
+_lock = threading.Lock()
+_cached: dict[str, object] = {"index": None, "version": None, "checked": 0.0}
+
+
+def _grids_version() -> tuple[int, str]:
+    row = Node.objects.filter(kind=NodeKind.SMALL_GRID, polygon__isnull=False).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+    return row["n"], str(row["last"])
+
+
+def grid_index() -> GridIndex:
+    """This process's index, rebuilt when grid polygons changed (checked every TTL seconds)."""
+    now = time.monotonic()
+    index = _cached["index"]
+    if index is not None and now - float(_cached["checked"]) < settings.GRID_INDEX_TTL:  # type: ignore[arg-type]
+        return index  # type: ignore[return-value]
+    with _lock:
+        version = _grids_version()
+        if _cached["index"] is None or version != _cached["version"]:
+            grids = Node.objects.filter(
+                kind=NodeKind.SMALL_GRID, polygon__isnull=False
+            ).values_list("id", "polygon")
+            _cached["index"] = GridIndex.build(grids.iterator(chunk_size=2000))
+            _cached["version"] = version
+        _cached["checked"] = now
+        return _cached["index"]  # type: ignore[return-value]
+
+
+def forget_grid_index() -> None:
+    with _lock:
+        _cached.update(index=None, version=None, checked=0.0)
+
+
+def grid_containing(lon: float, lat: float) -> Node | None:
+    """The small grid that contains the point (longitude, latitude), or None."""
+    node_id = grid_index().locate(lon, lat)
+    return Node.objects.filter(pk=node_id).first() if node_id is not None else None

@@ -1,0 +1,121 @@
+"""The scope rule, written once.
+
+A staff user sees and acts on exactly the subtrees of the nodes their staff roles bind
+(DESIGN.md section 2). A leader's roles give sight but no change. Every list of anything that
+sits at a node goes through `within_scope`; every fetch of one thing through `access_node` or
+`check_can_change`.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from civicgrid.network.models import STAFF_ROLES, WRITE_ROLES, Node, RoleBinding
+
+M = TypeVar("M", bound=Model)
+
+_CACHE_ATTR = "_civicgrid_scope_paths"
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drop paths inside another path of the list: their subtrees are already covered."""
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def scope_paths(user: Any, *, write: bool = False) -> list[str] | None:
+    """The path prefixes the user may see (or change, with write=True).
+
+    None means everything (a superuser); an empty list means nothing. Cached on the user
+    object, so one request costs one query however many lists it shows.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        rows = RoleBinding.objects.filter(person=user, role__in=STAFF_ROLES).values_list(
+            "role", "node__path"
+        )
+        bindings = list(rows)
+        cache = {
+            False: _outermost([path for _role, path in bindings]),
+            True: _outermost([path for role, path in bindings if role in WRITE_ROLES]),
+        }
+        setattr(user, _CACHE_ATTR, cache)
+    return cache[write]
+
+
+def forget_scope(user: Any) -> None:
+    """Call after changing a user's roles in the same request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def scope_q(user: Any, *, node_field: str = "", write: bool = False) -> Q | None:
+    """A Q object limiting rows to the user's scope, or None for no limit."""
+    paths = scope_paths(user, write=write)
+    if paths is None:
+        return None
+    lookup = f"{node_field}__path__startswith" if node_field else "path__startswith"
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{lookup: path}) for path in paths))
+
+
+def within_scope(
+    queryset: QuerySet[M], user: Any, *, node_field: str = "", write: bool = False
+) -> QuerySet[M]:
+    """Limit any queryset of things at nodes to the user's scope.
+
+    `node_field` names the foreign key to Node ("" when the queryset is of Nodes themselves).
+    """
+    q = scope_q(user, node_field=node_field, write=write)
+    if q is None:
+        return queryset
+    if q == Q(pk__in=[]):
+        return queryset.none()
+    return queryset.filter(q)
+
+
+def can_see(user: Any, node: Node) -> bool:
+    paths = scope_paths(user)
+    return paths is None or any(node.path.startswith(p) for p in paths)
+
+
+def can_change(user: Any, node: Node) -> bool:
+    paths = scope_paths(user, write=True)
+    return paths is None or any(node.path.startswith(p) for p in paths)
+
+
+def is_staff_user(user: Any) -> bool:
+    paths = scope_paths(user)
+    return paths is None or bool(paths)
+
+
+def access_node(user: Any, node_id: int, *, write: bool = False) -> Node:
+    """The node, if the user may see it (404 otherwise) and change it when write=True (403)."""
+    node = within_scope(Node.objects.all(), user).filter(pk=node_id).first()
+    if node is None:
+        raise Http404(_("No such node in your area."))
+    if write and not can_change(user, node):
+        raise PermissionDenied(_("Your role may read this node but not change it."))
+    return node
+
+
+def check_can_change(user: Any, node: Node) -> None:
+    if not can_see(user, node):
+        raise Http404(_("No such node in your area."))
+    if not can_change(user, node):
+        raise PermissionDenied(_("Your role may read this node but not change it."))

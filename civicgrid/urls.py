@@ -1,0 +1,15 @@
+"""The URL map. Kept stable (issue 2): `/` resident home, `/track/<number>/` a need's public
+page, `/console/` staff, `/dashboard/` insights, `/public/` public figures, `/api/v1/` REST,
+`/open311/v2/` Open311, `/admin/` set-up. Parts not built yet are simply absent (404)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from civicgrid.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("console/", include("civicgrid.network.urls")),
+    path("admin/", admin.site.urls),
+]

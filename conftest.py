@@ -1,0 +1,15 @@
+"""Shared pytest fixtures. Browser fixtures live in tests/browser/conftest.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicgrid.network.geo import forget_grid_index
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    # The grid index is cached per process; tests create and drop polygons freely.
+    forget_grid_index()
+    yield
+    forget_grid_index()
