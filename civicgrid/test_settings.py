@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret")
 
-from civicgrid.settings import *  # noqa: E402,F403
+from civicgrid.settings import *  # noqa: F403
 from civicgrid.settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

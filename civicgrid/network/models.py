@@ -275,7 +275,9 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=120, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
-    unit_kind = models.CharField(_("unit kind"), max_length=20, choices=UnitKind.choices, blank=True)
+    unit_kind = models.CharField(
+        _("unit kind"), max_length=20, choices=UnitKind.choices, blank=True
+    )
     node = models.ForeignKey(
         Node, verbose_name=_("node"), on_delete=models.PROTECT, related_name="organisations"
     )

@@ -12,7 +12,9 @@ _seq = itertools.count(1)
 
 def node(kind: str, parent: Node | None = None, name: str = "", **extra: object) -> Node:
     n = next(_seq)
-    return node_create(code=f"T{n:06d}", name=name or f"{kind}-{n}", kind=kind, parent=parent, **extra)  # type: ignore[arg-type]
+    return node_create(
+        code=f"T{n:06d}", name=name or f"{kind}-{n}", kind=kind, parent=parent, **extra
+    )  # type: ignore[arg-type]
 
 
 def person(name: str = "", roles: list[tuple[str, Node]] | None = None, **extra: object) -> Person:
@@ -32,8 +34,13 @@ def square(lon: float, lat: float, size: float = 1.0, hole: bool = False) -> dic
     if hole:
         q = size / 4
         rings.append(
-            [[lon + q, lat + q], [lon + 3 * q, lat + q], [lon + 3 * q, lat + 3 * q],
-             [lon + q, lat + 3 * q], [lon + q, lat + q]]
+            [
+                [lon + q, lat + q],
+                [lon + 3 * q, lat + q],
+                [lon + 3 * q, lat + 3 * q],
+                [lon + q, lat + 3 * q],
+                [lon + q, lat + q],
+            ]
         )
     return {"type": "Polygon", "coordinates": rings}
 
@@ -54,3 +61,13 @@ def region() -> dict[str, Node]:
     t["gridC"] = node(NodeKind.SMALL_GRID, t["big2"], name="C网格", polygon=square(5, 5, hole=True))
     t["unitA"] = node(NodeKind.UNIT, t["gridA"], name="A单元")
     return t
+
+
+def node_path_of(n: Node) -> str:
+    """The path a node should have, recomputed from its parents (a check on stored paths)."""
+    ids: list[int] = []
+    current: Node | None = Node.objects.get(pk=n.pk)
+    while current is not None:
+        ids.append(current.pk)
+        current = current.parent
+    return "".join(f"{i}/" for i in reversed(ids))

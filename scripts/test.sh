@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Everything CI checks, on SQLite and then on PostgreSQL. `make test` runs this.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k scope).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh dev
+scripts/install-system.sh
+PG_URL="$(scripts/test-postgres.sh)"
+export SECRET_KEY=checks-only-secret DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+echo "== lint, types, migrations"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy civicgrid
+.venv/bin/python manage.py makemigrations --check --dry-run
+.venv/bin/python manage.py check --deploy --fail-level ERROR
+
+echo "== tests on SQLite"
+mkdir -p test-output
+.venv/bin/pytest "$@"
+
+echo "== tests on PostgreSQL"
+DATABASE_URL="$PG_URL" .venv/bin/pytest "$@"
