@@ -8,6 +8,7 @@ sits at a node goes through `within_scope`; every fetch of one thing through `ac
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 from typing import Any, TypeVar
@@ -57,10 +58,34 @@ def scope_paths(user: Any, *, write: bool = False) -> list[str] | None:
     return cache[write]
 
 
+_ROLES_ATTR = "_civicgrid_role_paths"
+
+
+def role_paths(user: Any) -> dict[str, list[str]]:
+    """Every role the user holds with the paths of the nodes it is bound to (cached)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    cache = getattr(user, _ROLES_ATTR, None)
+    if cache is None:
+        cache = {}
+        rows = RoleBinding.objects.filter(person=user).values_list("role", "node__path")
+        for role, path in rows:
+            cache.setdefault(role, []).append(path)
+        setattr(user, _ROLES_ATTR, cache)
+    return cache
+
+
+def holds_role_over(user: Any, roles: Iterable[str], node: Node) -> bool:
+    """Whether one of `roles` is bound to `node` or to one of its ancestors."""
+    held = role_paths(user)
+    return any(node.path.startswith(path) for role in roles for path in held.get(role, ()))
+
+
 def forget_scope(user: Any) -> None:
     """Call after changing a user's roles in the same request."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _ROLES_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def scope_q(user: Any, *, node_field: str = "", write: bool = False) -> Q | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from civicgrid.network.models import Node, NodeKind, Person, RoleBinding
 from civicgrid.network.services import node_create
@@ -10,11 +11,11 @@ from civicgrid.network.services import node_create
 _seq = itertools.count(1)
 
 
-def node(kind: str, parent: Node | None = None, name: str = "", **extra: object) -> Node:
+def node(kind: str, parent: Node | None = None, name: str = "", **extra: Any) -> Node:
     n = next(_seq)
     return node_create(
         code=f"T{n:06d}", name=name or f"{kind}-{n}", kind=kind, parent=parent, **extra
-    )  # type: ignore[arg-type]
+    )
 
 
 def person(name: str = "", roles: list[tuple[str, Node]] | None = None, **extra: object) -> Person:

@@ -1,0 +1,86 @@
+// The grid map: draws the small-grid polygons the page's data-grids-url returns.
+// Everything it needs comes from data- attributes on #grid-map, so the page has no inline
+// script and works under a Content-Security-Policy without 'unsafe-inline'.
+(function () {
+  "use strict";
+
+  // Roughly the middle of Inner Mongolia: where an empty map opens.
+  var DEFAULT_CENTER = [43.6, 115.0];
+  var DEFAULT_ZOOM = 5;
+
+  var GRID_STYLE = { color: "#0b5cad", weight: 2, fillColor: "#3f8fdc", fillOpacity: 0.25 };
+  var GRID_HOVER = { weight: 4, fillOpacity: 0.45 };
+
+  function setStatus(text) {
+    var status = document.getElementById("grid-map-status");
+    if (status) {
+      status.textContent = text || "";
+    }
+  }
+
+  function start() {
+    var element = document.getElementById("grid-map");
+    if (!element || typeof L === "undefined") {
+      return;
+    }
+    var data = element.dataset;
+    var map = L.map(element, { zoomSnap: 0.25 });
+    // Credit Leaflet by name only; the default prefix carries a flag image.
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    map.setView(DEFAULT_CENTER, DEFAULT_ZOOM);
+
+    // No tiles unless the operator configured a tile server: the map then works offline.
+    if (data.tileUrl) {
+      L.tileLayer(data.tileUrl, { attribution: data.tileAttribution || "", maxZoom: 19 }).addTo(map);
+    }
+
+    fetch(data.gridsUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (collection) {
+        var layer = L.geoJSON(collection, {
+          style: function () {
+            return GRID_STYLE;
+          },
+          onEachFeature: function (feature, path) {
+            var props = feature.properties || {};
+            var label = props.parent ? props.name + " · " + props.parent : props.name;
+            path.bindTooltip(label, { sticky: true });
+            path.on("mouseover", function () {
+              path.setStyle(GRID_HOVER);
+            });
+            path.on("mouseout", function () {
+              layer.resetStyle(path);
+            });
+            if (props.url) {
+              path.on("click", function () {
+                window.location.assign(props.url);
+              });
+            }
+          },
+        }).addTo(map);
+
+        if (collection.features && collection.features.length) {
+          map.fitBounds(layer.getBounds(), { padding: [24, 24] });
+          element.setAttribute("data-grid-count", String(collection.features.length));
+          setStatus("");
+        } else {
+          element.setAttribute("data-grid-count", "0");
+          setStatus(data.emptyMessage);
+        }
+      })
+      .catch(function () {
+        setStatus(data.errorMessage);
+      });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
