@@ -1,0 +1,81 @@
+"""`civicgrid demo`: migrate, build the demo region if it is missing, print the logins, serve.
+
+`civicgrid.cli` sets CIVICGRID_DEMO=1 before Django starts, which allows the built-in secret
+key and lets whitenoise serve static files from the source folders (no collectstatic).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from civicgrid.demo.region import demo_exists, login_table
+
+
+def gunicorn_path() -> str | None:
+    """The gunicorn installed beside this Python (the project's .venv), else the PATH's."""
+    beside = Path(sys.executable).with_name("gunicorn")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("gunicorn")
+
+
+def gunicorn_argv(gunicorn: str, port: int) -> list[str]:
+    # Bound to 127.0.0.1 only: the demo has a public password and a built-in secret key.
+    return [
+        gunicorn,
+        "civicgrid.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+    ]
+
+
+class Command(BaseCommand):
+    help = "Build the demo region if needed, print the demo logins and serve on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="Port to serve on.")
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete all network data and rebuild the demo."
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Build and print the logins, do not serve."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        port: int = options["port"]
+        if not 0 < port < 65536:
+            raise CommandError(_("The port must be between 1 and 65535."))
+        verbosity: int = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=verbosity, stdout=self.stdout)
+        if options["reset"] or not demo_exists():
+            call_command(
+                "seed_demo", reset=options["reset"], verbosity=verbosity, stdout=self.stdout
+            )
+        else:
+            self.stdout.write(_("The demo region is already built; --reset rebuilds it."))
+            self.stdout.write("")
+            self.stdout.write(login_table())
+            self.stdout.write("")
+        if options["no_serve"]:
+            return
+        gunicorn = gunicorn_path()
+        if gunicorn is None:
+            raise CommandError(_("gunicorn is not installed; run `make demo` or pip install it."))
+        self.stdout.write(
+            _("Serving on http://127.0.0.1:%(port)d/ (staff log in at /console/). Ctrl-C stops.")
+            % {"port": port}
+        )
+        self.stdout.flush()
+        env = {**os.environ, "CIVICGRID_DEMO": "1"}
+        # Replace this process: Ctrl-C and signals then reach gunicorn directly.
+        os.execve(gunicorn, gunicorn_argv(gunicorn, port), env)  # noqa: S606

@@ -1,0 +1,95 @@
+"""`seed_demo`: build the demo region, or with `--scale` the benchmark city.
+
+manage.py seed_demo                 the demo region (fails if it exists)
+manage.py seed_demo --reset         empty the database first, then build it
+manage.py seed_demo --scale         the benchmark city instead: 10,000 grids, 100,000 people
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from civicgrid.demo.names import SCALE_RANGE
+from civicgrid.demo.region import build_demo_region, demo_exists, login_table
+from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
+from civicgrid.needs.seed import seed_everything
+from civicgrid.network.geo import forget_grid_index
+
+
+class Command(BaseCommand):
+    help = "Build the demo region (or, with --scale, a city-size network for benchmarks)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Empty the whole database before building.",
+        )
+        parser.add_argument(
+            "--scale",
+            action="store_true",
+            help=(
+                "Build the benchmark city (10,000 small grids, 100,000 people) instead of the "
+                "demo region."
+            ),
+        )
+        # Smaller benchmark cities for tests; not something a user needs to see.
+        parser.add_argument(
+            "--scale-grids", type=int, default=DEFAULT_GRIDS, help=argparse.SUPPRESS
+        )
+        parser.add_argument(
+            "--scale-people", type=int, default=DEFAULT_PEOPLE, help=argparse.SUPPRESS
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        if options["reset"]:
+            # Start again from an empty database with the seed data every installation
+            # starts with (categories, the calendar).
+            call_command("flush", interactive=False, verbosity=0)
+            seed_everything()
+            self.stdout.write(_("Emptied the database."))
+        # One transaction: a failed build leaves no half-built region behind.
+        with transaction.atomic():
+            if options["scale"]:
+                self.build_scale(options["scale_grids"], options["scale_people"])
+            else:
+                self.build_region()
+        forget_grid_index()
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(_("Done in %(seconds).1f seconds.") % {"seconds": seconds})
+        )
+
+    def build_region(self) -> None:
+        if demo_exists():
+            raise CommandError(_("The demo region already exists; use --reset to rebuild it."))
+        result = build_demo_region()
+        self.stdout.write(
+            _("Built the demo region: %(nodes)d nodes, %(people)d people.")
+            % {"nodes": result.nodes, "people": result.people}
+        )
+        self.stdout.write("")
+        self.stdout.write(login_table())
+        self.stdout.write("")
+
+    def build_scale(self, grids: int, people: int) -> None:
+        capacity = SCALE_RANGE[1] - SCALE_RANGE[0] + 1
+        if grids < 1 or not 0 <= people <= capacity:
+            raise CommandError(
+                _("--scale needs at least one grid and at most %(max)d people.") % {"max": capacity}
+            )
+        if scale_exists():
+            raise CommandError(_("The benchmark city already exists; use --reset to rebuild it."))
+        result = build_scale_city(grids=grids, people=people)
+        self.stdout.write(
+            _("Built the benchmark city: %(nodes)d nodes, %(grids)d grids, %(people)d people.")
+            % {"nodes": result.nodes, "grids": result.small_grids, "people": result.people}
+        )
