@@ -72,8 +72,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "civicgrid.core",
     "civicgrid.network",
+    "civicgrid.needs",
     "civicgrid.demo",
 ]
 
@@ -188,6 +191,31 @@ MAP_TILE_ATTRIBUTION = envstr("MAP_TILE_ATTRIBUTION")
 # How long (seconds) a process trusts its in-memory grid index before checking the database
 # for polygon changes. Other processes may change polygons: this bounds how stale it can be.
 GRID_INDEX_TTL = envint("GRID_INDEX_TTL", 30)
+
+# --- Needs --------------------------------------------------------------------------------
+# Working hours for deadlines counted in working time (days off are CalendarDay rows).
+WORKING_HOURS = envstr("WORKING_HOURS", "09:00-12:00,13:30-17:30")
+# How long before a response deadline the handler is reminded (催办), in minutes.
+NEED_REMIND_BEFORE_MINUTES = envint("NEED_REMIND_BEFORE_MINUTES", 60)
+# How long past a deadline an overdue need escalates to the parent node, in minutes.
+NEED_ESCALATE_AFTER_MINUTES = envint("NEED_ESCALATE_AFTER_MINUTES", 24 * 60)
+# Days a resolved need waits for the resident's rating before it closes as "not rated".
+NEED_RATING_DAYS = envint("NEED_RATING_DAYS", 7)
+# Duplicate candidates: same grid and category within this many days.
+NEED_DUPLICATE_DAYS = envint("NEED_DUPLICATE_DAYS", 3)
+# Photos: at most this many per need, each at most this many megabytes before re-encoding.
+NEED_MAX_PHOTOS = 4
+NEED_PHOTO_MAX_MB = envint("NEED_PHOTO_MAX_MB", 10)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Background work and notifications --------------------------------------------------
+# `civicgrid worker` runs queued tasks from the database; a Redis-backed queue can replace it.
+TASKS = {"default": {"BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Seconds between deadline sweeps (the worker enqueues them; several workers share one).
+SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
+# Backends that receive notifications besides the in-app inbox, as dotted class paths.
+NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""Test settings: the real settings with a fast hasher and no on-disk SQLite file."""
+"""Test settings: the real settings with a fast hasher and tasks run immediately."""
 
 import os
 
@@ -9,8 +9,11 @@ from civicgrid.settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["NAME"] = ":memory:"
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+    # A file, not :memory:, so that tests with several connections (the take race) meet
+    # SQLite's real locking, as production on SQLite does. One file per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 LANGUAGE_CODE = "zh-hans"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

@@ -1,0 +1,66 @@
+"""Cross-domain records: the in-app inbox and the log of revealed personal data."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """One message in a person's in-app inbox (the bell). Text is rendered when shown, in
+    the reader's language, from `kind` and `data` (see core/notifications.py)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind}"
+
+
+class RevealLog(models.Model):
+    """Who saw a piece of personal data in full (a phone number behind its mask), and when."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=60, help_text="e.g. need:K7M4QXP2")
+    field = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reveal log entry")
+        verbose_name_plural = _("reveal log")
+        ordering: ClassVar[list[str]] = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.subject} {self.field}"
+
+
+class Schedule(models.Model):
+    """When a periodic task is next due. Workers claim a run with a conditional UPDATE on
+    `next_run_at`, so however many workers run, each period's task is enqueued once."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    next_run_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
+
+    def __str__(self) -> str:
+        return self.name

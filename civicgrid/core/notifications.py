@@ -1,0 +1,107 @@
+"""Notifications through one interface with pluggable backends.
+
+`notify()` is called inside the transaction that caused it: the inbox row (the bell) is written
+with the change or not at all. Every other backend in `NOTIFICATION_BACKENDS` (console/log here;
+SMS or a messaging app as plug-ins) is handed the messages after the commit by a background
+task, so a slow SMS gateway never holds a request or a lock.
+
+A backend is a class with `send(self, messages: list[Message]) -> None`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.models import Notification
+
+log = logging.getLogger("civicgrid.notifications")
+
+# The text of each kind, rendered in the reader's language from the notification's data.
+TEXTS: dict[str, Any] = {
+    "need_new": _("New need %(number)s to accept in %(place)s"),
+    "need_dispatched": _("Need %(number)s was dispatched to you"),
+    "need_available": _("Need %(number)s is waiting to be taken in your grid"),
+    "need_returned": _("Need %(number)s was returned: %(note)s"),
+    "need_escalated": _("Need %(number)s was escalated to you: %(note)s"),
+    "need_reminder": _("Reminder: need %(number)s must be answered by %(due)s"),
+    "need_overdue": _("Need %(number)s is overdue"),
+    "need_reopened": _("Need %(number)s was reopened by the resident: %(note)s"),
+    "need_resolved": _("Need %(number)s was resolved"),
+    "need_taken": _("Need %(number)s was taken by %(handler)s"),
+    "need_merged": _("Need %(number)s was merged into %(target)s"),
+}
+
+
+def render(kind: str, data: dict[str, Any]) -> str:
+    template = TEXTS.get(kind)
+    if template is None:
+        return kind
+    try:
+        return str(template) % data
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient_id: int
+    mobile: str | None
+    text: str
+    url: str
+
+
+class LogBackend:
+    """Writes each message to the log (the console in development)."""
+
+    def send(self, messages: list[Message]) -> None:
+        for m in messages:
+            log.info("notify person=%s: %s %s", m.recipient_id, m.text, m.url)
+
+
+def external_backends() -> list[Any]:
+    return [import_string(path)() for path in settings.NOTIFICATION_BACKENDS]
+
+
+def notify(recipients: Iterable[Any], *, kind: str, data: dict[str, Any], url: str = "") -> None:
+    """Put a message in each recipient's inbox and hand it to the other backends on commit."""
+    people = {p.pk: p for p in recipients if p is not None}
+    if not people:
+        return
+    rows = Notification.objects.bulk_create(
+        [Notification(recipient_id=pk, kind=kind, data=data, url=url) for pk in people]
+    )
+    if settings.NOTIFICATION_BACKENDS:
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: _enqueue_delivery(ids))
+
+
+def _enqueue_delivery(ids: list[int]) -> None:
+    from civicgrid.core.tasks import deliver_notifications
+
+    deliver_notifications.enqueue(ids)
+
+
+def deliver(ids: list[int]) -> None:
+    """Send stored notifications through the external backends (run by the worker)."""
+    rows = Notification.objects.filter(pk__in=ids).select_related("recipient")
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [
+            Message(r.recipient_id, r.recipient.mobile, render(r.kind, r.data), r.url) for r in rows
+        ]
+    for backend in external_backends():
+        backend.send(messages)
+
+
+def unread_count(person: Any) -> int:
+    if not getattr(person, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=person, read_at__isnull=True).count()

@@ -1,0 +1,12 @@
+"""Background tasks that belong to no domain."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from civicgrid.core import notifications
+
+
+@task()
+def deliver_notifications(ids: list[int]) -> None:
+    notifications.deliver(ids)

@@ -1,0 +1,433 @@
+"""Needs (群众点单) and their append-only timeline, categories with deadlines, the calendar.
+
+Only `needs/workflow.py` changes `Need.state` and writes `NeedEvent` rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.network.models import Node, Organisation, Person, mask_mobile
+
+
+class Localised(models.Model):
+    """Data shown to people in both languages: `name` in Chinese, `name_en` in English."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class TimeBasis(models.TextChoices):
+    CALENDAR = "calendar", _("Calendar time")
+    WORKING = "working", _("Working time")
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+
+
+class Category(Localised):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    description = models.CharField(_("hint for residents"), max_length=200, blank=True)
+    description_en = models.CharField(_("English hint"), max_length=200, blank=True)
+    shown_to_residents = models.BooleanField(_("shown to residents"), default=True)
+    time_basis = models.CharField(
+        _("deadlines counted in"),
+        max_length=10,
+        choices=TimeBasis.choices,
+        default=TimeBasis.CALENDAR,
+    )
+    # Groups the report sentences count by ("opinions", "conflicts", "petitions"...).
+    report_group = models.SlugField(_("report group"), max_length=40, blank=True)
+    sort = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering: ClassVar[list[str]] = ["sort", "code"]
+
+    @property
+    def hint(self) -> str:
+        if self.description_en and (get_language() or "").startswith("en"):
+            return self.description_en
+        return self.description
+
+
+class CategoryDeadline(models.Model):
+    """How long a need of this category and priority may wait for a response and a result."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="deadlines")
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    response_minutes = models.PositiveIntegerField(_("response deadline (minutes)"))
+    resolve_minutes = models.PositiveIntegerField(_("resolve deadline (minutes)"))
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["category", "priority"], name="deadline_unique"),
+            models.CheckConstraint(
+                condition=models.Q(response_minutes__gt=0)
+                & models.Q(resolve_minutes__gte=models.F("response_minutes")),
+                name="deadline_positive_and_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.get_priority_display()}"
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    CHOICE = "choice", _("Choice")
+
+
+class CategoryQuestion(models.Model):
+    """An extra question asked on intake for one category."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(_("key"), max_length=40)
+    label = models.CharField(_("question"), max_length=120)
+    label_en = models.CharField(_("English question"), max_length=160, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices)
+    # For choice questions: [{"value": "...", "label": "...", "label_en": "..."}].
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    sort = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering: ClassVar[list[str]] = ["sort", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["category", "key"], name="question_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def text(self) -> str:
+        if self.label_en and (get_language() or "").startswith("en"):
+            return self.label_en
+        return self.label
+
+    def choice_options(self) -> list[tuple[str, str]]:
+        english = (get_language() or "").startswith("en")
+        return [
+            (c["value"], (c.get("label_en") if english else None) or c.get("label") or c["value"])
+            for c in self.choices
+        ]
+
+
+class CalendarDay(models.Model):
+    """An exception to the working week: a holiday on a weekday, a make-up working weekend."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering: ClassVar[list[str]] = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.note}"
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    DISPATCHED = "dispatched", _("Dispatched")
+    TAKEN = "taken", _("Taken")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ESCALATED = "escalated", _("Escalated")
+    MERGED = "merged", _("Merged")
+
+
+FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN, State.MERGED})
+OPEN_STATES = frozenset(set(State) - FINAL_STATES - {State.RESOLVED})
+# States in which nobody has answered the need yet: the response clock is running.
+AWAITING_RESPONSE = frozenset({State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.ESCALATED})
+
+
+class Kind(models.TextChoices):
+    REQUEST = "request", _("Need raised")
+    VISIT = "visit", _("Visit to a key person")
+    INSPECTION = "inspection", _("Hazard inspection")
+    MEDIATION = "mediation", _("Dispute mediation")
+    COLLECTION = "collection", _("Information collection")
+
+
+PROACTIVE_KINDS = frozenset({Kind.VISIT, Kind.INSPECTION, Kind.MEDIATION, Kind.COLLECTION})
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Resident page")
+    QR = "qr", _("QR code")
+    PHONE = "phone", _("By phone")
+    VISIT = "visit", _("During a visit")
+    WALK_IN = "walk_in", _("Walk-in")
+    HOTLINE = "hotline", _("Hotline")
+    REPRESENTATIVE = "representative", _("Representative")
+    MEETING = "meeting", _("Joint meeting")
+    PROACTIVE = "proactive", _("Proactive work")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+
+
+# Channels where a member of staff types the need in for someone else (代办).
+ON_BEHALF_CHANNELS = frozenset(
+    {Channel.PHONE, Channel.VISIT, Channel.WALK_IN, Channel.HOTLINE, Channel.REPRESENTATIVE}
+)
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    FAIR = "fair", _("Fairly satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    NOT_RATED = "not_rated", _("Not rated")
+
+
+class NeedQuerySet(models.QuerySet["Need"]):
+    def open(self) -> NeedQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+    def requests(self) -> NeedQuerySet:
+        return self.filter(kind=Kind.REQUEST)
+
+
+class Need(models.Model):
+    number = models.CharField(_("tracking number"), max_length=12, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.REQUEST)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="needs"
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    description = models.TextField(_("description"))
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # Where the need is (usually a small grid) and which level handles it now: the
+    # community's dispatcher at first, the parent level after an escalation.
+    node = models.ForeignKey(
+        Node, verbose_name=_("place"), on_delete=models.PROTECT, related_name="needs"
+    )
+    owner_node = models.ForeignKey(
+        Node, verbose_name=_("handled at"), on_delete=models.PROTECT, related_name="owned_needs"
+    )
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    source_person = models.ForeignKey(
+        Person,
+        verbose_name=_("raised through"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The representative or provider whose QR code was scanned."),
+    )
+    contact_phone = models.CharField(_("contact phone"), max_length=11, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=64, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    submitter = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_needs"
+    )
+    entered_by = models.ForeignKey(
+        Person,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entered_needs",
+    )
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=64, blank=True)
+
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED, editable=False
+    )
+    assignee = models.ForeignKey(
+        Person,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_needs",
+        editable=False,
+    )
+    assignee_org = models.ForeignKey(
+        Organisation,
+        verbose_name=_("handling unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_needs",
+        editable=False,
+    )
+    consultation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("consultation of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        editable=False,
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve due"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    responded_on_time = models.BooleanField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_on_time = models.BooleanField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Sweep marks, one per deadline period; cleared when the need is dispatched anew.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
+
+    rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = NeedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["state", "response_due"], name="need_state_response_idx"),
+            models.Index(fields=["state", "resolve_due"], name="need_state_resolve_idx"),
+            models.Index(fields=["node", "category", "created_at"], name="need_node_cat_idx"),
+            models.Index(fields=["contact_phone"], name="need_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_at is not None and self.is_open
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_mobile(self.contact_phone)
+
+    @property
+    def display_name(self) -> str:
+        return "" if self.anonymous else self.contact_name
+
+
+class NeedEventQuerySet(models.QuerySet["NeedEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The timeline is append-only: events are never updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The timeline is append-only: events are never deleted.")
+
+
+class NeedEvent(models.Model):
+    """One entry of a need's timeline. Appended by the workflow; never edited or deleted."""
+
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(_("action"), max_length=16)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    actor = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="need_events"
+    )
+    # "resident", "system" or blank (then actor says who).
+    actor_kind = models.CharField(max_length=12, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    objects = NeedEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering: ClassVar[list[str]] = ["need_id", "seq"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["need", "seq"], name="event_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id}#{self.seq} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("The timeline is append-only: events are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The timeline is append-only: events are never deleted.")
+
+
+def photo_path(instance: NeedPhoto, filename: str) -> str:
+    return f"needs/{instance.need.created_at:%Y/%m}/{instance.need.number}-{filename}"
+
+
+class NeedPhoto(models.Model):
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="photos")
+    event = models.ForeignKey(
+        NeedEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering: ClassVar[list[str]] = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name or ""

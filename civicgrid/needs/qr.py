@@ -1,0 +1,20 @@
+"""QR codes (SVG and PNG) that open the intake pre-bound to a node or a person, via segno."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+
+
+def qr_svg(url: str, *, scale: int = 8) -> str:
+    out = io.BytesIO()
+    # High error correction: posters get creased, rained on and half covered by tape.
+    segno.make(url, error="h").save(out, kind="svg", scale=scale, border=2, xmldecl=False)
+    return out.getvalue().decode()
+
+
+def qr_png(url: str, *, scale: int = 10) -> bytes:
+    out = io.BytesIO()
+    segno.make(url, error="h").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()

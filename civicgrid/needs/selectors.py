@@ -1,0 +1,172 @@
+"""Reads of needs for the console, the API and the tracking page. Every staff list starts from
+`visible_needs`, which applies the scope rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from civicgrid.needs import workflow
+from civicgrid.needs.models import AWAITING_RESPONSE, OPEN_STATES, Need, NeedEvent, State
+from civicgrid.needs.services import normalise_number
+from civicgrid.network.models import Node, Role
+from civicgrid.network.scope import role_paths, scope_q
+
+
+def visible_needs(user: Any) -> QuerySet[Need]:
+    """Needs at a place in the user's scope, plus needs dispatched to them or their units and
+    consultations of their committees (member units sit across the tree)."""
+    qs = Need.objects.select_related("category", "node", "owner_node", "assignee", "assignee_org")
+    place = scope_q(user, node_field="node")
+    if place is None:
+        return qs
+    mine = (
+        Q(assignee=user)
+        | Q(assignee_org__membership__person=user)
+        | Q(consultation__membership__person=user)
+    )
+    return qs.filter(place | mine).distinct() if user.is_authenticated else qs.none()
+
+
+def _paths_q(field: str, paths: list[str]) -> Q:
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field}__path__startswith": p}) for p in paths))
+
+
+def dispatcher_paths(user: Any) -> list[str]:
+    held = role_paths(user)
+    return [p for role in workflow.DISPATCHER_ROLES for p in held.get(role, [])]
+
+
+INBOXES = ("to_accept", "to_dispatch", "mine", "overdue", "escalated")
+
+
+def inbox(user: Any, name: str) -> QuerySet[Need]:
+    """The console's inboxes by role."""
+    base = visible_needs(user)
+    dispatch_q = (
+        Q()
+        if user.is_superuser
+        else _paths_q("owner_node", dispatcher_paths(user))
+        | Q(consultation__membership__person=user)
+    )
+    if name == "to_accept":
+        return base.filter(
+            dispatch_q, state=State.SUBMITTED, consultation__isnull=True
+        ) | base.filter(state=State.SUBMITTED, consultation__membership__person=user)
+    if name == "to_dispatch":
+        return base.filter(dispatch_q, state__in=[State.ACCEPTED, State.ESCALATED])
+    if name == "mine":
+        grids = role_paths(user).get(Role.GRID_WORKER, [])
+        undirected = Q(assignee__isnull=True, assignee_org__isnull=True, state=State.DISPATCHED) & (
+            _paths_q("node", grids)
+        )
+        return base.filter(
+            Q(assignee=user) | Q(assignee_org__membership__person=user) | undirected,
+            state__in=[State.DISPATCHED, State.TAKEN, State.IN_PROGRESS],
+        )
+    if name == "overdue":
+        return base.filter(overdue_at__isnull=False, state__in=OPEN_STATES)
+    if name == "escalated":
+        return base.filter(dispatch_q, state=State.ESCALATED)
+    return base.none()
+
+
+@dataclass
+class NeedFilter:
+    category: int | None = None
+    state: str = ""
+    node: Node | None = None
+    channel: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    overdue: bool = False
+    q: str = ""
+
+
+def filtered(qs: QuerySet[Need], f: NeedFilter) -> QuerySet[Need]:
+    if f.category:
+        qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.node is not None:
+        qs = qs.filter(node__path__startswith=f.node.path)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    tz = timezone.get_current_timezone()
+    if f.since:
+        qs = qs.filter(created_at__gte=dt.datetime.combine(f.since, dt.time.min, tzinfo=tz))
+    if f.until:
+        qs = qs.filter(
+            created_at__lt=dt.datetime.combine(
+                f.until + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+            )
+        )
+    if f.overdue:
+        qs = qs.filter(overdue_at__isnull=False, state__in=OPEN_STATES)
+    if f.q:
+        qs = qs.filter(search_q(f.q))
+    return qs
+
+
+def search_q(text: str) -> Q:
+    """A tracking number, a phone number (or its last digits) or words of the description."""
+    text = text.strip()
+    digits = text.replace(" ", "").replace("-", "")
+    q = Q(description__icontains=text) | Q(number=normalise_number(text))
+    if digits.isdigit() and len(digits) >= 4:
+        q |= Q(contact_phone__endswith=digits) if len(digits) < 11 else Q(contact_phone=digits)
+    return q
+
+
+def timeline(need: Need) -> QuerySet[NeedEvent]:
+    return NeedEvent.objects.filter(need=need).select_related("actor").prefetch_related("photos")
+
+
+def public_timeline(need: Need) -> list[NeedEvent]:
+    """What the resident sees: state changes and comments, with staff shown by role only."""
+    return [e for e in timeline(need) if e.action not in (workflow.REMIND, workflow.OVERDUE)]
+
+
+def duplicate_candidates(need: Need, limit: int = 5) -> list[tuple[Need, float]]:
+    """Open needs in the same small grid and category within a few days, most similar text
+    first: what a dispatcher is offered to merge."""
+    window = dt.timedelta(days=settings.NEED_DUPLICATE_DAYS)
+    rows = (
+        Need.objects.filter(
+            node=need.node,
+            category=need.category,
+            state__in=OPEN_STATES | {State.RESOLVED},
+            created_at__range=(need.created_at - window, need.created_at + window),
+            merged_into__isnull=True,
+        )
+        .exclude(pk=need.pk)
+        .only("id", "number", "description", "created_at", "state")[:50]
+    )
+    scored = [
+        (other, difflib.SequenceMatcher(None, need.description, other.description).ratio())
+        for other in rows
+    ]
+    scored.sort(key=lambda pair: pair[1], reverse=True)
+    return scored[:limit]
+
+
+def by_number(number: str) -> Need | None:
+    return (
+        Need.objects.select_related("category", "node", "merged_into")
+        .filter(number=normalise_number(number))
+        .first()
+    )
+
+
+def awaiting_response(need: Need) -> bool:
+    return need.state in AWAITING_RESPONSE

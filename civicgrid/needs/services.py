@@ -1,0 +1,286 @@
+"""Writes on needs. The resident page, the console, the API, Open311, commands and tasks all
+raise and move needs through these functions; state changes go on to `workflow`."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.core.errors import Invalid, NotAllowed
+from civicgrid.core.models import RevealLog
+from civicgrid.needs import deadlines, workflow
+from civicgrid.needs.models import (
+    ON_BEHALF_CHANNELS,
+    PROACTIVE_KINDS,
+    Category,
+    Channel,
+    Kind,
+    Need,
+    Priority,
+    QuestionKind,
+)
+from civicgrid.needs.photos import clean_photos
+from civicgrid.network.geo import grid_containing
+from civicgrid.network.models import MOBILE_RE, Node, NodeKind, Person
+from civicgrid.network.scope import can_change, can_see, is_staff_user
+
+# Tracking numbers: 8 characters from 32 that cannot be mistaken for one another (no 0/O,
+# 1/I/L), drawn at random: 32^8 ≈ 10^12 numbers, so the next one cannot be guessed from the
+# last, and short enough to read out on the phone ("K7M4-QXP2").
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_LENGTH = 8
+MAX_DESCRIPTION = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def new_number() -> str:
+    return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+
+
+def normalise_number(text: str) -> str:
+    """What a person typed or read out, as stored: no spaces or dashes, upper case."""
+    return re.sub(r"[\s\-]", "", text or "").upper()
+
+
+def format_number(number: str) -> str:
+    return f"{number[:4]}-{number[4:]}" if len(number) == NUMBER_LENGTH else number
+
+
+def clean_text(
+    text: str, *, field: str, required: bool = True, limit: int = MAX_DESCRIPTION
+) -> str:
+    text = _CONTROL.sub("", text or "").strip()
+    if required and not text:
+        raise Invalid(_("%(field)s: please write something.") % {"field": field}, code="required")
+    if len(text) > limit:
+        raise Invalid(
+            _("%(field)s is %(n)d characters long; keep it under %(max)d.")
+            % {"field": field, "n": len(text), "max": limit},
+            code="too_long",
+        )
+    return text
+
+
+def clean_phone(phone: str, *, required: bool) -> str:
+    phone = re.sub(r"[\s\-]", "", phone or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not phone:
+        if required:
+            raise Invalid(
+                _("Leave a mobile number so that we can call you back."), code="phone_required"
+            )
+        return ""
+    if not MOBILE_RE.match(phone):
+        raise Invalid(
+            _("“%(phone)s” is not a mobile number: use 11 digits starting with 13 to 19.")
+            % {"phone": phone},
+            code="phone_invalid",
+        )
+    return phone
+
+
+def clean_answers(category: Category, answers: dict[str, Any] | None) -> dict[str, Any]:
+    """Check the answers to the category's extra questions; return them typed."""
+    answers = answers or {}
+    cleaned: dict[str, Any] = {}
+    for q in category.questions.all():
+        raw = answers.get(q.key)
+        raw = raw.strip() if isinstance(raw, str) else raw
+        if raw in (None, ""):
+            if q.required:
+                raise Invalid(_("Please answer: %(q)s") % {"q": q.text}, code="answer_required")
+            continue
+        if q.kind == QuestionKind.NUMBER:
+            try:
+                cleaned[q.key] = float(raw)
+            except (TypeError, ValueError):
+                raise Invalid(
+                    _("%(q)s: write a number, e.g. 3.") % {"q": q.text}, code="answer_number"
+                ) from None
+        elif q.kind == QuestionKind.CHOICE:
+            values = [value for value, _label in q.choice_options()]
+            if raw not in values:
+                raise Invalid(
+                    _("%(q)s: choose one of the options.") % {"q": q.text}, code="answer_choice"
+                )
+            cleaned[q.key] = raw
+        else:
+            cleaned[q.key] = clean_text(str(raw), field=q.text, limit=500)
+    return cleaned
+
+
+def owner_for(node: Node) -> Node:
+    """The level whose dispatcher receives a need raised at `node`: the nearest community
+    (or gacha) above it, else the nearest town, else the node itself."""
+    ancestors = {n.pk: n for n in Node.objects.filter(pk__in=node.ancestor_ids())}
+    chain = [ancestors[i] for i in reversed(node.ancestor_ids()) if i in ancestors]
+    for kind in (NodeKind.COMMUNITY, NodeKind.TOWN):
+        for n in chain:
+            if n.kind == kind:
+                return n
+    return node
+
+
+def locate(*, node: Node | None, lat: float | None, lon: float | None) -> Node:
+    if node is not None:
+        return node
+    if lat is not None and lon is not None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise Invalid(
+                _("The location is not a valid latitude and longitude."), code="bad_location"
+            )
+        grid = grid_containing(lon, lat)
+        if grid is None:
+            raise Invalid(
+                _(
+                    "That location is outside every grid we serve. "
+                    "Choose your community from the list instead."
+                ),
+                code="outside_grids",
+            )
+        return grid
+    raise Invalid(
+        _("Say where: scan a QR code, use your location or choose your community."), code="no_place"
+    )
+
+
+@transaction.atomic
+def need_raise(
+    *,
+    by: workflow.By,
+    category: Category,
+    description: str,
+    channel: str,
+    node: Node | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    priority: str = Priority.NORMAL,
+    answers: dict[str, Any] | None = None,
+    contact_phone: str = "",
+    contact_name: str = "",
+    anonymous: bool = False,
+    photos: Sequence[Any] = (),
+    on_behalf_of: str = "",
+    source_person: Person | None = None,
+) -> Need:
+    """Raise a need (群众点单) from any channel.
+
+    Raises Invalid with a message that says what to fix; nothing is saved then."""
+    if channel not in Channel.values or channel == Channel.PROACTIVE:
+        raise Invalid(_("Unknown channel."), code="bad_channel")
+    if priority not in Priority.values:
+        raise Invalid(_("Unknown priority."), code="bad_priority")
+    if not category.is_active or (by.person is None and not category.shown_to_residents):
+        raise Invalid(_("Choose one of the listed kinds of need."), code="bad_category")
+    staff_entry = channel in ON_BEHALF_CHANNELS
+    place = locate(node=node, lat=lat, lon=lon)
+    if staff_entry:
+        if by.person is None or not is_staff_user(by.person):
+            raise NotAllowed(_("Only staff enter needs on someone's behalf."))
+        if not can_change(by.person, place):
+            raise NotAllowed(_("That place is outside your area."))
+        on_behalf_of = clean_text(on_behalf_of or contact_name, field=_("On behalf of"), limit=64)
+    description = clean_text(description, field=_("Description"))
+    cleaned_photos = clean_photos(list(photos))
+    need = Need(
+        number="",
+        kind=Kind.REQUEST,
+        category=category,
+        priority=priority,
+        description=description,
+        answers=clean_answers(category, answers),
+        node=place,
+        owner_node=owner_for(place),
+        lat=lat,
+        lon=lon,
+        address=clean_text(address, field=_("Address"), required=False, limit=200),
+        channel=channel,
+        source_person=source_person,
+        contact_phone=clean_phone(contact_phone, required=not staff_entry),
+        contact_name=clean_text(contact_name, field=_("Name"), required=False, limit=64),
+        anonymous=anonymous,
+        submitter=by.person if by.person and not staff_entry else None,
+        entered_by=by.person if staff_entry else None,
+        on_behalf_of=on_behalf_of if staff_entry else "",
+    )
+    now = timezone.now()
+    need.response_due = deadlines.response_due(category, priority, now)
+    need.resolve_due = deadlines.resolve_due(category, priority, now)
+    actor = by if staff_entry else workflow.RESIDENT if by.person is None else by
+    for _attempt in range(5):
+        need.number = new_number()
+        try:
+            with transaction.atomic():
+                return workflow.open_need(need, actor, photos=cleaned_photos)
+        except IntegrityError:
+            # A tracking number collision (1 in 10^12 per pair): draw again.
+            need.pk = None
+            continue
+    raise RuntimeError("could not draw a unique tracking number")
+
+
+@transaction.atomic
+def proactive_record(
+    *,
+    by: workflow.By,
+    kind: str,
+    category: Category,
+    node: Node,
+    note: str,
+    photos: Sequence[Any] = (),
+    contact_name: str = "",
+) -> Need:
+    """Record proactive work (a visit, an inspection, a mediation, information collected) in
+    the same timeline model as needs, already done."""
+    if kind not in PROACTIVE_KINDS:
+        raise Invalid(_("Unknown kind of proactive work."), code="bad_kind")
+    if by.person is None or not can_change(by.person, node):
+        raise NotAllowed(_("That place is outside your area."))
+    need = Need(
+        number=new_number(),
+        kind=kind,
+        category=category,
+        description=clean_text(note, field=_("Note")),
+        node=node,
+        owner_node=owner_for(node),
+        channel=Channel.PROACTIVE,
+        contact_name=clean_text(contact_name, field=_("Name"), required=False, limit=64),
+        entered_by=by.person,
+        assignee=by.person,
+    )
+    return workflow.open_need(need, by, photos=clean_photos(list(photos)), record=True)
+
+
+def need_act(
+    *, need: Need, action: str, by: workflow.By, photos: Sequence[Any] = (), **params: Any
+) -> Need:
+    """Any workflow action, with uploaded photos cleaned first (views, API, tasks)."""
+    return workflow.transition(need, action, by, photos=clean_photos(list(photos)), **params)
+
+
+def need_comment(*, need: Need, by: workflow.By, text: str, photos: Sequence[Any] = ()) -> None:
+    if by.person is None or not can_see(by.person, need.node):
+        raise NotAllowed(_("You may not comment on this need."))
+    workflow.note(
+        need,
+        workflow.COMMENT,
+        by,
+        note=clean_text(text, field=_("Comment")),
+        photos=clean_photos(list(photos)),
+    )
+
+
+def phone_reveal(*, need: Need, person: Person) -> str:
+    """The contact phone in full, for someone who may see the need; every reveal is logged."""
+    if not can_see(person, need.node) and not workflow.actor_kinds(need, workflow.By(person)):
+        raise NotAllowed(_("You may not see this number."))
+    RevealLog.objects.create(actor=person, subject=f"need:{need.number}", field="contact_phone")
+    return need.contact_phone

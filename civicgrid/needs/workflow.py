@@ -1,0 +1,602 @@
+"""The need life cycle: the one module that changes `Need.state` and appends events.
+
+    submitted ─accept→ accepted ─dispatch→ dispatched ─take→ taken ─start→ in_progress
+        ─resolve→ resolved ─confirm→ closed
+    reject (reason): submitted/accepted → rejected
+    return (reason): dispatched/taken/in_progress → accepted (back to the dispatcher)
+    escalate (reason): to the parent node or to a consultation of the joint committee
+    reopen (reason; the resident is dissatisfied): resolved → dispatched
+    withdraw (the resident): any open state → withdrawn
+    merge: a duplicate → merged, pointing at the need it joins
+
+`TRANSITIONS` says, for each action, the states it leaves from, the state it reaches, who may
+take it and whether a reason is required. "Who" is an actor kind worked out per need:
+the dispatcher at the level that holds the need, the handler it is dispatched to, a grid worker
+of its grid for an undirected order, the committee during a consultation, the resident through
+the tracking link, and the system (the worker process). `transition()` locks the row, checks
+all of that, changes the state with a conditional UPDATE, appends the event and notifies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.core.notifications import notify
+from civicgrid.needs import deadlines
+from civicgrid.needs.models import (
+    AWAITING_RESPONSE,
+    OPEN_STATES,
+    Need,
+    NeedEvent,
+    NeedPhoto,
+    Rating,
+    State,
+)
+from civicgrid.network.models import (
+    Membership,
+    Node,
+    Organisation,
+    OrgKind,
+    Person,
+    Role,
+    RoleBinding,
+)
+from civicgrid.network.scope import holds_role_over
+
+
+class Action(enum.StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    DISPATCH = "dispatch"
+    TAKE = "take"
+    START = "start"
+    RESOLVE = "resolve"
+    RETURN = "return"
+    ESCALATE = "escalate"
+    CONFIRM = "confirm"
+    REOPEN = "reopen"
+    WITHDRAW = "withdraw"
+    MERGE = "merge"
+    CLOSE_UNRATED = "close_unrated"
+
+
+# Timeline entries that are not transitions.
+RAISE = "raise"
+RECORD = "record"  # proactive work, recorded as done
+REMIND = "remind"
+OVERDUE = "overdue"
+COMMENT = "comment"
+MERGED_IN = "merged_in"
+
+ACTION_LABELS: dict[str, Any] = {
+    Action.ACCEPT: gettext_lazy("Accept"),
+    Action.REJECT: gettext_lazy("Reject"),
+    Action.DISPATCH: gettext_lazy("Dispatch"),
+    Action.TAKE: gettext_lazy("Take"),
+    Action.START: gettext_lazy("Start work"),
+    Action.RESOLVE: gettext_lazy("Resolve"),
+    Action.RETURN: gettext_lazy("Return"),
+    Action.ESCALATE: gettext_lazy("Escalate"),
+    Action.CONFIRM: gettext_lazy("Confirm and close"),
+    Action.REOPEN: gettext_lazy("Reopen"),
+    Action.WITHDRAW: gettext_lazy("Withdraw"),
+    Action.MERGE: gettext_lazy("Merge into another need"),
+    Action.CLOSE_UNRATED: gettext_lazy("Closed without rating"),
+    RAISE: gettext_lazy("Raised"),
+    RECORD: gettext_lazy("Recorded"),
+    REMIND: gettext_lazy("Reminder sent"),
+    OVERDUE: gettext_lazy("Marked overdue"),
+    COMMENT: gettext_lazy("Comment"),
+    MERGED_IN: gettext_lazy("A duplicate was merged in"),
+}
+
+
+class Actor(enum.StrEnum):
+    RESIDENT = "resident"  # whoever holds the tracking link
+    DISPATCHER = "dispatcher"  # community staff or admin at the level holding the need
+    COMMITTEE = "committee"  # a member of the joint committee consulting on the need
+    HANDLER = "handler"  # the person or unit the need is dispatched to
+    GRID_WORKER = "grid_worker"  # a grid worker of the need's grid, for an undirected order
+    SYSTEM = "system"  # the worker process
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[str]
+    target: str
+    actors: frozenset[Actor]
+    reason_required: bool = False
+
+
+def _rule(
+    sources: Iterable[str], target: str, actors: Iterable[Actor], reason: bool = False
+) -> Rule:
+    return Rule(frozenset(sources), target, frozenset(actors), reason)
+
+
+D, C, H, G, R, S = (
+    Actor.DISPATCHER,
+    Actor.COMMITTEE,
+    Actor.HANDLER,
+    Actor.GRID_WORKER,
+    Actor.RESIDENT,
+    Actor.SYSTEM,
+)
+St = State
+
+TRANSITIONS: dict[Action, Rule] = {
+    Action.ACCEPT: _rule([St.SUBMITTED], St.ACCEPTED, [D, C]),
+    Action.REJECT: _rule([St.SUBMITTED, St.ACCEPTED], St.REJECTED, [D, C], reason=True),
+    Action.DISPATCH: _rule(
+        [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.ESCALATED], St.DISPATCHED, [D, C]
+    ),
+    Action.TAKE: _rule([St.DISPATCHED], St.TAKEN, [H, G]),
+    Action.START: _rule([St.TAKEN], St.IN_PROGRESS, [H]),
+    Action.RESOLVE: _rule([St.TAKEN, St.IN_PROGRESS], St.RESOLVED, [H]),
+    Action.RETURN: _rule([St.DISPATCHED, St.TAKEN, St.IN_PROGRESS], St.ACCEPTED, [H], reason=True),
+    Action.ESCALATE: _rule(
+        [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.TAKEN, St.IN_PROGRESS, St.ESCALATED],
+        St.ESCALATED,
+        [D, C, H, S],
+        reason=True,
+    ),
+    Action.CONFIRM: _rule([St.RESOLVED], St.CLOSED, [R, D, C]),
+    Action.REOPEN: _rule([St.RESOLVED], St.DISPATCHED, [R, D, C], reason=True),
+    Action.WITHDRAW: _rule(OPEN_STATES, St.WITHDRAWN, [R]),
+    Action.MERGE: _rule(
+        [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.ESCALATED], St.MERGED, [D, C]
+    ),
+    Action.CLOSE_UNRATED: _rule([St.RESOLVED], St.CLOSED, [S]),
+}
+
+
+@dataclass(frozen=True)
+class By:
+    """Who acts: a person (staff), the resident holding the tracking link, or the system."""
+
+    person: Person | None = None
+    resident: bool = False
+    system: bool = False
+
+    @property
+    def actor_kind(self) -> str:
+        return "system" if self.system else "resident" if self.resident else ""
+
+
+RESIDENT = By(resident=True)
+SYSTEM = By(system=True)
+
+DISPATCHER_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
+
+
+def actor_kinds(need: Need, by: By) -> set[Actor]:
+    """What `by` is to this need. Costs at most two small queries per call for staff."""
+    if by.system:
+        return {Actor.SYSTEM}
+    if by.resident:
+        return {Actor.RESIDENT}
+    person = by.person
+    if person is None or not person.is_authenticated or not person.is_active:
+        return set()
+    kinds: set[Actor] = set()
+    committee = need.consultation
+    if committee is not None:
+        if (
+            person.is_superuser
+            or Membership.objects.filter(organisation=committee, person=person).exists()
+            or holds_role_over(person, [Role.COMMITTEE_MEMBER], committee.node)
+        ):
+            kinds.add(Actor.COMMITTEE)
+    elif person.is_superuser or holds_role_over(person, DISPATCHER_ROLES, need.owner_node):
+        kinds.add(Actor.DISPATCHER)
+    if (need.assignee_id is not None and need.assignee_id == person.pk) or (
+        need.assignee_id is None
+        and need.assignee_org_id is not None
+        and Membership.objects.filter(organisation_id=need.assignee_org_id, person=person).exists()
+    ):
+        kinds.add(Actor.HANDLER)
+    if (
+        need.assignee_id is None
+        and need.assignee_org_id is None
+        and holds_role_over(person, [Role.GRID_WORKER], need.node)
+    ):
+        kinds.add(Actor.GRID_WORKER)
+    return kinds
+
+
+def allowed_actions(need: Need, by: By) -> list[Action]:
+    """The actions `by` may take on the need now, in the table's order."""
+    kinds = actor_kinds(need, by)
+    return [
+        action
+        for action, rule in TRANSITIONS.items()
+        if need.state in rule.sources and kinds & rule.actors
+    ]
+
+
+def may(need: Need, by: By, action: Action) -> bool:
+    return action in allowed_actions(need, by)
+
+
+# --- Who hears about it -------------------------------------------------------------------
+
+
+def dispatchers_of(node: Node) -> list[Person]:
+    """The community staff at the nearest level at or above `node` that has any."""
+    rows = list(
+        RoleBinding.objects.filter(
+            role=Role.COMMUNITY_STAFF, node_id__in=node.ancestor_ids(), person__is_active=True
+        ).select_related("person", "node")
+    )
+    if not rows:
+        return []
+    deepest = max(r.node.depth for r in rows)
+    return [r.person for r in rows if r.node.depth == deepest]
+
+
+def handlers_of(need: Need) -> list[Person]:
+    """Who must act next on a dispatched need: the assignee, the unit's members, or the grid
+    workers of the need's grid for an undirected order."""
+    if need.assignee_id:
+        return [need.assignee] if need.assignee else []
+    if need.assignee_org_id:
+        return list(Person.objects.filter(membership__organisation_id=need.assignee_org_id))
+    return [
+        b.person
+        for b in RoleBinding.objects.filter(
+            role=Role.GRID_WORKER, node_id__in=need.node.ancestor_ids()
+        ).select_related("person")
+    ]
+
+
+def responsible_of(need: Need) -> list[Person]:
+    """The people a need waits on: its handlers once dispatched, else its dispatchers."""
+    if need.state in (State.DISPATCHED, State.TAKEN, State.IN_PROGRESS):
+        return handlers_of(need)
+    if need.consultation_id:
+        return list(Person.objects.filter(membership__organisation_id=need.consultation_id))
+    return dispatchers_of(need.owner_node)
+
+
+def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> None:
+    notify(
+        people,
+        kind=kind,
+        data={"number": need.number, **data},
+        url=f"/console/needs/{need.number}/",
+    )
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def _append(
+    need: Need,
+    action: str,
+    by: By,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    photos: Sequence[Any] = (),
+    at: dt.datetime | None = None,
+) -> NeedEvent:
+    last = need.events.aggregate(m=Max("seq"))["m"] or 0
+    event = NeedEvent.objects.create(
+        need=need,
+        seq=last + 1,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=by.person,
+        actor_kind=by.actor_kind,
+        note=note,
+        data=data or {},
+        created_at=at or timezone.now(),
+    )
+    for photo in photos:
+        NeedPhoto.objects.create(need=need, event=event, image=photo)
+    return event
+
+
+@transaction.atomic
+def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = False) -> Need:
+    """Save a new need and write its first event. `record=True` is for proactive work that
+    is recorded when already done: it starts and stays closed."""
+    now = timezone.now()
+    need.state = State.CLOSED if record else State.SUBMITTED
+    if record:
+        need.closed_at = need.resolved_at = need.responded_at = now
+    need.save()
+    _append(
+        need,
+        RECORD if record else RAISE,
+        by,
+        to_state=need.state,
+        data={"channel": need.channel},
+        photos=photos,
+        at=now,
+    )
+    if not record:
+        _notify(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
+    return need
+
+
+@transaction.atomic
+def note(
+    need: Need,
+    action: str,
+    by: By,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    photos: Sequence[Any] = (),
+) -> NeedEvent:
+    """Append a timeline entry that changes no state (a comment, a reminder, overdue)."""
+    return _append(need, action, by, note=note, data=data, photos=photos)
+
+
+def _reset_response_clock(fields: dict[str, Any], need: Need, now: dt.datetime) -> None:
+    """A handover (dispatch, return, escalation, reopening) starts a new response deadline."""
+    fields["response_due"] = deadlines.response_due(need.category, need.priority, now)
+    fields["reminded_at"] = None
+    fields["overdue_at"] = None
+
+
+@transaction.atomic
+def transition(
+    need: Need,
+    action: Action | str,
+    by: By,
+    *,
+    reason: str = "",
+    photos: Sequence[Any] = (),
+    assignee: Person | None = None,
+    assignee_org: Organisation | None = None,
+    consultation: Organisation | None = None,
+    target: Need | None = None,
+    rating: str = "",
+) -> Need:
+    """Move the need by `action`. Raises NotAllowed, Invalid or Conflict; changes nothing then.
+
+    The row is locked first (`select_for_update`): of two handlers taking the same order at
+    the same moment, the second waits, then finds it taken and is told by whom.
+    """
+    action = Action(action)
+    rule = TRANSITIONS[action]
+    # Only the need's own row is locked and re-read after a lock wait; related rows (who holds
+    # it now) are fetched afterwards so that they reflect the winner of a race.
+    locked = (
+        Need.objects.select_for_update(of=("self",))
+        .select_related("node", "owner_node", "category")
+        .get(pk=need.pk)
+    )
+    if locked.state not in rule.sources:
+        if (
+            action == Action.TAKE
+            and locked.assignee is not None
+            and locked.state != State.DISPATCHED
+        ):
+            raise Conflict(
+                _("Already taken by %(name)s.") % {"name": locked.assignee.name},
+                code="already_taken",
+                holder=locked.assignee.name,
+            )
+        raise Conflict(
+            _("This need is %(state)s now; it cannot be changed by “%(action)s”.")
+            % {"state": locked.get_state_display(), "action": ACTION_LABELS[action]},
+            code="wrong_state",
+            state=locked.state,
+        )
+    kinds = actor_kinds(locked, by)
+    if not kinds & rule.actors:
+        raise NotAllowed(
+            _("You may not %(action)s this need.") % {"action": str(ACTION_LABELS[action]).lower()},
+            code="not_allowed",
+        )
+    reason = (reason or "").strip()
+    if rule.reason_required and not reason:
+        raise Invalid(_("Give a reason."), code="reason_required")
+
+    now = timezone.now()
+    old = locked.state
+    fields: dict[str, Any] = {"state": rule.target, "updated_at": now}
+    data: dict[str, Any] = {}
+    after: list[tuple[list[Person], str, dict[str, Any]]] = []
+
+    if action == Action.DISPATCH:
+        if assignee is not None and assignee_org is not None:
+            raise Invalid(_("Dispatch to a person or to a unit, not both."), code="two_assignees")
+        if assignee_org is not None and assignee_org.kind == OrgKind.JOINT_COMMITTEE:
+            raise Invalid(_("Dispatch to a member unit or team, not to the committee itself."))
+        fields.update(assignee=assignee, assignee_org=assignee_org)
+        if old != State.SUBMITTED or locked.events.filter(action=Action.DISPATCH).exists():
+            _reset_response_clock(fields, locked, now)
+        data = {
+            "assignee": assignee.name if assignee else "",
+            "assignee_org": assignee_org.name if assignee_org else "",
+        }
+    elif action == Action.TAKE:
+        holder = by.person
+        fields["assignee"] = holder
+        fields["overdue_at"] = None  # the response deadline is met; the resolve one runs
+        if locked.responded_at is None:
+            fields["responded_at"] = now
+            fields["responded_on_time"] = locked.response_due is None or now <= locked.response_due
+        data = {"handler": holder.name if holder else ""}
+    elif action == Action.RESOLVE:
+        fields["resolved_at"] = now
+        fields["resolved_on_time"] = locked.resolve_due is None or now <= locked.resolve_due
+        fields["overdue_at"] = None
+        if locked.responded_at is None:
+            fields["responded_at"] = now
+            fields["responded_on_time"] = locked.response_due is None or now <= locked.response_due
+    elif action == Action.REJECT:
+        fields["closed_at"] = now
+        if locked.responded_at is None:
+            fields["responded_at"] = now
+            fields["responded_on_time"] = locked.response_due is None or now <= locked.response_due
+    elif action == Action.RETURN:
+        fields.update(assignee=None, assignee_org=None)
+        _reset_response_clock(fields, locked, now)
+        owners = (
+            list(Person.objects.filter(membership__organisation_id=locked.consultation_id))
+            if locked.consultation_id
+            else dispatchers_of(locked.owner_node)
+        )
+        after.append((owners, "need_returned", {"note": reason}))
+    elif action == Action.ESCALATE:
+        if consultation is not None:
+            if consultation.kind != OrgKind.JOINT_COMMITTEE:
+                raise Invalid(_("A consultation is held by a joint committee."))
+            fields["consultation"] = consultation
+            data = {"to": consultation.name, "consultation": True}
+            recipients = list(Person.objects.filter(membership__organisation=consultation))
+        else:
+            parent = locked.owner_node.parent
+            if parent is None:
+                raise Invalid(
+                    _("%(node)s is the top of the network: escalate to a consultation instead.")
+                    % {"node": locked.owner_node.name},
+                    code="no_parent",
+                )
+            fields.update(owner_node=parent, consultation=None)
+            data = {"to": parent.name, "from": locked.owner_node.name}
+            recipients = dispatchers_of(parent)
+        fields.update(assignee=None, assignee_org=None)
+        _reset_response_clock(fields, locked, now)
+        after.append((recipients, "need_escalated", {"note": reason}))
+    elif action in (Action.CONFIRM, Action.CLOSE_UNRATED):
+        if action == Action.CLOSE_UNRATED:
+            rating = Rating.NOT_RATED
+        elif rating not in ("", Rating.SATISFIED, Rating.FAIR):
+            raise Invalid(_("A dissatisfied rating reopens the need instead."), code="bad_rating")
+        fields.update(
+            closed_at=now, rating=rating, rating_comment=reason, rated_at=now if rating else None
+        )
+        data = {"rating": rating}
+    elif action == Action.REOPEN:
+        fields.update(resolved_at=None, resolved_on_time=None)
+        if by.resident:
+            fields.update(rating=Rating.DISSATISFIED, rating_comment=reason, rated_at=now)
+            data = {"rating": Rating.DISSATISFIED}
+        _reset_response_clock(fields, locked, now)
+        people = dispatchers_of(locked.owner_node) + ([locked.assignee] if locked.assignee else [])
+        after.append((people, "need_reopened", {"note": reason}))
+    elif action == Action.WITHDRAW:
+        fields["closed_at"] = now
+    elif action == Action.MERGE:
+        if target is None or target.pk == locked.pk:
+            raise Invalid(_("Choose the need to merge this one into."), code="no_target")
+        target = Need.objects.select_for_update().get(pk=target.pk)
+        if target.state not in OPEN_STATES or target.merged_into_id:
+            raise Conflict(_("Merge only into an open need."), code="target_closed")
+        fields.update(merged_into=target, closed_at=now)
+        data = {"into": target.number}
+
+    # Conditional UPDATE: belt and braces on top of the row lock (and the only guard on
+    # databases that ignore FOR UPDATE).
+    changed = Need.objects.filter(pk=locked.pk, state=old).update(**fields)
+    if changed != 1:
+        raise Conflict(_("Someone changed this need at the same moment; reload and try again."))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _append(
+        locked,
+        action,
+        by,
+        from_state=old,
+        to_state=rule.target,
+        note=reason,
+        data=data,
+        photos=photos,
+        at=now,
+    )
+    if action == Action.MERGE and target is not None:
+        _append(target, MERGED_IN, by, data={"from": locked.number}, at=now)
+    if action in (Action.DISPATCH, Action.REOPEN) and rule.target == State.DISPATCHED:
+        kind = (
+            "need_dispatched"
+            if (locked.assignee_id or locked.assignee_org_id)
+            else "need_available"
+        )
+        if action == Action.DISPATCH:
+            _notify(locked, handlers_of(locked), kind)
+    for people, kind, extra in after:
+        _notify(locked, people, kind, **extra)
+    return locked
+
+
+# --- The sweep's steps, one need at a time (see needs/tasks.py) ------------------------------
+# Each step claims its mark with a conditional UPDATE in the same transaction as its event, so
+# a sweep run twice, or killed half-way and run again, never reminds or escalates twice.
+
+
+@transaction.atomic
+def remind(need_id: int, now: dt.datetime) -> bool:
+    claimed = Need.objects.filter(
+        pk=need_id, state__in=AWAITING_RESPONSE, reminded_at__isnull=True
+    ).update(reminded_at=now)
+    if not claimed:
+        return False
+    need = Need.objects.select_related("node", "owner_node", "assignee").get(pk=need_id)
+    due = (
+        timezone.localtime(need.response_due).strftime("%Y-%m-%d %H:%M")
+        if need.response_due
+        else ""
+    )
+    _append(need, REMIND, SYSTEM, data={"due": due}, at=now)
+    _notify(need, responsible_of(need), "need_reminder", due=due)
+    return True
+
+
+@transaction.atomic
+def mark_overdue(need_id: int, now: dt.datetime) -> bool:
+    claimed = Need.objects.filter(
+        pk=need_id, state__in=OPEN_STATES, overdue_at__isnull=True
+    ).update(overdue_at=now)
+    if not claimed:
+        return False
+    need = Need.objects.select_related("node", "owner_node", "assignee").get(pk=need_id)
+    which = "response" if need.state in AWAITING_RESPONSE else "resolve"
+    _append(need, OVERDUE, SYSTEM, data={"deadline": which}, at=now)
+    _notify(need, responsible_of(need), "need_overdue")
+    return True
+
+
+def escalate_overdue(need_id: int, now: dt.datetime) -> bool:
+    """Escalate a need that stayed overdue past the grace period to its parent level."""
+    need = Need.objects.select_related("owner_node").get(pk=need_id)
+    if need.owner_node.parent_id is None or need.consultation_id:
+        return False  # nowhere higher to go; it stays flagged overdue
+    try:
+        transition(
+            need,
+            Action.ESCALATE,
+            SYSTEM,
+            reason=str(gettext_lazy("Overdue: escalated automatically")),
+        )
+    except (Conflict, NotAllowed, Invalid):
+        return False  # another worker or a person moved it first
+    return True
+
+
+def close_unrated(need_id: int) -> bool:
+    need = Need.objects.get(pk=need_id)
+    try:
+        transition(need, Action.CLOSE_UNRATED, SYSTEM)
+    except (Conflict, NotAllowed):
+        return False
+    return True
