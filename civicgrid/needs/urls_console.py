@@ -1,0 +1,7 @@
+"""The staff console's need pages: mounted at /console/needs/."""
+
+from __future__ import annotations
+
+app_name = "needs"
+
+urlpatterns: list = []
