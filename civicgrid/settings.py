@@ -167,10 +167,12 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(envstr("STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
+STATIC_ROOT: Path | None = Path(envstr("STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Demo and development serve straight from the source folders; production runs collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG or DEMO_MODE
+if WHITENOISE_USE_FINDERS and STATIC_ROOT is not None and not STATIC_ROOT.exists():
+    STATIC_ROOT = None  # nothing collected: don't make whitenoise look there
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -317,3 +317,24 @@ def test_scale_sits_beside_the_demo_region(demo: None) -> None:
     assert demo_exists()
     with pytest.raises(CommandError):
         call_command("seed_demo", "--scale", "--scale-grids", "30", stdout=StringIO())
+
+
+def test_the_demo_has_needs_in_every_stage_raised_through_the_workflow(demo: None) -> None:
+    from civicgrid.demo.needs import build_demo_needs
+    from civicgrid.needs import selectors
+    from civicgrid.needs.models import Need, NeedEvent
+
+    assert build_demo_needs() > 50
+    states = set(Need.objects.values_list("state", flat=True))
+    assert {"submitted", "dispatched", "taken", "resolved", "closed"} <= states
+    # Every need's timeline starts with its raising and ends in its current state.
+    for need in Need.objects.all():
+        events = list(NeedEvent.objects.filter(need=need).order_by("seq"))
+        assert events[0].action == "raise"
+        assert [e for e in events if e.to_state][-1].to_state == need.state
+    worker = Person.objects.get(mobile="19900000004")
+    assert selectors.inbox(worker, "mine").exists()
+    dispatcher = Person.objects.get(mobile="19900000003")
+    assert selectors.inbox(dispatcher, "to_accept").exists()
+    road = Need.objects.get(description__contains="乃林郭勒")
+    assert road.state == "closed" and road.assignee_org.unit_kind == "army"

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="Port to serve on.")
         parser.add_argument(
-            "--reset", action="store_true", help="Delete all network data and rebuild the demo."
+            "--reset", action="store_true", help="Empty the database and rebuild the demo."
         )
         parser.add_argument(
             "--no-serve", action="store_true", help="Build and print the logins, do not serve."
@@ -77,5 +80,36 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         env = {**os.environ, "CIVICGRID_DEMO": "1"}
-        # Replace this process: Ctrl-C and signals then reach gunicorn directly.
-        os.execve(gunicorn, gunicorn_argv(gunicorn, port), env)  # noqa: S606
+        # Two processes, as in production: the web server and the worker that runs the
+        # deadline sweep and notifications. Either stopping stops the demo.
+        serve(
+            [
+                [sys.executable, "-m", "civicgrid", "worker"],
+                gunicorn_argv(gunicorn, port),
+            ],
+            env,
+        )
+
+
+def serve(commands: list[list[str]], env: dict[str, str]) -> None:
+    """Run the commands side by side until one exits, Ctrl-C or SIGTERM; then stop them all."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    procs = [subprocess.Popen(argv, env=env) for argv in commands]  # noqa: S603
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicgrid.demo.names import SCALE_RANGE
+from civicgrid.demo.needs import build_demo_needs
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
 from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
 from civicgrid.needs.seed import seed_everything
@@ -72,9 +73,11 @@ class Command(BaseCommand):
         if demo_exists():
             raise CommandError(_("The demo region already exists; use --reset to rebuild it."))
         result = build_demo_region()
+        forget_grid_index()
+        needs = build_demo_needs()
         self.stdout.write(
-            _("Built the demo region: %(nodes)d nodes, %(people)d people.")
-            % {"nodes": result.nodes, "people": result.people}
+            _("Built the demo region: %(nodes)d nodes, %(people)d people, %(needs)d needs.")
+            % {"nodes": result.nodes, "people": result.people, "needs": needs}
         )
         self.stdout.write("")
         self.stdout.write(login_table())
