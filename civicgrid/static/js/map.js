@@ -9,6 +9,17 @@
   var DEFAULT_ZOOM = 5;
 
   var GRID_STYLE = { color: "#0b5cad", weight: 2, fillColor: "#3f8fdc", fillOpacity: 0.25 };
+  // Fill colours that tell neighbouring big grids apart; the outline stays the same blue.
+  var FILLS = ["#3f8fdc", "#2e9e6b", "#d08a1e", "#8a5cc2", "#c2455a", "#3aa6a6", "#7a8b2e"];
+  var fillOf = {};
+
+  function styleFor(feature) {
+    var parent = (feature.properties || {}).parent || "";
+    if (!(parent in fillOf)) {
+      fillOf[parent] = FILLS[Object.keys(fillOf).length % FILLS.length];
+    }
+    return Object.assign({}, GRID_STYLE, { fillColor: fillOf[parent] });
+  }
   var GRID_HOVER = { weight: 4, fillOpacity: 0.45 };
 
   function setStatus(text) {
@@ -43,9 +54,7 @@
       })
       .then(function (collection) {
         var layer = L.geoJSON(collection, {
-          style: function () {
-            return GRID_STYLE;
-          },
+          style: styleFor,
           onEachFeature: function (feature, path) {
             var props = feature.properties || {};
             var label = props.parent ? props.name + " · " + props.parent : props.name;
