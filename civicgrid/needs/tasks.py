@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -45,9 +46,9 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     grace = now - dt.timedelta(minutes=settings.NEED_ESCALATE_AFTER_MINUTES)
     for need_id in list(
         Need.objects.filter(
+            Q(owner_node__parent__isnull=False) | Q(state__in=workflow.WITH_HANDLER),
             state__in=workflow.TRANSITIONS[workflow.Action.ESCALATE].sources,
             overdue_at__lte=grace,
-            owner_node__parent__isnull=False,
             consultation__isnull=True,
         ).values_list("pk", flat=True)
     ):

@@ -4,7 +4,9 @@
         ─resolve→ resolved ─confirm→ closed
     reject (reason): submitted/accepted → rejected
     return (reason): dispatched/taken/in_progress → accepted (back to the dispatcher)
-    escalate (reason): to the parent node or to a consultation of the joint committee
+    escalate (reason): one level up from where the need waits (from its handler to the
+        dispatcher's level; from there to the parent node), or to a consultation of the
+        joint committee
     reopen (reason; the resident is dissatisfied): resolved → dispatched
     withdraw (the resident): any open state → withdrawn
     merge: a duplicate → merged, pointing at the need it joins
@@ -178,6 +180,10 @@ RESIDENT = By(resident=True)
 SYSTEM = By(system=True)
 
 DISPATCHER_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
+# States in which a need waits on its handler rather than on a dispatcher. Escalation goes one
+# level up from where the need waits: from the handler to the dispatcher's level, from the
+# dispatcher's level to its parent.
+WITH_HANDLER = frozenset({State.DISPATCHED, State.TAKEN, State.IN_PROGRESS})
 
 
 def actor_kinds(need: Need, by: By) -> set[Actor]:
@@ -464,6 +470,10 @@ def transition(
             fields["consultation"] = consultation
             data = {"to": consultation.name, "consultation": True}
             recipients = list(Person.objects.filter(membership__organisation=consultation))
+        elif old in WITH_HANDLER and not locked.consultation_id:
+            # Stuck with a handler (a grid, a unit): one level up is the dispatcher's level.
+            data = {"to": locked.owner_node.name, "from_handler": True}
+            recipients = dispatchers_of(locked.owner_node)
         else:
             parent = locked.owner_node.parent
             if parent is None:
@@ -579,7 +589,8 @@ def mark_overdue(need_id: int, now: dt.datetime) -> bool:
 def escalate_overdue(need_id: int, now: dt.datetime) -> bool:
     """Escalate a need that stayed overdue past the grace period to its parent level."""
     need = Need.objects.select_related("owner_node").get(pk=need_id)
-    if need.owner_node.parent_id is None or need.consultation_id:
+    top = need.owner_node.parent_id is None and need.state not in WITH_HANDLER
+    if top or need.consultation_id:
         return False  # nowhere higher to go; it stays flagged overdue
     try:
         transition(

@@ -56,9 +56,19 @@ def test_an_untaken_need_is_reminded_then_marked_overdue_then_escalated():
         counts = sweep()
     assert counts["escalated"] == 1
     need.refresh_from_db()
-    assert need.state == State.ESCALATED and need.owner_node == w.t["town1"]
+    # Untaken in the grid: it goes up to the community that dispatched it.
+    assert need.state == State.ESCALATED and need.owner_node == w.t["comm1"]
+    assert need.assignee is None
     assert actions(need)[-4:] == ["dispatch", "remind", "overdue", "escalate"]
     assert need.events.last().actor_kind == "system"
+    assert w.dispatcher.notifications.filter(kind="need_escalated").exists()
+    # Left unanswered at the community too, it goes on up to the town.
+    with time_machine.travel(later(47 + 15 + 31), tick=False):
+        assert sweep()["overdue"] == 1
+    with time_machine.travel(later(47 + 15 + 31 + 31), tick=False):
+        assert sweep()["escalated"] == 1
+    need.refresh_from_db()
+    assert need.owner_node == w.t["town1"]
     assert w.town_staff.notifications.filter(kind="need_escalated").exists()
 
 
