@@ -7,10 +7,14 @@ import io
 import segno
 
 
-def qr_svg(url: str, *, scale: int = 8) -> str:
+def qr_svg(url: str, *, scale: int = 8, scalable: bool = False) -> str:
+    """`scalable=True` drops the fixed width and height for a viewBox, so that CSS can size
+    the code (inline in a poster) without cropping it."""
     out = io.BytesIO()
     # High error correction: posters get creased, rained on and half covered by tape.
-    segno.make(url, error="h").save(out, kind="svg", scale=scale, border=2, xmldecl=False)
+    segno.make(url, error="h").save(
+        out, kind="svg", scale=scale, border=2, xmldecl=False, omitsize=scalable
+    )
     return out.getvalue().decode()
 
 

@@ -44,3 +44,27 @@ def browser_context_args(browser_context_args: dict) -> dict:
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     return OUTPUT_DIR
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"  # version in vendor/VERSION
+
+
+@pytest.fixture
+def axe_check():
+    """`axe_check(page, "name")` runs axe-core on the page as it stands and fails on any
+    violation of serious or critical impact, listing each with the elements it found."""
+
+    def check(page, name: str = "") -> list[dict]:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE))
+        results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        report = "\n".join(
+            f"{v['impact']} {v['id']}: {v['help']} — "
+            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
+            for v in bad
+        )
+        assert not bad, f"axe on {name or page.url}:\n{report}"
+        return results["violations"]
+
+    return check

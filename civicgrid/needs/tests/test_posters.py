@@ -1,0 +1,95 @@
+"""QR codes and printable posters for grids, units, stations, representatives and providers."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from PIL import Image
+
+from civicgrid.needs.tests import factories as nf
+from civicgrid.network.models import Role
+from civicgrid.network.tests import factories as netf
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_grids_qr_code_comes_as_svg_and_png_holding_its_short_link(client):
+    w = nf.world()
+    code = w.t["gridA"].code
+    svg = client.get(reverse("resident:qr_node_svg", args=[code]))
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    assert svg.content.lstrip().startswith(b"<svg") and b"</svg>" in svg.content
+    assert "max-age" in svg["Cache-Control"] and "public" in svg["Cache-Control"]
+    png = client.get(reverse("resident:qr_node_png", args=[code]))
+    assert png.status_code == 200 and png["Content-Type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(png.content)) as img:
+        img.verify()
+        assert img.size[0] == img.size[1] and img.size[0] > 200
+
+
+def test_the_qr_code_opens_the_intake_for_that_place(client):
+    w = nf.world()
+    code = w.t["big1"].code
+    go = client.get(reverse("resident:go_node", args=[code]))
+    assert go.status_code == 302 and go["Location"] == f"/raise/?at={code}"
+    assert client.get(go["Location"]).status_code == 200
+
+
+def test_a_representatives_qr_code_and_poster(client):
+    w = nf.world()
+    rep = netf.person("乌云代表", roles=[(Role.REPRESENTATIVE, w.t["big1"])])
+    png = client.get(reverse("resident:qr_person_png", args=[rep.pk]))
+    assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    svg = client.get(reverse("resident:qr_person_svg", args=[rep.pk]))
+    assert svg["Content-Type"] == "image/svg+xml"
+    poster = client.get(reverse("resident:poster_person", args=[rep.pk])).content.decode()
+    assert "乌云代表" in poster and "一大网格" in poster
+    assert f"http://testserver/q/p/{rep.pk}/" in poster and "<svg" in poster
+
+
+def test_a_grid_workers_code_works_but_only_public_roles_get_a_poster(client):
+    w = nf.world()
+    assert client.get(reverse("resident:qr_person_svg", args=[w.grid_worker.pk])).status_code == 200
+    assert client.get(reverse("resident:poster_person", args=[w.grid_worker.pk])).status_code == 404
+    assert client.get(reverse("resident:poster_person", args=[w.leader.pk])).status_code == 404
+    assert client.get(reverse("resident:qr_person_png", args=[w.leader.pk])).status_code == 404
+    provider = netf.person("修鞋师傅", roles=[(Role.PROVIDER, w.t["comm1"])])
+    assert client.get(reverse("resident:poster_person", args=[provider.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_a_poster_speaks_both_languages_whatever_the_page_language(client, lang):
+    w = nf.world()
+    grid = w.t["gridA"]
+    grid.name_en = "Grid A"
+    grid.save()
+    client.cookies["django_language"] = lang
+    response = client.get(reverse("resident:poster_node", args=[grid.code]))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "A网格" in text and "Grid A" in text and "一大网格" in text
+    assert '<section lang="zh-hans">' in text and '<section lang="en">' in text
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert gettext("Scan to tell us what you need") in text
+            assert gettext("Grid party organisation") in text
+    assert "Scan to tell us what you need" in text
+    assert f"http://testserver/q/n/{grid.code}/" in text and "<svg" in text
+    assert "@page" not in text  # print rules live in the stylesheet, not inline
+
+
+@pytest.mark.parametrize("kind", ["gridA", "unitA", "big1", "comm1", "town1"])
+def test_every_level_from_town_to_unit_has_a_poster(client, kind):
+    w = nf.world()
+    assert client.get(reverse("resident:poster_node", args=[w.t[kind].code])).status_code == 200
+
+
+def test_leagues_and_banners_have_no_poster(client):
+    w = nf.world()
+    assert client.get(reverse("resident:poster_node", args=[w.t["banner"].code])).status_code == 404
+    assert client.get(reverse("resident:qr_node_svg", args=["NOPE"])).status_code == 404

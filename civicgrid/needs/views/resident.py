@@ -1,0 +1,392 @@
+"""Resident pages, no account needed: raise a need in two steps, get a receipt, follow it on
+its tracking page, rate the result or withdraw it. Views parse, call one service, render."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.needs import selectors, services, workflow
+from civicgrid.needs.forms_resident import (
+    Binding,
+    OwnerForm,
+    RaiseForm,
+    RatingForm,
+    TrackForm,
+    WithdrawForm,
+    node_label,
+    place_groups,
+)
+from civicgrid.needs.models import Category, Channel, Need, NeedEvent, NeedPhoto, Rating, State
+from civicgrid.network.models import Node, NodeKind, Role, RoleBinding
+
+# Kinds of node a QR code may bind the intake to, and the roles whose holders have their own.
+QR_NODE_KINDS = (
+    NodeKind.TOWN,
+    NodeKind.COMMUNITY,
+    NodeKind.BIG_GRID,
+    NodeKind.SMALL_GRID,
+    NodeKind.UNIT,
+)
+QR_PERSON_ROLES = (Role.REPRESENTATIVE, Role.PROVIDER, Role.GRID_WORKER)
+
+KEY_LENGTH = 10
+
+
+def tracking_key(number: str) -> str:
+    """The key in a tracking link: who holds the link may rate or withdraw the need. A keyed
+    hash of the number, so nothing is stored and it cannot be worked out from the number."""
+    return salted_hmac("civicgrid.needs.tracking-link", number).hexdigest()[:KEY_LENGTH]
+
+
+def key_ok(number: str, key: str) -> bool:
+    return bool(key) and constant_time_compare(tracking_key(number), key)
+
+
+def tracking_url(number: str, *, key: bool = True) -> str:
+    url = reverse("resident:track", args=[number])
+    return f"{url}?{urlencode({'k': tracking_key(number)})}" if key else url
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+# --- Raising a need -------------------------------------------------------------------------
+
+
+def binding_of(request: HttpRequest) -> Binding:
+    """The QR code the resident came from: ?at=<node code> or ?rep=<person id>. A code that
+    no longer matches anything binds nothing: the resident chooses the place instead."""
+    at = request.GET.get("at", "")
+    rep = request.GET.get("rep", "")
+    node = Node.objects.filter(code=at, kind__in=QR_NODE_KINDS).first() if at else None
+    person = None
+    held = holder_binding(int(rep), QR_PERSON_ROLES) if rep.isdigit() else None
+    if held is not None:
+        person = held.person
+        node = node or held.node
+    return Binding(node=node, person=person)
+
+
+def carried(request: HttpRequest) -> str:
+    """The QR parameters, kept from step to step."""
+    kept = {k: request.GET[k] for k in ("at", "rep") if request.GET.get(k)}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+@dataclass
+class CategoryGroup:
+    parent: Category | None
+    categories: list[Category] = field(default_factory=list)
+
+
+def category_groups() -> list[CategoryGroup]:
+    """What residents choose from: the leaves shown to them, under their parent's name."""
+    shown = list(Category.objects.filter(is_active=True, shown_to_residents=True))
+    children: dict[int, list[Category]] = defaultdict(list)
+    for c in shown:
+        if c.parent_id:
+            children[c.parent_id].append(c)
+    groups = []
+    loose = CategoryGroup(parent=None)
+    for c in shown:
+        if children[c.pk]:
+            groups.append(CategoryGroup(parent=c, categories=children[c.pk]))
+        elif c.parent_id is None or c.parent_id not in {s.pk for s in shown}:
+            loose.categories.append(c)
+    return groups + ([loose] if loose.categories else [])
+
+
+def resident_category(code: str) -> Category:
+    category = get_object_or_404(Category, code=code, is_active=True, shown_to_residents=True)
+    if category.children.filter(is_active=True, shown_to_residents=True).exists():
+        raise Http404("choose a more precise kind of need")
+    return category
+
+
+def place_of(binding: Binding) -> dict[str, Any]:
+    """The words for a pre-bound place and person, for the page."""
+    en = english()
+    node = binding.node
+    return {
+        "bound_place": node_label(node, en) if node else "",
+        "bound_service": node.service_name if node else "",
+        "bound_person": binding.person.name if binding.person else "",
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "needs/resident/home.html", {"track_form": TrackForm()})
+
+
+def choose_category(request: HttpRequest) -> HttpResponse:
+    binding = binding_of(request)
+    context = {"groups": category_groups(), "carry": carried(request), **place_of(binding)}
+    return render(request, "needs/resident/choose.html", context)
+
+
+def raise_need(request: HttpRequest, code: str) -> HttpResponse:
+    category = resident_category(code)
+    binding = binding_of(request)
+    groups = [] if binding.node else place_groups(english())
+    if request.method == "POST":
+        form = RaiseForm(
+            request.POST, request.FILES, category=category, binding=binding, groups=groups
+        )
+        if form.is_valid():
+            try:
+                need = services.need_raise(
+                    by=workflow.RESIDENT,
+                    category=category,
+                    channel=Channel.QR if binding.from_qr else Channel.WEB,
+                    **form.raise_kwargs(),
+                )
+            except Invalid as exc:
+                form.add_domain_error(exc)
+            else:
+                receipt = reverse("resident:receipt", args=[need.number])
+                return redirect(f"{receipt}?{urlencode({'k': tracking_key(need.number)})}")
+    else:
+        form = RaiseForm(category=category, binding=binding, groups=groups)
+    context = {
+        "category": category,
+        "form": form,
+        "carry": carried(request),
+        "location_found": bool(
+            not binding.node and form.is_bound and all(form.point()) and "place" not in form.errors
+        ),
+        **place_of(binding),
+    }
+    return render(request, "needs/resident/form.html", context)
+
+
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    # Only the person who raised it arrives with the key; without it the number alone shows
+    # the public tracking page, never the link that allows rating and withdrawing.
+    need = selectors.by_number(number)
+    if need is None or not key_ok(need.number, request.GET.get("k", "")):
+        raise Http404("no such receipt")
+    link = request.build_absolute_uri(tracking_url(need.number))
+    context = {"need": need, "link": link, "place": node_label(need.node, english())}
+    response = render(request, "needs/resident/receipt.html", context)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+# --- Tracking -------------------------------------------------------------------------------
+
+STATE_WORDS: dict[str, Any] = {
+    State.SUBMITTED: gettext_lazy("Received. The community will look at it soon."),
+    State.ACCEPTED: gettext_lazy("The community has accepted it and is choosing who handles it."),
+    State.DISPATCHED: gettext_lazy("Passed to the people who will handle it."),
+    State.TAKEN: gettext_lazy("Someone has taken it on."),
+    State.IN_PROGRESS: gettext_lazy("Work is in progress."),
+    State.RESOLVED: gettext_lazy("Reported solved. Please tell us if you are satisfied."),
+    State.CLOSED: gettext_lazy("Finished."),
+    State.REJECTED: gettext_lazy("Not taken up. The reason is below."),
+    State.WITHDRAWN: gettext_lazy("Withdrawn by the resident."),
+    State.ESCALATED: gettext_lazy("Passed up to a higher level for help."),
+    State.MERGED: gettext_lazy("Joined with another need about the same problem."),
+}
+
+EVENT_WORDS: dict[str, Any] = {
+    workflow.RAISE: gettext_lazy("Need received"),
+    workflow.Action.ACCEPT: gettext_lazy("Accepted by the community"),
+    workflow.Action.REJECT: gettext_lazy("Not taken up"),
+    workflow.Action.DISPATCH: gettext_lazy("Passed to a handler"),
+    workflow.Action.TAKE: gettext_lazy("A handler took it on"),
+    workflow.Action.START: gettext_lazy("Work started"),
+    workflow.Action.RESOLVE: gettext_lazy("Reported solved"),
+    workflow.Action.RETURN: gettext_lazy("Handed back to the community to reassign"),
+    workflow.Action.ESCALATE: gettext_lazy("Passed up for help"),
+    workflow.Action.CONFIRM: gettext_lazy("Confirmed by the resident"),
+    workflow.Action.REOPEN: gettext_lazy("Reopened: the resident was not satisfied"),
+    workflow.Action.WITHDRAW: gettext_lazy("Withdrawn by the resident"),
+    workflow.Action.MERGE: gettext_lazy("Joined with another need about the same problem"),
+    workflow.Action.CLOSE_UNRATED: gettext_lazy("Closed without a rating"),
+    workflow.MERGED_IN: gettext_lazy("A need about the same problem was joined to this one"),
+    workflow.COMMENT: gettext_lazy("Note"),
+    workflow.RECORD: gettext_lazy("Recorded"),
+}
+
+# Staff appear on the tracking page by role and place, never by name or number.
+ROLE_ORDER = (
+    Role.GRID_WORKER,
+    Role.UNIT_LEADER,
+    Role.COMMUNITY_STAFF,
+    Role.COMMITTEE_MEMBER,
+    Role.MEMBER_UNIT_CONTACT,
+    Role.REPRESENTATIVE,
+    Role.PROVIDER,
+    Role.PROJECT_BUTLER,
+    Role.ADMIN,
+    Role.LEADER,
+)
+
+
+@dataclass
+class PublicEvent:
+    event: NeedEvent
+    title: Any
+    who: str
+    detail: str
+    photos: list[NeedPhoto]
+
+
+def _roles_of(person_ids: set[int]) -> dict[int, str]:
+    best: dict[int, RoleBinding] = {}
+    rows = RoleBinding.objects.filter(person_id__in=person_ids, role__in=ROLE_ORDER)
+    for b in rows.select_related("node"):
+        held = best.get(b.person_id)
+        if held is None or ROLE_ORDER.index(b.role) < ROLE_ORDER.index(held.role):
+            best[b.person_id] = b
+    en = english()
+    return {pid: f"{Role(b.role).label} · {node_label(b.node, en)}" for pid, b in best.items()}
+
+
+def public_events(need: Need) -> list[PublicEvent]:
+    events = selectors.public_timeline(need)
+    roles = _roles_of({e.actor_id for e in events if e.actor_id})
+    rows = []
+    for e in events:
+        if e.actor_kind == "resident":
+            who = _("Resident")
+        elif e.actor_kind == "system":
+            who = _("Automatic")
+        elif e.actor_id:
+            who = roles.get(e.actor_id, _("Staff"))
+        else:
+            who = ""
+        detail = ""
+        if e.data.get("assignee_org"):
+            detail = _("To: %(unit)s") % {"unit": e.data["assignee_org"]}
+        elif e.action == workflow.Action.ESCALATE and e.data.get("to"):
+            detail = _("To: %(level)s") % {"level": e.data["to"]}
+        elif e.action == workflow.Action.CONFIRM and e.data.get("rating") in Rating.values:
+            detail = str(Rating(e.data["rating"]).label)
+        title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
+        rows.append(PublicEvent(e, title, who, detail, list(e.photos.all())))
+    return rows
+
+
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        need = selectors.by_number(form.cleaned_data["number"])
+        if need is not None:
+            return redirect("resident:track", number=need.number)
+        form.add_error("number", _("We found no need with that number. Check it on your receipt."))
+    return render(request, "needs/resident/track_lookup.html", {"form": form})
+
+
+def _owner(need: Need, form: OwnerForm) -> bool:
+    """The tracking-link key, or the last four digits of the phone left with the need."""
+    if key_ok(need.number, form.cleaned_data.get("k", "")):
+        return True
+    last4 = (form.cleaned_data.get("last4") or "").strip()
+    phone = need.contact_phone
+    return len(last4) == 4 and len(phone) >= 4 and constant_time_compare(phone[-4:], last4)
+
+
+def _act(need: Need, op: str, data: dict[str, Any]) -> Any:
+    comment = services.clean_text(
+        data.get("comment", ""), field=_("Comment"), required=False, limit=1000
+    )
+    if op == "withdraw":
+        services.need_act(need=need, action="withdraw", by=workflow.RESIDENT, reason=comment)
+        return _("Your need is withdrawn. Thank you for telling us.")
+    if data["rating"] == Rating.DISSATISFIED:
+        services.need_act(need=need, action="reopen", by=workflow.RESIDENT, reason=comment)
+        return _("Thank you. Your need is open again and goes back to the people handling it.")
+    services.need_act(
+        need=need, action="confirm", by=workflow.RESIDENT, rating=data["rating"], reason=comment
+    )
+    return _("Thank you for your rating. Your need is closed.")
+
+
+def track(request: HttpRequest, number: str) -> HttpResponse:
+    need = selectors.by_number(number)
+    if need is None:
+        raise Http404("no need with that number")
+    key = request.GET.get("k", "")
+    if number != need.number:
+        query = f"?{urlencode({'k': key})}" if key else ""
+        return redirect(f"{reverse('resident:track', args=[need.number])}{query}")
+    owner = key_ok(need.number, key)
+    initial = {"k": key if owner else ""}
+    op = request.POST.get("op", "") if request.method == "POST" else ""
+    rating_form = RatingForm(request.POST if op == "rate" else None, initial=initial, prefix="rate")
+    withdraw_form = WithdrawForm(
+        request.POST if op == "withdraw" else None, initial=initial, prefix="withdraw"
+    )
+    form = {"rate": rating_form, "withdraw": withdraw_form}.get(op)
+    status, problem = 200, ""
+    if form is not None and form.is_valid():
+        if not _owner(need, form):
+            form.add_error("last4", _("That does not match the mobile number left with this need."))
+            status = 403
+        else:
+            try:
+                done = _act(need, op, form.cleaned_data)
+            except Invalid as exc:
+                message = exc.message
+                if exc.code == "reason_required":
+                    message = _("Tell us what is still wrong, so that it can be put right.")
+                form.add_error("comment", message)
+            except (Conflict, NotAllowed) as exc:
+                status, problem = 409, exc.message
+            else:
+                messages.success(request, done)
+                return redirect(tracking_url(need.number))
+    shown = need.merged_into if need.merged_into_id and need.merged_into else need
+    allowed = workflow.allowed_actions(need, workflow.RESIDENT)
+    context = {
+        "need": need,
+        "shown": shown,
+        "place": node_label(shown.node, english()),
+        "state_words": STATE_WORDS.get(shown.state, ""),
+        "events": public_events(shown),
+        "owner": owner,
+        "problem": problem,
+        "can_rate": workflow.Action.CONFIRM in allowed,
+        "can_withdraw": workflow.Action.WITHDRAW in allowed,
+        "rating_form": rating_form,
+        "withdraw_form": withdraw_form,
+        "awaiting_response": selectors.awaiting_response(shown),
+    }
+    response = render(request, "needs/resident/track.html", context, status=status)
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+    """A photo of the need's timeline (or of the need it was merged into)."""
+    need = selectors.by_number(number)
+    if need is None:
+        raise Http404("no need with that number")
+    ids = [need.pk] + ([need.merged_into_id] if need.merged_into_id else [])
+    picture = get_object_or_404(NeedPhoto, pk=photo_id, need_id__in=ids)
+    response = FileResponse(picture.image.open("rb"), content_type="image/jpeg")
+    patch_cache_control(response, private=True, max_age=86400)
+    return response
+
+
+def holder_binding(person_id: int, roles: tuple[str, ...]) -> RoleBinding | None:
+    """The binding of the first of `roles` (in that order) an active person holds, or None."""
+    rows = RoleBinding.objects.filter(
+        person_id=person_id, person__is_active=True, role__in=roles
+    ).select_related("person", "node")
+    return min(rows, key=lambda b: (roles.index(b.role), b.pk), default=None)
