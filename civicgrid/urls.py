@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/needs/", include("civicgrid.needs.urls_console")),
+    path("console/inbox/", include("civicgrid.core.urls")),
     path("console/", include("civicgrid.network.urls")),
     path("admin/", admin.site.urls),
     path("", include("civicgrid.needs.urls_public")),

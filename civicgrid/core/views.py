@@ -1,9 +1,21 @@
-"""Views that belong to no domain: the health check."""
+"""Views that belong to no domain: the health check and the in-app inbox (the bell)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicgrid.core.models import Notification
+from civicgrid.core.notifications import render as render_text
+
+INBOX_PAGE_SIZE = 50
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -15,3 +27,40 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # any database failure means "not healthy", whatever its class
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first, worded in the reader's language."""
+    rows = Notification.objects.filter(recipient_id=request.user.pk)
+    page = Paginator(rows, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = [(n, render_text(n.kind, n.data)) for n in page]
+    return render(request, "core/inbox.html", {"page": page, "items": items})
+
+
+@login_required
+def inbox_open(request: HttpRequest, notification_id: int) -> HttpResponseRedirect:
+    """Mark one notification read and follow it to what it is about."""
+    notification = Notification.objects.filter(
+        pk=notification_id, recipient_id=request.user.pk
+    ).first()
+    if notification is None:
+        raise Http404(_("No such notification."))
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    # Only local paths: a stored URL is never a way off the site.
+    target = notification.url
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(target, None):
+        return redirect(target)
+    return redirect("inbox:list")
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponseRedirect:
+    Notification.objects.filter(recipient_id=request.user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("inbox:list")

@@ -222,6 +222,11 @@ class Rating(models.TextChoices):
     NOT_RATED = "not_rated", _("Not rated")
 
 
+def format_number(number: str) -> str:
+    """K7M4QXP2 → K7M4-QXP2: easier to read out on the phone."""
+    return f"{number[:4]}-{number[4:]}" if len(number) == 8 else number
+
+
 class NeedQuerySet(models.QuerySet["Need"]):
     def open(self) -> NeedQuerySet:
         return self.filter(state__in=OPEN_STATES)

@@ -48,10 +48,6 @@ def normalise_number(text: str) -> str:
     return re.sub(r"[\s\-]", "", text or "").upper()
 
 
-def format_number(number: str) -> str:
-    return f"{number[:4]}-{number[4:]}" if len(number) == NUMBER_LENGTH else number
-
-
 def clean_text(
     text: str, *, field: str, required: bool = True, limit: int = MAX_DESCRIPTION
 ) -> str:
@@ -95,24 +91,36 @@ def clean_answers(category: Category, answers: dict[str, Any] | None) -> dict[st
         raw = raw.strip() if isinstance(raw, str) else raw
         if raw in (None, ""):
             if q.required:
-                raise Invalid(_("Please answer: %(q)s") % {"q": q.text}, code="answer_required")
+                raise Invalid(
+                    _("Please answer: %(q)s") % {"q": q.text},
+                    code="answer_required",
+                    question=q.key,
+                )
             continue
         if q.kind == QuestionKind.NUMBER:
             try:
                 cleaned[q.key] = float(raw)
             except (TypeError, ValueError):
                 raise Invalid(
-                    _("%(q)s: write a number, e.g. 3.") % {"q": q.text}, code="answer_number"
+                    _("%(q)s: write a number, e.g. 3.") % {"q": q.text},
+                    code="answer_number",
+                    question=q.key,
                 ) from None
         elif q.kind == QuestionKind.CHOICE:
             values = [value for value, _label in q.choice_options()]
             if raw not in values:
                 raise Invalid(
-                    _("%(q)s: choose one of the options.") % {"q": q.text}, code="answer_choice"
+                    _("%(q)s: choose one of the options.") % {"q": q.text},
+                    code="answer_choice",
+                    question=q.key,
                 )
             cleaned[q.key] = raw
         else:
-            cleaned[q.key] = clean_text(str(raw), field=q.text, limit=500)
+            try:
+                cleaned[q.key] = clean_text(str(raw), field=q.text, limit=500)
+            except Invalid as exc:
+                exc.details["question"] = q.key  # say which answer, not the description
+                raise
     return cleaned
 
 

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from django.urls import URLPattern, path
+
+from civicgrid.needs.views import console as views
+
 app_name = "needs"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [
+    path("", views.need_list, name="list"),
+    path("bulk-dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
+    path("new/", views.need_new, name="new"),
+    path("new/questions/", views.need_questions, name="questions"),
+    path("proactive/new/", views.proactive_new, name="proactive_new"),
+    path("<str:number>/", views.need_detail, name="detail"),
+    path("<str:number>/act/<str:action>/", views.need_action, name="act"),
+    path("<str:number>/comment/", views.need_comment, name="comment"),
+    path("<str:number>/phone/", views.phone_reveal, name="phone"),
+    path("<str:number>/photos/<int:photo_id>/", views.need_photo, name="photo"),
+]

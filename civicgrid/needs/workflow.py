@@ -44,6 +44,7 @@ from civicgrid.needs.models import (
     NeedPhoto,
     Rating,
     State,
+    format_number,
 )
 from civicgrid.network.models import (
     Membership,
@@ -143,7 +144,9 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.DISPATCH: _rule(
         [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.ESCALATED], St.DISPATCHED, [D, C]
     ),
-    Action.TAKE: _rule([St.DISPATCHED], St.TAKEN, [H, G]),
+    # A grid worker may take a need raised in their grid before anyone dispatches it (接单):
+    # the call the 78-year-old made to her grid worker is answered then and there.
+    Action.TAKE: _rule([St.SUBMITTED, St.ACCEPTED, St.DISPATCHED], St.TAKEN, [H, G]),
     Action.START: _rule([St.TAKEN], St.IN_PROGRESS, [H]),
     Action.RESOLVE: _rule([St.TAKEN, St.IN_PROGRESS], St.RESOLVED, [H]),
     Action.RETURN: _rule([St.DISPATCHED, St.TAKEN, St.IN_PROGRESS], St.ACCEPTED, [H], reason=True),
@@ -279,7 +282,7 @@ def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> Non
     notify(
         people,
         kind=kind,
-        data={"number": need.number, **data},
+        data={"number": format_number(need.number), **data},
         url=f"/console/needs/{need.number}/",
     )
 

@@ -25,7 +25,9 @@ def test_the_worker_enqueues_the_sweep_and_runs_it_from_the_database_queue():
     w = nf.world()
     start = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
-        need = nf.raise_need(w, category=nf.category("pension"), priority=Priority.URGENT, answers={})
+        need = nf.raise_need(
+            w, category=nf.category("pension"), priority=Priority.URGENT, answers={}
+        )
         workflow.transition(need, Action.DISPATCH, By(w.dispatcher))
     with time_machine.travel(start + dt.timedelta(minutes=20)):
         call_command("worker", "--once", stdout=StringIO())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from civicgrid.needs.services import format_number
+from civicgrid.needs.models import format_number
 
 register = template.Library()
 

@@ -20,7 +20,7 @@ EXPECTED = {
     "accept": (["submitted"], "DC", False),
     "reject": (["submitted", "accepted"], "DC", True),
     "dispatch": (["submitted", "accepted", "dispatched", "escalated"], "DC", False),
-    "take": (["dispatched"], "HG", False),
+    "take": (["submitted", "accepted", "dispatched"], "HG", False),
     "start": (["taken"], "H", False),
     "resolve": (["taken", "in_progress"], "H", False),
     "return": (["dispatched", "taken", "in_progress"], "H", True),

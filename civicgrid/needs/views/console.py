@@ -1,0 +1,529 @@
+"""The staff console's need pages: inboxes, the detail page with its actions, entry on
+someone's behalf (代办), proactive work, bulk dispatch.
+
+Views parse, check access, call one service or selector and render. Every need is fetched
+through `selectors.visible_needs` (the scope rule); who may do what is `workflow`'s answer.
+Actions post with htmx and get the detail fragment back; without htmx they redirect (PRG).
+Domain errors keep their status (400/403/409) and are shown in the fragment: console.js lets
+htmx swap those responses in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from civicgrid.core.errors import DomainError, NotAllowed
+from civicgrid.needs import deadlines, selectors, services, workflow
+from civicgrid.needs.forms_console import (
+    ActionForm,
+    BulkDispatchForm,
+    CommentForm,
+    NeedFilterForm,
+    OnBehalfForm,
+    ProactiveForm,
+)
+from civicgrid.needs.models import (
+    AWAITING_RESPONSE,
+    Channel,
+    Need,
+    NeedEvent,
+    NeedPhoto,
+    State,
+    TimeBasis,
+    format_number,
+)
+from civicgrid.needs.services import normalise_number
+from civicgrid.needs.workflow import ACTION_LABELS, TRANSITIONS, Action, By
+from civicgrid.network.models import Membership, Person, Role
+from civicgrid.network.scope import can_change, can_see, is_staff_user, role_paths
+
+View = Callable[..., HttpResponseBase]
+PAGE_SIZE = 50
+
+TABS: dict[str, Any] = {
+    "to_accept": gettext_lazy("To accept"),
+    "to_dispatch": gettext_lazy("To dispatch"),
+    "mine": gettext_lazy("My orders"),
+    "overdue": gettext_lazy("Overdue"),
+    "escalated": gettext_lazy("Escalated to me"),
+    "all": gettext_lazy("All in my area"),
+}
+
+DONE: dict[str, Any] = {
+    Action.ACCEPT: gettext_lazy("Accepted."),
+    Action.REJECT: gettext_lazy("Rejected."),
+    Action.DISPATCH: gettext_lazy("Dispatched."),
+    Action.TAKE: gettext_lazy("You have taken this order."),
+    Action.START: gettext_lazy("Work started."),
+    Action.RESOLVE: gettext_lazy("Resolved."),
+    Action.RETURN: gettext_lazy("Returned to the dispatcher."),
+    Action.ESCALATE: gettext_lazy("Escalated."),
+    Action.CONFIRM: gettext_lazy("Closed."),
+    Action.REOPEN: gettext_lazy("Reopened."),
+    Action.MERGE: gettext_lazy("Merged."),
+}
+
+# The actions this page offers; the resident's and the system's never show.
+STAFF_ACTIONS = tuple(a for a in Action if a not in (Action.WITHDRAW, Action.CLOSE_UNRATED))
+
+
+def _person(request: HttpRequest) -> Person:
+    """The logged-in person (every view here is behind `console_required`)."""
+    user = request.user
+    assert isinstance(user, Person)
+    return user
+
+
+def _by(request: HttpRequest) -> By:
+    return By(_person(request))
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def console_required(view: View) -> View:
+    """Logged in, and holding a staff role or belonging to an organisation (a member unit's
+    people hold no role but handle the needs dispatched to their unit)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        member = isinstance(user, Person) and Membership.objects.filter(person=user).exists()
+        if not (is_staff_user(user) or member):
+            return render(request, "network/no_role.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def access_need(user: Any, number: str) -> Need:
+    """The need, if the user may see it; 404 otherwise (never saying whether it exists)."""
+    need = (
+        selectors.visible_needs(user)
+        .select_related("entered_by", "consultation", "merged_into", "source_person")
+        .filter(number=normalise_number(number))
+        .first()
+    )
+    if need is None:
+        raise Http404(_("No such need in your area."))
+    return need
+
+
+def _may_dispatch(user: Any) -> bool:
+    held = role_paths(user)
+    return user.is_superuser or any(held.get(r) for r in workflow.DISPATCHER_ROLES)
+
+
+def _default_tab(user: Any) -> str:
+    if _may_dispatch(user):
+        return "to_accept"
+    if role_paths(user).get(Role.GRID_WORKER) or not is_staff_user(user):
+        return "mine"
+    return "all"
+
+
+def _tab_queryset(user: Any, tab: str) -> QuerySet[Need]:
+    return selectors.visible_needs(user) if tab == "all" else selectors.inbox(user, tab)
+
+
+# --- The list -------------------------------------------------------------------------------
+
+
+@console_required
+def need_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    tab = request.GET.get("tab", "")
+    if tab not in TABS:
+        tab = _default_tab(user)
+    params = request.GET.copy()
+    for key in ("tab", "page"):
+        params.pop(key, None)
+    form = NeedFilterForm(params or None, user=user)
+    needs = selectors.filtered(_tab_queryset(user, tab), form.to_filter())
+    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "tab": tab,
+        "tabs": [(key, label, _tab_queryset(user, key).count()) for key, label in TABS.items()],
+        "form": form,
+        "page": page,
+        "query": params.urlencode(),
+        "bulk": BulkDispatchForm(user=user) if _may_dispatch(user) else None,
+        "awaiting": AWAITING_RESPONSE,
+    }
+    return render(request, "needs/console/list.html", context)
+
+
+@dataclass
+class BulkResult:
+    number: str
+    error: str = ""
+
+
+@console_required
+@require_POST
+def bulk_dispatch(request: HttpRequest) -> HttpResponse:
+    """Dispatch several needs to one target, each in its own transaction: one that fails
+    (wrong state, not allowed) is reported and the others go ahead."""
+    form = BulkDispatchForm(request.POST, user=request.user)
+    back = request.POST.get("next", "")
+    if not back.startswith("/console/needs/"):
+        back = "/console/needs/"
+    if not form.is_valid():
+        messages.error(request, _("Choose at least one need and where to dispatch them."))
+        return redirect(back)
+    by = _by(request)
+    params = form.params()
+    results: list[BulkResult] = []
+    for number in form.cleaned_data["numbers"]:
+        need = selectors.visible_needs(request.user).filter(number=number).first()
+        if need is None:
+            results.append(BulkResult(number, _("No such need in your area.")))
+            continue
+        try:
+            services.need_act(need=need, action=Action.DISPATCH, by=by, **params)
+        except DomainError as error:
+            results.append(BulkResult(number, error.message))
+        else:
+            results.append(BulkResult(number))
+    done = [r.number for r in results if not r.error]
+    if done:
+        messages.success(
+            request,
+            _("Dispatched %(count)d: %(numbers)s.")
+            % {"count": len(done), "numbers": ", ".join(format_number(n) for n in done)},
+        )
+    for r in results:
+        if r.error:
+            messages.error(request, f"{format_number(r.number)}: {r.error}")
+    return redirect(back)
+
+
+# --- The detail page ------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineRow:
+    event: NeedEvent
+    label: str
+    from_label: str
+    to_label: str
+    actor: str
+    detail: str
+    photos: list[NeedPhoto] = field(default_factory=list)
+
+
+STATE_LABELS = dict(State.choices)
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+def _event_detail(event: NeedEvent) -> str:
+    data = event.data or {}
+    action = event.action
+    if action == Action.DISPATCH:
+        to = data.get("assignee") or data.get("assignee_org")
+        return (
+            _("to %(name)s") % {"name": to}
+            if to
+            else _("undirected: any grid worker of the grid may take it")
+        )
+    if action == Action.ESCALATE and data.get("to"):
+        if data.get("consultation"):
+            return _("to a consultation of %(name)s") % {"name": data["to"]}
+        return _("to %(name)s") % {"name": data["to"]}
+    if action == Action.MERGE and data.get("into"):
+        return _("into %(number)s") % {"number": format_number(data["into"])}
+    if action == workflow.MERGED_IN and data.get("from"):
+        return _("from %(number)s") % {"number": format_number(data["from"])}
+    if action in (workflow.RAISE, workflow.RECORD) and data.get("channel"):
+        return str(CHANNEL_LABELS.get(data["channel"], data["channel"]))
+    if action == workflow.REMIND and data.get("due"):
+        return _("due %(due)s") % {"due": data["due"]}
+    if action == workflow.OVERDUE:
+        return (
+            _("resolve deadline") if data.get("deadline") == "resolve" else _("response deadline")
+        )
+    return ""
+
+
+def _actor_name(event: NeedEvent) -> str:
+    if event.actor is not None:
+        return event.actor.name
+    if event.actor_kind == "resident":
+        return _("Resident")
+    if event.actor_kind == "system":
+        return _("System")
+    return ""
+
+
+def timeline_rows(need: Need) -> list[TimelineRow]:
+    return [
+        TimelineRow(
+            event=e,
+            label=str(ACTION_LABELS.get(e.action, e.action)),
+            from_label=str(STATE_LABELS.get(e.from_state, "")),
+            to_label=str(STATE_LABELS.get(e.to_state, "")),
+            actor=_actor_name(e),
+            detail=_event_detail(e),
+            photos=list(e.photos.all()),
+        )
+        for e in selectors.timeline(need)
+    ]
+
+
+def _answers(need: Need) -> list[tuple[str, str]]:
+    rows = []
+    questions = {q.key: q for q in need.category.questions.all()}
+    for key, value in (need.answers or {}).items():
+        q = questions.get(key)
+        if q is None:
+            rows.append((key, str(value)))
+            continue
+        shown = dict(q.choice_options()).get(value, value) if q.choices else value
+        if isinstance(shown, float) and shown.is_integer():
+            shown = int(shown)
+        rows.append((q.text, str(shown)))
+    return rows
+
+
+def duration(minutes: int, basis: str = TimeBasis.CALENDAR) -> str:
+    """A deadline's length as people say it: 15 minutes, 4 hours, 7 days."""
+    if minutes % (24 * 60) == 0 and basis == TimeBasis.CALENDAR:
+        days = minutes // (24 * 60)
+        text = ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    elif minutes % 60 == 0:
+        hours = minutes // 60
+        text = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    else:
+        text = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    if basis == TimeBasis.WORKING:
+        return _("%(time)s of working time") % {"time": text}
+    return text
+
+
+def _detail_context(
+    request: HttpRequest,
+    need: Need,
+    *,
+    bound: ActionForm | CommentForm | None = None,
+    error: str = "",
+    notice: str = "",
+    phone: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    by = _by(request)
+    actions = [a for a in workflow.allowed_actions(need, by) if a in STAFF_ACTIONS]
+    forms: list[tuple[Action, Any, ActionForm]] = []
+    for action in actions:
+        form = (
+            bound
+            if isinstance(bound, ActionForm) and bound.action == action
+            else ActionForm(action=action, need=need, user=user)
+        )
+        forms.append((action, ACTION_LABELS[action], form))
+    may_comment = bool(actions) or can_change(user, need.node)
+    comment_form = bound if isinstance(bound, CommentForm) else CommentForm()
+    limits = deadlines.limits_for(need.category, need.priority) if need.response_due else None
+    return {
+        "need": need,
+        "action_forms": forms,
+        "may_merge": Action.MERGE in actions,
+        "comment_form": comment_form if may_comment else None,
+        "timeline": timeline_rows(need),
+        "duplicates": selectors.duplicate_candidates(need) if need.is_open else [],
+        "answers": _answers(need),
+        "place_visible": can_see(user, need.node),
+        "awaiting_response": need.state in AWAITING_RESPONSE,
+        "response_limit": duration(limits.response_minutes, limits.basis) if limits else "",
+        "resolve_limit": duration(limits.resolve_minutes, limits.basis) if limits else "",
+        "reason_required": {a for a in actions if TRANSITIONS[a].reason_required},
+        "error": error,
+        "notice": notice,
+        "phone": phone,
+    }
+
+
+def _detail_response(
+    request: HttpRequest, need: Need, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    template = "needs/console/_detail.html" if _is_htmx(request) else "needs/console/detail.html"
+    return render(request, template, _detail_context(request, need, **extra), status=status)
+
+
+@console_required
+def need_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _detail_response(request, access_need(request.user, number))
+
+
+@console_required
+@require_POST
+def need_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    need = access_need(request.user, number)
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise Http404(_("No such action.")) from None
+    if chosen not in STAFF_ACTIONS:
+        raise Http404(_("No such action."))
+    by = _by(request)
+    form = ActionForm(request.POST, action=chosen, need=need, user=request.user)
+    try:
+        if form.is_valid():
+            photos = request.FILES.getlist("photos")
+            services.need_act(need=need, action=chosen, by=by, photos=photos, **form.params())
+        elif not workflow.may(need, by, chosen):
+            raise NotAllowed(_("This action is not open to you on this need now."))
+        else:
+            need = access_need(request.user, number)
+            return _detail_response(request, need, status=400, bound=form)
+    except DomainError as failure:
+        need = access_need(request.user, number)
+        return _detail_response(
+            request, need, status=failure.status, bound=form, error=failure.message
+        )
+    return _after_change(request, need.number, str(DONE.get(chosen, "")))
+
+
+def _after_change(request: HttpRequest, number: str, notice: str) -> HttpResponse:
+    """The page after a successful change: the fresh detail (fragment or PRG redirect), or,
+    when the change took the need out of the user's sight (a handler returning it), a note
+    saying so and the way back to the list."""
+    try:
+        need = access_need(request.user, number)
+    except Http404:
+        if not _is_htmx(request):
+            messages.success(request, notice)
+            return redirect("needs:list")
+        return render(request, "needs/console/_gone.html", {"number": number, "notice": notice})
+    if not _is_htmx(request):
+        messages.success(request, notice)
+        return redirect("needs:detail", number=need.number)
+    return _detail_response(request, need, notice=notice)
+
+
+@console_required
+@require_POST
+def need_comment(request: HttpRequest, number: str) -> HttpResponse:
+    need = access_need(request.user, number)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _detail_response(request, need, status=400, bound=form)
+    try:
+        services.need_comment(
+            need=need,
+            by=_by(request),
+            text=form.cleaned_data["text"],
+            photos=request.FILES.getlist("photos"),
+        )
+    except DomainError as failure:
+        return _detail_response(
+            request, need, status=failure.status, bound=form, error=failure.message
+        )
+    return _after_change(request, need.number, _("Comment added."))
+
+
+@console_required
+@require_POST
+def phone_reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """Show the full contact phone in place of its mask; every reveal is logged."""
+    need = access_need(request.user, number)
+    try:
+        phone = services.phone_reveal(need=need, person=_person(request))
+    except DomainError as failure:
+        return _detail_response(request, need, status=failure.status, error=failure.message)
+    if _is_htmx(request):
+        return render(request, "needs/console/_phone.html", {"need": need, "phone": phone})
+    return _detail_response(request, need, phone=phone)
+
+
+@console_required
+def need_photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
+    """A photo of a need the user may see (media files are not served publicly)."""
+    need = access_need(request.user, number)
+    photo = NeedPhoto.objects.filter(pk=photo_id, need=need).first()
+    if photo is None:
+        raise Http404(_("No such photo."))
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- Entering needs -------------------------------------------------------------------------
+
+
+def _questions_context(form: OnBehalfForm) -> dict[str, Any]:
+    category = form.chosen_category()
+    answers = form.answers()
+    questions = list(category.questions.all()) if category else []
+    return {"questions": [(q, answers.get(q.key, "")) for q in questions]}
+
+
+@console_required
+def need_new(request: HttpRequest) -> HttpResponse:
+    """A need typed in for a resident who phoned, walked in or was visited (代办)."""
+    form = OnBehalfForm(request.POST or None, user=request.user)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_raise(
+                by=_by(request),
+                photos=request.FILES.getlist("photos"),
+                **form.service_args(),
+            )
+        except DomainError as failure:
+            error = failure.message
+        else:
+            messages.success(
+                request,
+                _("Need %(number)s recorded.") % {"number": format_number(need.number)},
+            )
+            return redirect("needs:detail", number=need.number)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "error": error, **_questions_context(form)}
+    return render(request, "needs/console/new.html", context, status=status)
+
+
+@console_required
+def need_questions(request: HttpRequest) -> HttpResponse:
+    """The chosen category's extra questions, swapped into the entry form (htmx)."""
+    form = OnBehalfForm(request.GET, user=request.user)
+    return render(request, "needs/console/_questions.html", _questions_context(form))
+
+
+@console_required
+def proactive_new(request: HttpRequest) -> HttpResponse:
+    form = ProactiveForm(request.POST or None, user=request.user)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.proactive_record(
+                by=_by(request),
+                photos=request.FILES.getlist("photos"),
+                **form.service_args(),
+            )
+        except DomainError as failure:
+            error = failure.message
+        else:
+            messages.success(
+                request, _("Recorded as %(number)s.") % {"number": format_number(need.number)}
+            )
+            return redirect("needs:detail", number=need.number)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "needs/console/proactive.html", {"form": form, "error": error}, status=status
+    )
