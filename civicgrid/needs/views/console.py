@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -349,6 +350,7 @@ def _detail_context(
         "answers": _answers(need),
         "place_visible": can_see(user, need.node),
         "awaiting_response": need.state in AWAITING_RESPONSE,
+        "response_past": bool(need.response_due and need.response_due < timezone.now()),
         "response_limit": duration(limits.response_minutes, limits.basis) if limits else "",
         "resolve_limit": duration(limits.resolve_minutes, limits.basis) if limits else "",
         "reason_required": {a for a in actions if TRANSITIONS[a].reason_required},
