@@ -225,4 +225,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # The task queue logs every poll at INFO; our tasks log what they did themselves.
+    "loggers": {"django_tasks_db": {"level": envstr("TASKS_LOG_LEVEL", "WARNING")}},
 }

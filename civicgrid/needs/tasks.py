@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.db.models import Q
@@ -11,6 +12,8 @@ from django_tasks import task
 
 from civicgrid.needs import workflow
 from civicgrid.needs.models import AWAITING_RESPONSE, Need, State
+
+log = logging.getLogger("civicgrid.sweep")
 
 WORKING = (State.TAKEN, State.IN_PROGRESS)
 
@@ -66,4 +69,7 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
 
 @task()
 def sweep_deadlines() -> dict[str, int]:
-    return sweep()
+    counts = sweep()
+    if any(counts.values()):
+        log.info("deadline sweep: %s", counts)
+    return counts
