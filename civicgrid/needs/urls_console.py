@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from civicgrid.needs.views import console as views
+from civicgrid.needs.views import posters
 
 app_name = "needs"
 
@@ -14,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("new/", views.need_new, name="new"),
     path("new/questions/", views.need_questions, name="questions"),
     path("proactive/new/", views.proactive_new, name="proactive_new"),
+    path("posters/", posters.poster_index, name="posters"),
     path("<str:number>/", views.need_detail, name="detail"),
     path("<str:number>/act/<str:action>/", views.need_action, name="act"),
     path("<str:number>/comment/", views.need_comment, name="comment"),

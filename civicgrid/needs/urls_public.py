@@ -25,4 +25,8 @@ urlpatterns: list[URLPattern] = [
     path("qr/p/<int:person_id>.png", posters.qr_person, {"fmt": "png"}, name="qr_person_png"),
     path("poster/n/<str:code>/", posters.poster_node, name="poster_node"),
     path("poster/p/<int:person_id>/", posters.poster_person, name="poster_person"),
+    path("q/o/<int:org_id>/", posters.go_org, name="go_org"),
+    path("qr/o/<int:org_id>.svg", posters.qr_org, {"fmt": "svg"}, name="qr_org_svg"),
+    path("qr/o/<int:org_id>.png", posters.qr_org, {"fmt": "png"}, name="qr_org_png"),
+    path("poster/o/<int:org_id>/", posters.poster_org, name="poster_org"),
 ]

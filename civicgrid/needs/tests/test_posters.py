@@ -93,3 +93,28 @@ def test_leagues_and_banners_have_no_poster(client):
     w = nf.world()
     assert client.get(reverse("resident:poster_node", args=[w.t["banner"].code])).status_code == 404
     assert client.get(reverse("resident:qr_node_svg", args=["NOPE"])).status_code == 404
+
+
+def test_providers_and_member_units_as_organisations_have_posters_that_open_their_place(client):
+    from civicgrid.network.models import Organisation, OrgKind
+
+    w = nf.world()
+    shop = Organisation.objects.create(name="一元理发", kind=OrgKind.PROVIDER, node=w.t["comm1"])
+    page = client.get(f"/poster/o/{shop.pk}/")
+    assert page.status_code == 200 and "一元理发" in page.content.decode()
+    assert client.get(f"/qr/o/{shop.pk}.png").content.startswith(b"\x89PNG")
+    go = client.get(f"/q/o/{shop.pk}/")
+    assert go.status_code == 302 and go["Location"].endswith(f"?at={w.t['comm1'].code}")
+    assert client.get(f"/poster/o/{w.committee.pk}/").status_code == 404  # not a provider
+
+
+def test_staff_find_every_poster_of_their_area_and_nothing_outside_it(client):
+    w = nf.world()
+    client.force_login(w.dispatcher)
+    page = client.get("/console/needs/posters/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'data-code="{w.t["comm1"].code}"' in text and f'data-code="{w.t["big1"].code}"' in text
+    grid_page = client.get(f"/console/needs/posters/?node={w.t['big1'].pk}").content.decode()
+    assert f'data-code="{w.t["gridA"].code}"' in grid_page
+    assert client.get(f"/console/needs/posters/?node={w.t['comm2'].pk}").status_code == 404

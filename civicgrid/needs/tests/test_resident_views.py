@@ -325,7 +325,8 @@ def test_a_satisfied_resident_confirms_and_the_need_closes(client):
     assert need.state == State.CLOSED and need.rating == Rating.FAIR
     assert need.rating_comment == "还行"
     followed = english(client).get(response["Location"]).content.decode()
-    assert "Thank you for your rating" in followed and "Are you satisfied?" not in followed
+    # The flash message is translated when the rating is sent (in the default language, Chinese).
+    assert "谢谢您的评价" in followed and "Are you satisfied?" not in followed
 
 
 def test_dissatisfied_needs_a_comment_and_then_reopens_the_need(client):

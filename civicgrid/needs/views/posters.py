@@ -16,8 +16,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 
 from civicgrid.needs.qr import qr_png, qr_svg
+from civicgrid.needs.views.console import console_required
 from civicgrid.needs.views.resident import QR_NODE_KINDS, QR_PERSON_ROLES, holder_binding
-from civicgrid.network.models import Node, Role, RoleBinding
+from civicgrid.network.models import Node, Organisation, OrgKind, Role, RoleBinding
+from civicgrid.network.scope import access_node, scope_paths, within_scope
 
 POSTER_PERSON_ROLES = (Role.REPRESENTATIVE, Role.PROVIDER)
 QR_MAX_AGE = 7 * 24 * 3600
@@ -96,3 +98,77 @@ def poster_person(request: HttpRequest, person_id: int) -> HttpResponse:
         "person": True,
     }
     return _poster(request, reverse("resident:go_person", args=[held.person_id]), context)
+
+
+# Providers and member units are organisations too (the workshop's partner shops, the police
+# post): their code opens the intake at the organisation's place.
+QR_ORG_KINDS = (OrgKind.PROVIDER, OrgKind.MEMBER_UNIT)
+
+
+def _org(org_id: int) -> Organisation:
+    return get_object_or_404(
+        Organisation.objects.select_related("node"), pk=org_id, kind__in=QR_ORG_KINDS
+    )
+
+
+def _org_link(org: Organisation) -> str:
+    if org.node.kind in QR_NODE_KINDS:
+        return f"{reverse('resident:choose')}?{urlencode({'at': org.node.code})}"
+    return reverse("resident:choose")
+
+
+def go_org(request: HttpRequest, org_id: int) -> HttpResponse:
+    return redirect(_org_link(_org(org_id)))
+
+
+def qr_org(request: HttpRequest, org_id: int, fmt: str) -> HttpResponse:
+    org = _org(org_id)
+    return _qr(request, reverse("resident:go_org", args=[org.pk]), fmt)
+
+
+def poster_org(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = _org(org_id)
+    context: dict[str, object] = {
+        "name_zh": org.name,
+        "name_en": org.name,
+        "service": org.get_kind_display(),
+        "within_zh": org.node.name,
+        "within_en": org.node.name_en or org.node.name,
+        "person": True,
+    }
+    return _poster(request, reverse("resident:go_org", args=[org.pk]), context)
+
+
+@console_required
+def poster_index(request: HttpRequest) -> HttpResponse:
+    """Staff: the posters to print for a place in their area, its children, and the
+    representatives, providers and member units within it."""
+    node_id = request.GET.get("node", "")
+    if node_id.isdigit():
+        node = access_node(request.user, int(node_id))
+    else:
+        paths = scope_paths(request.user) or []
+        roots = within_scope(Node.objects.all(), request.user).filter(path__in=paths)
+        node = roots.first() if paths else Node.objects.filter(parent__isnull=True).first()
+        if node is None:
+            raise Http404("no place in your area")
+    children = node.children.filter(kind__in=QR_NODE_KINDS).order_by("code")[:300]
+    people = (
+        RoleBinding.objects.filter(node__path__startswith=node.path, role__in=POSTER_PERSON_ROLES)
+        .select_related("person", "node")
+        .order_by("role", "person__name")[:200]
+    )
+    orgs = Organisation.objects.filter(
+        node__path__startswith=node.path, kind__in=QR_ORG_KINDS
+    ).select_related("node")[:200]
+    return render(
+        request,
+        "needs/console/posters.html",
+        {
+            "node": node,
+            "node_has_poster": node.kind in QR_NODE_KINDS,
+            "children": children,
+            "people": people,
+            "orgs": orgs,
+        },
+    )
