@@ -144,14 +144,15 @@ def poster_index(request: HttpRequest) -> HttpResponse:
     """Staff: the posters to print for a place in their area, its children, and the
     representatives, providers and member units within it."""
     node_id = request.GET.get("node", "")
+    node: Node | None
     if node_id.isdigit():
         node = access_node(request.user, int(node_id))
     else:
         paths = scope_paths(request.user) or []
         roots = within_scope(Node.objects.all(), request.user).filter(path__in=paths)
         node = roots.first() if paths else Node.objects.filter(parent__isnull=True).first()
-        if node is None:
-            raise Http404("no place in your area")
+    if node is None:
+        raise Http404("no place in your area")
     children = node.children.filter(kind__in=QR_NODE_KINDS).order_by("code")[:300]
     people = (
         RoleBinding.objects.filter(node__path__startswith=node.path, role__in=POSTER_PERSON_ROLES)
