@@ -140,6 +140,25 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache -------------------------------------------------------------------------------
+# Shared by every process (rate limits, cached figures): the database by default, a table the
+# core migrations create; production may point CACHE_URL at Redis (redis://host:6379/0).
+CACHE_URL = envstr("CACHE_URL")
+if CACHE_URL.startswith("redis"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "civicgrid_cache",
+        }
+    }
+# How many proxies (nginx, a load balancer) stand in front of the app: client addresses for
+# rate limits are read from X-Forwarded-For that many hops back. 0: use REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
 # --- People and login -----------------------------------------------------------------------
 AUTH_USER_MODEL = "network.Person"
 LOGIN_URL = "console:login"
