@@ -99,9 +99,8 @@ def test_journey_1_qr_poster_to_a_satisfied_herder(browser: Browser, live_server
     resolve.locator('input[name="photos"]').set_input_files(jpeg("mended.jpg", (90, 140, 90)))
     resolve.locator('button[type="submit"]').click()
     expect(unit.locator("#need-detail")).to_have_attribute("data-state", "resolved")
-    unit.wait_for_function(
-        "[...document.querySelectorAll('.timeline-item .thumbs img')].every(i => i.naturalWidth > 0)"
-    )
+    thumbs = "[...document.querySelectorAll('.timeline-item .thumbs img')]"
+    unit.wait_for_function(f"{thumbs}.every(i => i.naturalWidth > 0)")
     shot(unit, "resolved")
 
     # The herder opens the tracking link again and rates it.
