@@ -174,7 +174,10 @@ def _cell_text(value: object) -> str:
         return repr(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        return text[1:]  # our CSV export's guard against formulas; see _csv_value
+    return text
 
 
 def _canonical_header(text: str) -> str:
@@ -838,9 +841,18 @@ def write_csv(path: Path | str, columns: Sequence[str], rows: Iterable[Sequence[
             writer.writerow(["" if value is None else _csv_value(value) for value in row])
 
 
+# A text cell starting with one of these is run as a formula when a CSV is opened in a
+# spreadsheet (CSV injection): a name like "=HYPERLINK(...)" must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> str:
     # repr gives the shortest text that reads back as the same float: exact round trips.
-    return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value)
+    # A leading apostrophe makes spreadsheets show the text as typed; import strips it again.
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
 def write_xlsx(path: Path | str, export: Export) -> None:

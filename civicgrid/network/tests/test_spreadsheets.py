@@ -534,3 +534,30 @@ def test_a_title_row_above_the_header_is_skipped_and_rows_keep_excel_numbers(tmp
     with pytest.raises(SpreadsheetError) as caught:
         import_network(nodes=table)
     assert [str(e) for e in caught.value.errors] == ["nodes.csv row 4, kind: unknown kind '县'"]
+
+
+def test_csv_export_keeps_formula_like_names_as_text_and_the_round_trip_exact(tmp_path):
+    from civicgrid.network.models import Node, NodeKind
+    from civicgrid.network.services import node_create
+    from civicgrid.network.spreadsheets import (
+        NODE_COLUMNS,
+        export_network,
+        import_network,
+        read_table,
+        write_csv,
+    )
+
+    root = node_create(
+        code="R1", name='=HYPERLINK("http://x")', kind=NodeKind.LEAGUE, lat=-1.5, lon=-2.5
+    )
+    node_create(code="R2", name="@某社区", kind=NodeKind.TOWN, parent=root)
+    export = export_network()
+    path = tmp_path / "nodes.csv"
+    write_csv(path, NODE_COLUMNS, export.nodes)
+    text = path.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@某社区" in text
+    assert ",-1.5," in text  # numbers are not touched
+    Node.objects.filter(code="R2").update(name="changed")
+    import_network(nodes=read_table(path, "nodes"))
+    assert Node.objects.get(code="R1").name == '=HYPERLINK("http://x")'
+    assert Node.objects.get(code="R2").name == "@某社区"
