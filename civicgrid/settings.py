@@ -74,10 +74,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    # ninja serves the API docs page's Swagger UI from its own static files (no CDN).
+    "ninja",
     "civicgrid.core",
     "civicgrid.network",
     "civicgrid.needs",
+    "civicgrid.open311",
     "civicgrid.demo",
+    "civicgrid.api",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +235,12 @@ NEED_PHOTO_MAX_MB = envint("NEED_PHOTO_MAX_MB", 10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- REST API -------------------------------------------------------------------------------
+# Requests per minute from one address for the endpoints open without a token (raising a need,
+# categories, locating a point); callers with a token or a session are not limited here.
+API_ANON_CREATES_PER_MINUTE = envint("API_ANON_CREATES_PER_MINUTE", 20)
+API_ANON_READS_PER_MINUTE = envint("API_ANON_READS_PER_MINUTE", 120)
+
 # --- Background work and notifications --------------------------------------------------
 # `civicgrid worker` runs queued tasks from the database; a Redis-backed queue can replace it.
 TASKS = {"default": {"BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
@@ -238,6 +248,21 @@ TASKS = {"default": {"BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.Databas
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
+
+# --- Open311 GeoReport v2 (docs/open311.md) ----------------------------------------------
+# Where the API is mounted, relative to the site root, with a trailing slash.
+OPEN311_PREFIX = envstr("OPEN311_PREFIX", "open311/v2/").strip("/") + "/"
+# This server is one jurisdiction: requests naming another jurisdiction_id get a 404.
+OPEN311_JURISDICTION = envstr("OPEN311_JURISDICTION", "civicgrid.demo")
+# What Service Discovery tells client developers.
+OPEN311_CONTACT = envstr("OPEN311_CONTACT", "The CivicGrid administrators of this site.")
+OPEN311_KEY_SERVICE = envstr(
+    "OPEN311_KEY_SERVICE",
+    "Ask the administrators of this site: they issue one API key per application in the admin.",
+)
+# POST requests allowed per client address within each window of OPEN311_POST_WINDOW seconds.
+OPEN311_POST_LIMIT = envint("OPEN311_POST_LIMIT", 30)
+OPEN311_POST_WINDOW = envint("OPEN311_POST_WINDOW", 60)
 
 LOGGING = {
     "version": 1,

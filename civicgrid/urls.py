@@ -2,9 +2,11 @@
 page, `/console/` staff, `/dashboard/` insights, `/public/` public figures, `/api/v1/` REST,
 `/open311/v2/` Open311, `/admin/` set-up. Parts not built yet are simply absent (404)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from civicgrid.api.api import api
 from civicgrid.core.views import healthz
 
 urlpatterns = [
@@ -12,7 +14,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/needs/", include("civicgrid.needs.urls_console")),
     path("console/inbox/", include("civicgrid.core.urls")),
+    path("console/tokens/", include("civicgrid.api.urls")),
     path("console/", include("civicgrid.network.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path(settings.OPEN311_PREFIX, include("civicgrid.open311.urls")),
     path("", include("civicgrid.needs.urls_public")),
 ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -105,3 +105,20 @@ def unread_count(person: Any) -> int:
     if not getattr(person, "is_authenticated", False):
         return 0
     return Notification.objects.filter(recipient=person, read_at__isnull=True).count()
+
+
+def mark_read(*, person: Any, notification_id: int) -> Notification | None:
+    """Mark one of the person's notifications read; None if it is not theirs. Conditional, so
+    two devices marking it at once keep the first reading time."""
+    row = Notification.objects.filter(pk=notification_id, recipient_id=person.pk).first()
+    if row is not None and row.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=row.pk, read_at__isnull=True).update(read_at=now)
+        row.read_at = now
+    return row
+
+
+def mark_all_read(*, person: Any) -> int:
+    return Notification.objects.filter(recipient_id=person.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

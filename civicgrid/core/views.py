@@ -7,12 +7,12 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.core.models import Notification
+from civicgrid.core.notifications import mark_all_read, mark_read
 from civicgrid.core.notifications import render as render_text
 
 INBOX_PAGE_SIZE = 50
@@ -41,15 +41,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbox_open(request: HttpRequest, notification_id: int) -> HttpResponseRedirect:
     """Mark one notification read and follow it to what it is about."""
-    notification = Notification.objects.filter(
-        pk=notification_id, recipient_id=request.user.pk
-    ).first()
+    notification = mark_read(person=request.user, notification_id=notification_id)
     if notification is None:
         raise Http404(_("No such notification."))
-    if notification.read_at is None:
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
     # Only local paths: a stored URL is never a way off the site.
     target = notification.url
     if target and target.startswith("/") and url_has_allowed_host_and_scheme(target, None):
@@ -60,7 +54,5 @@ def inbox_open(request: HttpRequest, notification_id: int) -> HttpResponseRedire
 @login_required
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponseRedirect:
-    Notification.objects.filter(recipient_id=request.user.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    mark_all_read(person=request.user)
     return redirect("inbox:list")

@@ -1,0 +1,282 @@
+"""Needs: raise (open to anonymous callers for the categories the resident page offers), list,
+read with the timeline, move through the workflow, photos.
+
+Each endpoint parses, checks access, calls one service or selector: the same ones as the
+console (`needs.services`, `needs.selectors`, the console's `access_need` and `ActionForm`),
+so a rule is never written twice. A need outside the caller's scope is a 404, whether it
+exists or not.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Header, Query, Router, Status, UploadedFile
+
+from civicgrid.api import selectors
+from civicgrid.api.auth import OPEN, STAFF, caller, client_of
+from civicgrid.api.errors import limit_anonymous, responses
+from civicgrid.api.schemas import (
+    ActionIn,
+    ActionOut,
+    ApiAction,
+    Id,
+    NeedCreated,
+    NeedDetail,
+    NeedIn,
+    NeedPage,
+    NeedQuery,
+    Number,
+    PhoneOut,
+    Text,
+)
+from civicgrid.api.services import need_raise_once
+from civicgrid.core.errors import Invalid, NotAllowed
+from civicgrid.needs import selectors as need_selectors
+from civicgrid.needs import services, workflow
+from civicgrid.needs.forms_console import ActionForm
+from civicgrid.needs.models import Category, Channel, Need, NeedPhoto
+from civicgrid.needs.views.console import access_need
+from civicgrid.needs.views.resident import resident_category, tracking_url
+from civicgrid.network.models import Node, Person
+from civicgrid.network.scope import access_node
+
+router = Router(tags=["needs"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        description="Any unique string (a UUID): a retried create returns the first need.",
+    ),
+]
+
+
+def _person(request: HttpRequest) -> Person:
+    person = caller(request)
+    assert person is not None  # every STAFF endpoint is behind a token or a session
+    return person
+
+
+def _category(code: str, *, resident: bool) -> Category:
+    """The category by code. Anonymous callers may use only what the resident page offers
+    (shown to residents, and precise: a leaf)."""
+    try:
+        if resident:
+            return resident_category(code)
+        return Category.objects.get(code=code, is_active=True)
+    except (Http404, Category.DoesNotExist):
+        raise Invalid(
+            _("Choose one of the listed kinds of need."), code="bad_category", category=code
+        ) from None
+
+
+@router.post(
+    "/needs",
+    response=responses({201: NeedCreated, 200: NeedCreated}),
+    auth=OPEN,
+    openapi_extra={"security": [{}]},
+)
+def create_need(
+    request: HttpRequest,
+    response: HttpResponse,
+    body: NeedIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Raise a need. Without credentials it is a resident's, through the API channel, for the
+    categories the resident page offers. Staff may enter one for someone else with the
+    channel they heard it on (phone, visit, walk_in, hotline) and `on_behalf_of`.
+
+    With an `Idempotency-Key` header a retry returns the first need (200, header
+    `Idempotent-Replay: true`) instead of raising a second one."""
+    person = caller(request)
+    if person is None:
+        limit_anonymous(request, "create", settings.API_ANON_CREATES_PER_MINUTE)
+    node = None
+    if body.node is not None:
+        node = Node.objects.filter(pk=body.node).first()
+        if node is None:
+            raise Invalid(_("No such place."), code="bad_node", node=body.node)
+    need, made = need_raise_once(
+        client=client_of(request),
+        key=idempotency_key,
+        by=workflow.By(person) if person else workflow.RESIDENT,
+        category=_category(body.category, resident=person is None),
+        description=body.description,
+        channel=body.channel if person else Channel.API,
+        node=node,
+        lat=body.lat,
+        lon=body.lon,
+        address=body.address,
+        priority=body.priority,
+        answers=body.answers,
+        contact_phone=body.contact_phone,
+        contact_name=body.contact_name,
+        anonymous=body.anonymous,
+        on_behalf_of=body.on_behalf_of,
+    )
+    url = reverse("api:get_need", kwargs={"number": need.number})
+    response["Location"] = url
+    if not made:
+        response["Idempotent-Replay"] = "true"
+    created = {
+        "number": need.number,
+        "state": need.state,
+        "category": need.category.code,
+        "node_id": need.node_id,
+        "node_name": need.node.name,
+        "created_at": need.created_at,
+        "response_due": need.response_due,
+        "resolve_due": need.resolve_due,
+        "url": url,
+        "track_url": request.build_absolute_uri(tracking_url(need.number)),
+    }
+    return Status(201 if made else 200, created)
+
+
+@router.get("/needs", response=responses({200: NeedPage}), auth=STAFF)
+def list_needs(request: HttpRequest, filters: Query[NeedQuery]) -> Any:
+    """The needs you may see, newest first, filtered, a page at a time (follow `next`)."""
+    user = request.user
+    qs = (
+        need_selectors.inbox(user, filters.inbox)
+        if filters.inbox
+        else need_selectors.visible_needs(user)
+    )
+    category = None
+    if filters.category:
+        category = Category.objects.filter(code=filters.category).values_list("pk", flat=True)
+        if not category:
+            raise Invalid(_("Unknown category."), code="bad_category", category=filters.category)
+    wanted = need_selectors.NeedFilter(
+        category=category[0] if category else None,
+        state=filters.state or "",
+        node=access_node(user, filters.node) if filters.node else None,
+        channel=filters.channel or "",
+        since=filters.since,
+        until=filters.until,
+        overdue=filters.overdue,
+        q=filters.q.strip(),
+    )
+    items, after = selectors.need_page(
+        need_selectors.filtered(qs, wanted), cursor=filters.cursor, limit=filters.limit
+    )
+    return {"items": items, "next": after}
+
+
+@router.get(
+    "/needs/{number}", response=responses({200: NeedDetail}), auth=STAFF, url_name="get_need"
+)
+def get_need(request: HttpRequest, number: Number) -> Any:
+    """One need with its timeline and the actions you may take on it now. The contact phone
+    is masked: POST …/reveal-phone shows it in full (and logs that you did)."""
+    return selectors.need_detail(access_need(request.user, number), request.user)
+
+
+@router.post("/needs/{number}/reveal-phone", response=responses({200: PhoneOut}), auth=STAFF)
+def reveal_phone(request: HttpRequest, number: Number) -> Any:
+    need = access_need(request.user, number)
+    phone = services.phone_reveal(need=need, person=_person(request))
+    return {"number": need.number, "contact_phone": phone}
+
+
+@router.post(
+    "/needs/{number}/actions/{action}",
+    response=responses({200: ActionOut}, 409),
+    auth=STAFF,
+)
+def act_on_need(request: HttpRequest, number: Number, action: ApiAction, body: ActionIn) -> Any:
+    """Move the need through the workflow: accept, reject (reason), dispatch (to
+    assignee_id, assignee_org_id or neither: any grid worker of its grid), take, start,
+    resolve, return (reason), escalate (reason; consultation_id for a joint committee),
+    confirm (rating), reopen (reason), merge (target). 409 when the need is not in a state
+    that allows it; a second taker is told who has it (code already_taken, details.holder)."""
+    need = access_need(request.user, number)
+    chosen = workflow.Action(action)
+    by = workflow.By(_person(request))
+    # The console's own form turns ids into the people, units and committees the caller may
+    # choose for this need: an id outside them is refused exactly as it is in the console.
+    form = ActionForm(_form_data(chosen, body), action=chosen, need=need, user=request.user)
+    if not form.is_valid():
+        if not workflow.may(need, by, chosen):
+            raise NotAllowed(_("This action is not open to you on this need now."))
+        raise Invalid(
+            _("The request is not valid: see details."),
+            code="validation",
+            fields={name: [str(m) for m in msgs] for name, msgs in form.errors.items()},
+        )
+    moved = services.need_act(need=need, action=chosen, by=by, **form.params())
+    return {
+        "number": moved.number,
+        "state": moved.state,
+        "assignee_name": moved.assignee.name if moved.assignee else None,
+        "assignee_org_name": moved.assignee_org.name if moved.assignee_org else None,
+        "rating": moved.rating,
+    }
+
+
+def _form_data(action: workflow.Action, body: ActionIn) -> dict[str, Any]:
+    """The API's body as the console's action form posts it."""
+    data: dict[str, Any] = {"reason": body.reason}
+    if action == workflow.Action.DISPATCH:
+        if body.assignee_id:
+            data["target"] = f"person:{body.assignee_id}"
+        elif body.assignee_org_id:
+            data["target"] = f"unit:{body.assignee_org_id}"
+        else:
+            data["target"] = "grid"
+    elif action == workflow.Action.ESCALATE:
+        data["target"] = f"committee:{body.consultation_id}" if body.consultation_id else "parent"
+    elif action == workflow.Action.MERGE:
+        data["target"] = body.target or ""
+    elif action == workflow.Action.CONFIRM:
+        data["rating"] = body.rating
+    return data
+
+
+@router.post(
+    "/needs/{number}/photos",
+    response=responses({201: NeedDetail}),
+    auth=STAFF,
+)
+def add_photos(
+    request: HttpRequest,
+    number: Number,
+    text: Form[Text],
+    photos: File[list[UploadedFile]],
+) -> Any:
+    """Add a comment with photos (multipart/form-data: `text`, one or more `photos`) to the
+    timeline. Photos are re-encoded, their metadata (GPS included) dropped."""
+    need = access_need(request.user, number)
+    services.need_comment(need=need, by=workflow.By(_person(request)), text=text, photos=photos)
+    return Status(201, selectors.need_detail(access_need(request.user, number), request.user))
+
+
+@router.get(
+    "/needs/{number}/photos/{photo_id}",
+    response=responses({200: None}),
+    auth=STAFF,
+    url_name="need_photo",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The photo (JPEG).",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_photo(request: HttpRequest, number: Number, photo_id: Id) -> FileResponse:
+    """A photo of a need you may see."""
+    need: Need = access_need(request.user, number)
+    photo = NeedPhoto.objects.filter(pk=photo_id, need=need).first()
+    if photo is None:
+        raise Http404(_("No such photo."))
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,308 @@
+"""Reads shaped for the API. Every list starts from the domain's own scoped selector
+(`visible_needs`, `within_scope`) and is read with `.values()`: serialising model instances
+costs about 40 % of a list's time (PERFORMANCE.md), and a fixed number of queries whatever
+the length."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from civicgrid.api import pagination
+from civicgrid.core.models import Notification
+from civicgrid.core.notifications import render
+from civicgrid.needs import workflow
+from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need
+from civicgrid.needs.views.console import STAFF_ACTIONS, timeline_rows
+from civicgrid.network.models import Node, Role, RoleBinding, mask_mobile
+from civicgrid.network.scope import scope_paths, within_scope
+
+ROLE_LABELS = dict(Role.choices)
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _label(name: str, name_en: str) -> str:
+    return name_en if name_en and english() else name
+
+
+# --- Categories -----------------------------------------------------------------------------
+
+
+def categories(*, residents_only: bool) -> list[dict[str, Any]]:
+    """Active categories in tree order (each parent followed by its children), with their
+    questions and deadlines: three queries. `residents_only`: what the resident page offers."""
+    qs = Category.objects.filter(is_active=True).select_related("parent")
+    if residents_only:
+        qs = qs.filter(shown_to_residents=True)
+    rows = list(
+        qs.prefetch_related(
+            Prefetch("questions", queryset=CategoryQuestion.objects.order_by("sort", "id")),
+            "deadlines",
+        )
+    )
+    present = {c.pk for c in rows}
+    children: dict[int, list[Category]] = defaultdict(list)
+    for c in rows:
+        if c.parent_id in present:
+            children[c.parent_id].append(c)
+    ordered: list[Category] = []
+    for c in rows:
+        if c.parent_id not in present:
+            ordered.append(c)
+            ordered.extend(children[c.pk])
+    return [_category(c) for c in ordered]
+
+
+def _category(c: Category) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "code": c.code,
+        "parent": c.parent.code if c.parent else None,
+        "label": c.label,
+        "name": c.name,
+        "name_en": c.name_en,
+        "hint": c.hint,
+        "shown_to_residents": c.shown_to_residents,
+        "time_basis": c.time_basis,
+        "questions": [
+            {
+                "key": q.key,
+                "label": q.text,
+                "kind": q.kind,
+                "required": q.required,
+                "choices": [{"value": v, "label": label} for v, label in q.choice_options()],
+            }
+            for q in c.questions.all()
+        ],
+        "deadlines": [
+            {
+                "priority": d.priority,
+                "response_minutes": d.response_minutes,
+                "resolve_minutes": d.resolve_minutes,
+            }
+            for d in c.deadlines.all()
+        ],
+    }
+
+
+# --- Nodes ----------------------------------------------------------------------------------
+
+NODE_FIELDS = ("id", "code", "name", "name_en", "kind", "parent_id", "depth", "lat", "lon")
+
+
+def scope_roots(user: Any) -> list[dict[str, Any]]:
+    """The outermost nodes the user may see (the tree's roots for a superuser)."""
+    paths = scope_paths(user)
+    if paths is None:
+        qs = Node.objects.filter(parent__isnull=True)
+    else:
+        qs = Node.objects.filter(path__in=paths)
+    return list(qs.order_by("path").values(*NODE_FIELDS))
+
+
+def children(user: Any, node: Node) -> list[dict[str, Any]]:
+    qs = within_scope(Node.objects.filter(parent=node), user)
+    return list(qs.order_by("code", "name").values(*NODE_FIELDS))
+
+
+def subtree(
+    user: Any, node: Node, *, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    qs = within_scope(Node.objects.subtree(node), user)
+    return pagination.in_path_order(qs, cursor=cursor, limit=limit, fields=NODE_FIELDS)
+
+
+def node_detail(node: Node) -> dict[str, Any]:
+    return {**{f: getattr(node, f) for f in NODE_FIELDS}, "polygon": node.polygon}
+
+
+# --- Needs ----------------------------------------------------------------------------------
+
+NEED_FIELDS = (
+    "number",
+    "kind",
+    "state",
+    "priority",
+    "category__code",
+    "category__name",
+    "category__name_en",
+    "node_id",
+    "node__name",
+    "owner_node_id",
+    "channel",
+    "description",
+    "contact_name",
+    "anonymous",
+    "contact_phone",
+    "assignee_id",
+    "assignee__name",
+    "assignee_org_id",
+    "assignee_org__name",
+    "overdue_at",
+    "updated_at",
+    "response_due",
+    "resolve_due",
+)
+
+
+def _need_item(row: dict[str, Any]) -> dict[str, Any]:
+    """A list row as the API shows it: phone masked, the name hidden if anonymous."""
+    return {
+        "number": row["number"],
+        "kind": row["kind"],
+        "state": row["state"],
+        "priority": row["priority"],
+        "category": row["category__code"],
+        "category_label": _label(row["category__name"], row["category__name_en"]),
+        "node_id": row["node_id"],
+        "node_name": row["node__name"],
+        "owner_node_id": row["owner_node_id"],
+        "channel": row["channel"],
+        "description": row["description"],
+        "contact_name": "" if row["anonymous"] else row["contact_name"],
+        "contact_phone": mask_mobile(row["contact_phone"]),
+        "assignee_id": row["assignee_id"],
+        "assignee_name": row["assignee__name"],
+        "assignee_org_id": row["assignee_org_id"],
+        "assignee_org_name": row["assignee_org__name"],
+        "overdue": row["overdue_at"] is not None and row["state"] in OPEN_STATES,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "response_due": row["response_due"],
+        "resolve_due": row["resolve_due"],
+    }
+
+
+def need_page(
+    qs: QuerySet[Need], *, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    rows, after = pagination.newest_first(qs, cursor=cursor, limit=limit, fields=NEED_FIELDS)
+    return [_need_item(r) for r in rows], after
+
+
+def need_detail(need: Need, user: Any) -> dict[str, Any]:
+    """One need with its timeline and what the caller may do to it now."""
+    row = {f: _attr(need, f) for f in NEED_FIELDS}
+    row.update(id=need.pk, created_at=need.created_at)
+    events = [
+        {
+            "seq": r.event.seq,
+            "action": r.event.action,
+            "action_label": r.label,
+            "from_state": r.event.from_state,
+            "to_state": r.event.to_state,
+            "actor_name": r.actor,
+            "actor_kind": r.event.actor_kind,
+            "note": r.event.note,
+            "data": r.event.data or {},
+            "at": r.event.created_at,
+            "photos": [
+                reverse("api:need_photo", kwargs={"number": need.number, "photo_id": p.pk})
+                for p in r.photos
+            ],
+        }
+        for r in timeline_rows(need)
+    ]
+    by = workflow.By(user)
+    return {
+        **_need_item(row),
+        "answers": need.answers or {},
+        "address": need.address,
+        "lat": need.lat,
+        "lon": need.lon,
+        "anonymous": need.anonymous,
+        "on_behalf_of": need.on_behalf_of,
+        "consultation": need.consultation.name if need.consultation else None,
+        "merged_into": need.merged_into.number if need.merged_into else None,
+        "rating": need.rating,
+        "rating_comment": need.rating_comment,
+        "responded_at": need.responded_at,
+        "resolved_at": need.resolved_at,
+        "closed_at": need.closed_at,
+        "allowed_actions": [
+            str(a) for a in workflow.allowed_actions(need, by) if a in STAFF_ACTIONS
+        ],
+        "timeline": events,
+    }
+
+
+def _attr(obj: Any, dotted: str) -> Any:
+    """`category__code` read from a model instance, as `.values()` would give it."""
+    for part in dotted.split("__"):
+        obj = getattr(obj, part) if obj is not None else None
+    return obj
+
+
+# --- Notifications and people ---------------------------------------------------------------
+
+
+def notification_page(
+    person: Any, *, unread: bool, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    qs = Notification.objects.filter(recipient=person)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    fields = ("kind", "data", "url", "read_at")
+    rows, after = pagination.newest_first(qs, cursor=cursor, limit=limit, fields=fields)
+    items = [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "text": render(r["kind"], r["data"] or {}),
+            "url": r["url"],
+            "created_at": r["created_at"],
+            "read": r["read_at"] is not None,
+        }
+        for r in rows
+    ]
+    return items, after
+
+
+def people(user: Any, *, q: str, limit: int) -> list[dict[str, Any]]:
+    """People holding a role at a node in the user's scope, with those roles (the roles they
+    hold elsewhere are not the caller's business): two queries."""
+    bindings = within_scope(RoleBinding.objects.all(), user, node_field="node").filter(
+        person__is_active=True
+    )
+    q = q.strip()
+    if q:
+        digits = q.replace(" ", "").replace("-", "")
+        match = Q(person__name__icontains=q)
+        if digits.isdigit() and len(digits) >= 4:
+            match |= Q(person__mobile__endswith=digits)
+        bindings = bindings.filter(match)
+    ids = list(
+        bindings.order_by("person__name", "person_id")
+        .values_list("person_id", flat=True)
+        .distinct()[:limit]
+    )
+    rows = bindings.filter(person_id__in=ids).values(
+        "person_id", "person__name", "person__mobile", "role", "node_id", "node__name"
+    )
+    by_person: dict[int, dict[str, Any]] = {}
+    for r in rows.order_by("node__path", "role"):
+        entry = by_person.setdefault(
+            r["person_id"],
+            {
+                "id": r["person_id"],
+                "name": r["person__name"],
+                "mobile": mask_mobile(r["person__mobile"]),
+                "roles": [],
+            },
+        )
+        entry["roles"].append(
+            {
+                "role": r["role"],
+                "role_label": str(ROLE_LABELS.get(r["role"], r["role"])),
+                "node_id": r["node_id"],
+                "node_name": r["node__name"],
+            }
+        )
+    return [by_person[pk] for pk in ids if pk in by_person]
