@@ -132,9 +132,18 @@ def timeline(need: Need) -> QuerySet[NeedEvent]:
     return NeedEvent.objects.filter(need=need).select_related("actor").prefetch_related("photos")
 
 
+# Timeline entries for staff only: the public timeline leaves them out.
+STAFF_ONLY_ACTIONS = (workflow.REMIND, workflow.OVERDUE)
+
+
 def public_timeline(need: Need) -> list[NeedEvent]:
     """What the resident sees: state changes and comments, with staff shown by role only."""
-    return [e for e in timeline(need) if e.action not in (workflow.REMIND, workflow.OVERDUE)]
+    return [e for e in timeline(need) if e.action not in STAFF_ONLY_ACTIONS]
+
+
+def public_events() -> QuerySet[NeedEvent]:
+    """Every need's public timeline entries at once (for lists and feeds: no query per need)."""
+    return NeedEvent.objects.exclude(action__in=STAFF_ONLY_ACTIONS).prefetch_related("photos")
 
 
 def duplicate_candidates(need: Need, limit: int = 5) -> list[tuple[Need, float]]:

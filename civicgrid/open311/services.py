@@ -1,0 +1,121 @@
+"""Open311 applications and their API keys. Needs themselves are raised through
+`civicgrid.needs.services.need_raise`, like every other channel."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from civicgrid.core.errors import Invalid
+from civicgrid.needs import services as needs_services
+from civicgrid.needs import workflow
+from civicgrid.needs.models import Channel, Need
+from civicgrid.open311.models import Application
+
+PREFIX_LENGTH = 8
+# Keys travel in form bodies and query strings: URL-safe characters only, long enough that
+# guessing one is hopeless (a generated key carries 192 random bits).
+KEY_RE = re.compile(r"^[A-Za-z0-9_\-]{12,128}$")
+# Published in docs/open311.md on purpose: honoured only in demo mode.
+DEMO_KEY = "demo-open311-key"
+DEMO_NAME = "Demo"
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def application_assign_key(application: Application, *, key: str | None = None) -> str:
+    """Give `application` a key (a new random one unless `key` is given) without saving it;
+    return the plain key, which is stored nowhere. Also used to replace a leaked key."""
+    key = key or new_key()
+    if not KEY_RE.match(key):
+        raise Invalid(
+            _("An API key is 12 to 128 letters, digits, dashes or underscores."), code="bad_key"
+        )
+    application.key_prefix = key[:PREFIX_LENGTH]
+    application.key_hash = hash_key(key)
+    return key
+
+
+@transaction.atomic
+def application_create(
+    *, name: str, contact: str = "", key: str | None = None
+) -> tuple[Application, str]:
+    """A new active application and its plain key: the only moment the key is known."""
+    name = name.strip()
+    if not name:
+        raise Invalid(_("Give the application a name."), code="required")
+    application = Application(name=name[:100], contact=contact.strip()[:200])
+    plain = application_assign_key(application, key=key)
+    if Application.objects.filter(key_hash=application.key_hash).exists():
+        raise Invalid(_("That key is already in use."), code="key_taken")
+    application.save()
+    return application, plain
+
+
+@transaction.atomic
+def application_rotate_key(*, application: Application) -> str:
+    """Replace the key: the old one stops working at once."""
+    plain = application_assign_key(application)
+    application.save(update_fields=["key_prefix", "key_hash"])
+    return plain
+
+
+def application_for_key(key: str | None) -> Application | None:
+    """The active application holding `key`, or None."""
+    if not key or not KEY_RE.match(key):
+        return None
+    # The demo key is published in the docs: a database that started as a demo must not keep
+    # accepting it once it serves for real.
+    if key == DEMO_KEY and not settings.DEMO_MODE:
+        return None
+    digest = hash_key(key)
+    for application in Application.objects.filter(key_prefix=key[:PREFIX_LENGTH], is_active=True):
+        if constant_time_compare(application.key_hash, digest):
+            return application
+    return None
+
+
+def ensure_demo_application() -> Application:
+    """The demo's application with the published key `demo-open311-key`; created once, active.
+    Refuses outside demo mode, where a published key would be a hole."""
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("The demo Open311 key exists only in demo mode.")
+    existing = Application.objects.filter(key_hash=hash_key(DEMO_KEY)).first()
+    if existing is not None:
+        if not existing.is_active:
+            existing.is_active = True
+            existing.save(update_fields=["is_active"])
+        return existing
+    application, _plain = application_create(name=DEMO_NAME, key=DEMO_KEY)
+    return application
+
+
+@transaction.atomic
+def request_create(*, media_url: str = "", **raise_kwargs: Any) -> Need:
+    """Raise a need from an Open311 POST through the one intake service. We never fetch a
+    remote `media_url` (the server may have no network, and fetching is a way in): it is kept
+    as the resident's first note, so staff can open it and GET can give it back."""
+    need = needs_services.need_raise(by=workflow.RESIDENT, channel=Channel.OPEN311, **raise_kwargs)
+    if media_url:
+        workflow.note(
+            need,
+            workflow.COMMENT,
+            workflow.RESIDENT,
+            note=_("Media sent with the request: %(url)s") % {"url": media_url},
+            data={"media_url": media_url},
+        )
+    return need

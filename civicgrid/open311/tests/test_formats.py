@@ -1,0 +1,40 @@
+"""The writers: the Spark convention, and no empty strings in either format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+
+from civicgrid.open311 import formats
+
+
+def test_json_is_the_bare_list_with_nulls_for_empty_values():
+    data = [{"a": "", "b": None, "c": 1.5, "d": True, "e": float("nan"), "f": []}]
+    assert json.loads(formats.to_json(data)) == [
+        {"a": None, "b": None, "c": 1.5, "d": True, "e": None, "f": []}
+    ]
+
+
+def test_xml_leaves_empty_values_out_and_names_list_items():
+    moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    body = formats.to_xml(
+        "services",
+        [{"service_code": "a", "description": "", "metadata": False, "when": moment}],
+    )
+    assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?><services><service>')
+    service = ET.fromstring(body).find("service")  # noqa: S314
+    assert service is not None
+    assert [c.tag for c in service] == ["service_code", "metadata", "when"]
+    assert service.findtext("metadata") == "false"
+    assert service.findtext("when") == "2026-01-02T11:04:05+08:00"
+
+
+def test_xml_drops_characters_it_cannot_carry():
+    body = formats.to_xml("errors", [{"code": 400, "description": "a\x00b\x1fc"}])
+    assert (
+        ET.fromstring(body).findtext(  # noqa: S314
+            "error/description"
+        )
+        == "abc"
+    )

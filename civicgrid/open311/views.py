@@ -1,0 +1,595 @@
+"""Open311 GeoReport v2 (docs/open311.md), a façade over the needs services and selectors.
+
+Each view parses the request, calls the same service or selector the resident pages call and
+serialises the answer; `endpoint` turns every failure into the spec's error document, in the
+format asked for, so that no input a client can send ends in an HTML error page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from civicgrid.core import ratelimit
+from civicgrid.core.errors import DomainError
+from civicgrid.needs.forms_resident import node_label
+from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need, NeedEvent, State
+from civicgrid.needs.services import normalise_number
+from civicgrid.needs.views.resident import (
+    EVENT_WORDS,
+    STATE_WORDS,
+    category_groups,
+    english,
+    resident_category,
+    tracking_url,
+)
+from civicgrid.open311 import formats, selectors, services
+from civicgrid.open311.formats import XML
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+MAX_REQUESTS = 1000  # the spec's default cap on GET requests (and on the updates feed)
+WINDOW = dt.timedelta(days=90)  # the spec's default and largest date range
+MAX_ECHO = 40  # characters of a client's input quoted back in an error
+MAX_MEDIA_URL = 500
+
+CODE_RE = re.compile(r"^[-A-Za-z0-9_]{1,40}$")  # Category.code is a slug of at most 40
+NUMBER_RE = re.compile(r"^[A-Z0-9]{1,12}$")  # a tracking number, normalised
+ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
+CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+DATATYPES = {"text": "string", "number": "number", "choice": "singlevaluelist"}
+
+# The mySociety extended statuses for the updates feed (they say more than open/closed).
+EXTENDED_STATUS: dict[str, str] = {
+    State.SUBMITTED: "open",
+    State.ACCEPTED: "investigating",
+    State.DISPATCHED: "action_scheduled",
+    State.TAKEN: "action_scheduled",
+    State.IN_PROGRESS: "in_progress",
+    State.ESCALATED: "internal_referral",
+    State.RESOLVED: "fixed",
+    State.CLOSED: "closed",
+    State.REJECTED: "no_further_action",
+    State.WITHDRAWN: "closed",
+    State.MERGED: "duplicate",
+}
+
+
+class Problem(Exception):
+    """A request this API answers with the spec's error document."""
+
+    def __init__(self, status: int, description: str, **headers: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.headers = headers
+
+
+def clip(text: str) -> str:
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
+
+
+# --- The wrapper every endpoint goes through -------------------------------------------------
+
+
+@contextlib.contextmanager
+def language(request: HttpRequest) -> Iterator[str]:
+    """`?locale=en` or `zh` chooses the language of names and messages; without it the
+    Accept-Language header does (LocaleMiddleware), and Chinese is the default."""
+    asked = request.GET.get("locale", "").lower()
+    code = "en" if asked.startswith("en") else "zh-hans" if asked.startswith("zh") else None
+    with translation.override(code) if code else contextlib.nullcontext():
+        yield translation.get_language() or settings.LANGUAGE_CODE
+
+
+def check_jurisdiction(request: HttpRequest) -> None:
+    """One jurisdiction is served: jurisdiction_id is optional, and naming another is a 404,
+    as the spec says for a jurisdiction that is not found."""
+    given = request.GET.get("jurisdiction_id", "")
+    if not given and request.method == "POST":
+        given = request.POST.get("jurisdiction_id", "")
+    given = given.strip()
+    if given and given.lower() != settings.OPEN311_JURISDICTION.lower():
+        raise Problem(
+            404,
+            _("jurisdiction_id “%(given)s” not found: this server serves only “%(ours)s”.")
+            % {"given": clip(given), "ours": settings.OPEN311_JURISDICTION},
+        )
+
+
+View = Callable[..., HttpResponse]
+
+
+def endpoint(*methods: str) -> Callable[[View], View]:
+    allowed = (*methods, "HEAD") if "GET" in methods else methods
+
+    def wrap(view: View) -> View:
+        @csrf_exempt  # POST is authenticated by its api_key, not by a session
+        @functools.wraps(view)
+        def run(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            fmt = fmt.lower()
+            if fmt not in formats.FORMATS:
+                return formats.errors(
+                    XML,
+                    400,
+                    [
+                        _("Unknown format “%(fmt)s”: end the address with .xml or .json.")
+                        % {"fmt": clip(fmt)}
+                    ],
+                )
+            if request.method not in allowed:
+                response = formats.errors(
+                    fmt,
+                    405,
+                    [_("%(method)s is not allowed here.") % {"method": request.method}],
+                )
+                response["Allow"] = ", ".join(allowed)
+                return response
+            try:
+                with language(request) as lang:
+                    check_jurisdiction(request)
+                    response = view(request, fmt, **kwargs)
+                    response["Content-Language"] = lang
+                    return response
+            except Problem as problem:
+                response = formats.errors(fmt, problem.status, [problem.description])
+                for name, value in problem.headers.items():
+                    response[name] = value
+                return response
+            except DomainError as exc:
+                # The spec knows 400, 403 and 404; anything else the services refuse is a 400.
+                status = exc.status if exc.status in (403, 404) else 400
+                return formats.errors(fmt, status, [exc.message])
+            except SuspiciousOperation:
+                # Too large a body or too many fields: Django refuses to parse it.
+                return formats.errors(fmt, 400, [_("The request is too large or malformed.")])
+
+        return run
+
+    return wrap
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Anything else under the prefix: the spec's 404, not an HTML page."""
+    fmt = formats.JSON if path.lower().endswith(".json") else XML
+    return formats.errors(
+        fmt, 404, [_("No such resource. Service Discovery lists them: discovery.xml")]
+    )
+
+
+@csrf_exempt
+def root(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(reverse("open311:discovery", kwargs={"fmt": "xml"}))
+
+
+# --- Parsing ----------------------------------------------------------------------------------
+
+
+def csv(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def moment(params: QueryDict, name: str) -> dt.datetime | None:
+    text = params.get(name, "").strip()
+    if not text:
+        return None
+    # A "+" left unencoded in a query string arrives as a space: "…T08:00:00 08:00".
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
+    try:
+        value = parse_datetime(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise Problem(
+            400,
+            _(
+                "%(name)s must be a date and time in ISO 8601 with a time zone, "
+                "e.g. 2026-01-01T00:00:00+08:00 or 2026-01-01T00:00:00Z."
+            )
+            % {"name": name},
+        )
+    if not 1970 <= value.year <= 9000:  # also keeps time-zone arithmetic from overflowing
+        raise Problem(400, _("%(name)s is out of range.") % {"name": name})
+    return value
+
+
+def window(params: QueryDict) -> tuple[dt.datetime, dt.datetime]:
+    """start_date and end_date per the spec: the last 90 days by default, a 90-day range from
+    the one that is given, and never more than 90 days."""
+    start, end = moment(params, "start_date"), moment(params, "end_date")
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        assert end is not None
+        start = end - WINDOW
+    elif end is None:
+        end = start + WINDOW
+    if start > end:
+        raise Problem(400, _("start_date is after end_date."))
+    if end - start > WINDOW:
+        raise Problem(400, _("The range from start_date to end_date may not exceed 90 days."))
+    return start, end
+
+
+def service_category(code: str) -> Category:
+    """A kind of need residents may raise, by its service_code, or a 404."""
+    if CODE_RE.match(code):
+        try:
+            return resident_category(code)
+        except Http404:
+            pass
+    raise Problem(404, _("service_code “%(code)s” not found.") % {"code": clip(code)})
+
+
+def coordinate(params: QueryDict, name: str, limit: float) -> float | None:
+    text = params.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > limit:
+        raise Problem(400, _("%(name)s must be a number of degrees (WGS84).") % {"name": name})
+    return value
+
+
+def point(params: QueryDict) -> tuple[float, float]:
+    lat = coordinate(params, "lat", 90)
+    lon = coordinate(params, "long", 180)
+    if lat is not None and lon is not None:
+        return lat, lon
+    if (lat is None) != (lon is None):
+        raise Problem(400, _("Send both lat and long."))
+    if params.get("address_id", "").strip():
+        raise Problem(
+            400, _("address_id is not supported here: send lat and long (WGS84) instead.")
+        )
+    if params.get("address_string", "").strip():
+        raise Problem(
+            400,
+            _("address_string without lat and long cannot be located: send lat and long as well."),
+        )
+    raise Problem(400, _("A location is required: send lat and long (WGS84)."))
+
+
+def answers(params: QueryDict) -> dict[str, str]:
+    """`attribute[code]=value` (and `attribute[code][]` repeated) as the answers to the
+    category's questions; the intake service checks them and ignores unknown codes."""
+    found: dict[str, str] = {}
+    for field in params:
+        match = ATTRIBUTE_RE.match(field)
+        if match:
+            values = params.getlist(field)
+            found[match[1]] = ", ".join(values) if match[2] else values[-1]
+    return found
+
+
+def contact_name(params: QueryDict) -> str:
+    first = params.get("first_name", "").strip()
+    last = params.get("last_name", "").strip()
+    if CJK_RE.search(first + last):
+        return last + first  # a Chinese name: family name first, no space
+    return " ".join(part for part in (first, last) if part)
+
+
+def media_url(params: QueryDict) -> str:
+    url = params.get("media_url", "").strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Problem(400, _("media_url must be an http or https address."))
+    if len(url) > MAX_MEDIA_URL:
+        raise Problem(
+            400, _("media_url may be at most %(max)d characters.") % {"max": MAX_MEDIA_URL}
+        )
+    return url
+
+
+# --- Writing the answers ---------------------------------------------------------------------
+
+
+def service_row(category: Category, group: Category | None, with_questions: set[int]) -> dict:
+    other = category.name if category.label != category.name else category.name_en
+    return {
+        "service_code": category.code,
+        "service_name": category.label,
+        "description": category.hint,
+        "metadata": category.pk in with_questions,
+        "type": "realtime",
+        "keywords": other,
+        "group": group.label if group else None,
+    }
+
+
+DATATYPE_HELP = {
+    "text": lambda: _("Text, at most 500 characters."),
+    "number": lambda: _("A number, e.g. 3."),
+    "choice": lambda: _("One of the values' keys."),
+}
+
+
+def attribute_row(question: CategoryQuestion, order: int) -> dict:
+    choice = question.kind == "choice"
+    return {
+        "variable": True,
+        "code": question.key,
+        "datatype": DATATYPES.get(question.kind, "string"),
+        "required": question.required,
+        "datatype_description": DATATYPE_HELP.get(question.kind, DATATYPE_HELP["text"])(),
+        "order": order,
+        "description": question.text,
+        "values": (
+            [{"key": key, "name": name} for key, name in question.choice_options()]
+            if choice
+            else None
+        ),
+    }
+
+
+def photo_url(request: HttpRequest, number: str, photo_id: int) -> str:
+    return request.build_absolute_uri(reverse("resident:photo", args=[number, photo_id]))
+
+
+def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[str, Any]:
+    """One need as a GeoReport `request`. Never the contact's phone, name or e-mail."""
+    events: list[NeedEvent] = need.public_events  # type: ignore[attr-defined]
+    transitions = [e for e in events if e.to_state]
+    last = transitions[-1] if transitions else None
+    updated = last if not need.is_open and last else events[-1] if events else None
+    photos = list(need.photos.all())
+    sent = [e.data["media_url"] for e in events if isinstance(e.data.get("media_url"), str)]
+    if need.consultation_id and need.consultation:
+        agency = need.consultation.name
+    elif need.assignee_org_id and need.assignee_org:
+        agency = need.assignee_org.name
+    else:
+        agency = node_label(need.owner_node, english())
+    row: dict[str, Any] = {
+        "service_request_id": need.number,
+        "status": "open" if need.is_open else "closed",
+        "status_notes": (last.note if last and last.note else None)
+        or str(STATE_WORDS.get(need.state, "")),
+        "service_name": need.category.label,
+        "service_code": need.category.code,
+        "description": need.description,
+        "agency_responsible": agency,
+        "service_notice": None,
+        "requested_datetime": need.created_at,
+        "updated_datetime": updated.created_at if updated else need.created_at,
+        "expected_datetime": need.resolve_due,
+        "address": need.address or node_label(need.node, english()),
+        "address_id": None,
+        "zipcode": None,
+        "lat": need.lat,
+        "long": need.lon,
+        "media_url": (
+            photo_url(request, need.number, photos[0].pk) if photos else sent[0] if sent else None
+        ),
+    }
+    if extensions:
+        row["extended_attributes"] = {
+            "state": need.state,
+            "state_name": str(State(need.state).label),
+            "priority": need.priority,
+            "channel": need.channel,
+            "response_deadline": need.response_due,
+            "resolve_deadline": need.resolve_due,
+            "responded_datetime": need.responded_at,
+            "resolved_datetime": need.resolved_at,
+            "overdue": need.is_overdue,
+            "merged_into": need.merged_into.number if need.merged_into else None,
+            "timeline": [
+                {
+                    "datetime": e.created_at,
+                    "action": e.action,
+                    "title": str(EVENT_WORDS.get(e.action, e.action)),
+                    "from_state": e.from_state,
+                    "to_state": e.to_state,
+                    "note": e.note,
+                }
+                for e in events
+            ],
+        }
+    return row
+
+
+def requests_answer(
+    request: HttpRequest, fmt: str, needs: Any, params: Mapping[str, str]
+) -> HttpResponse:
+    extensions = params.get("extensions", "").lower() == "true"
+    rows = [request_row(request, need, extensions=extensions) for need in needs]
+    return formats.render(fmt, "service_requests", rows)
+
+
+# --- Endpoints --------------------------------------------------------------------------------
+
+
+@endpoint("GET")
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    changeset = selectors.services_changed().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    data = {
+        "changeset": changeset,
+        "contact": settings.OPEN311_CONTACT,
+        "key_service": settings.OPEN311_KEY_SERVICE,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": request.build_absolute_uri(reverse("open311:root")),
+                "changeset": changeset,
+                "type": "test" if settings.DEMO_MODE or settings.DEBUG else "production",
+                "formats": [formats.CONTENT_TYPES[XML].split(";")[0], "application/json"],
+            }
+        ],
+    }
+    return formats.render(fmt, "discovery", data)
+
+
+@endpoint("GET")
+def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    with_questions = set(CategoryQuestion.objects.values_list("category_id", flat=True))
+    rows = [
+        service_row(category, group.parent, with_questions)
+        for group in category_groups()
+        for category in group.categories
+    ]
+    return formats.render(fmt, "services", rows)
+
+
+@endpoint("GET")
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+    category = service_category(code)
+    attributes = [attribute_row(q, i) for i, q in enumerate(category.questions.all(), start=1)]
+    data = {"service_code": category.code, "attributes": attributes}
+    return formats.render(fmt, "service_definition", data)
+
+
+@endpoint("GET", "POST")
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return create_request(request, fmt)
+    params = request.GET
+    needs = selectors.public_requests()
+    ids = csv(params.get("service_request_id"))
+    if ids:
+        # The spec: a list of ids overrides every other argument.
+        if len(ids) > MAX_REQUESTS:
+            raise Problem(
+                400,
+                _("Ask for at most %(max)d service_request_id values.") % {"max": MAX_REQUESTS},
+            )
+        numbers = [n for n in map(normalise_number, ids) if NUMBER_RE.match(n)]
+        needs = needs.filter(number__in=numbers)
+    else:
+        codes = csv(params.get("service_code"))
+        if codes:
+            needs = needs.filter(category__code__in=[c for c in codes if CODE_RE.match(c)])
+        start, end = window(params)
+        needs = needs.filter(created_at__gte=start, created_at__lte=end)
+        statuses = {s.lower() for s in csv(params.get("status"))}
+        if statuses - {"open", "closed"}:
+            raise Problem(400, _("status must be open, closed, or both separated by a comma."))
+        if statuses == {"open"}:
+            needs = needs.filter(state__in=OPEN_STATES)
+        elif statuses == {"closed"}:
+            needs = needs.exclude(state__in=OPEN_STATES)
+    needs = needs.order_by("-created_at", "-id")[:MAX_REQUESTS]
+    return requests_answer(request, fmt, needs, params)
+
+
+def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    wait = ratelimit.hit(
+        "open311-post",
+        ratelimit.client_ip(request),
+        limit=settings.OPEN311_POST_LIMIT,
+        per=settings.OPEN311_POST_WINDOW,
+    )
+    if wait:
+        raise Problem(
+            429,
+            _("Too many requests from this address: try again in %(s)d seconds.") % {"s": wait},
+            **{"Retry-After": str(wait)},
+        )
+    params = request.POST
+    key = params.get("api_key") or request.GET.get("api_key")
+    if services.application_for_key(key) is None:
+        raise Problem(403, _("Invalid api_key received -- can't proceed with create_request."))
+    code = params.get("service_code", "").strip()
+    if not code:
+        raise Problem(400, _("service_code is required: GET services.xml lists them."))
+    category = service_category(code)
+    lat, lon = point(params)
+    need = services.request_create(
+        category=category,
+        description=params.get("description", ""),
+        lat=lat,
+        lon=lon,
+        address=params.get("address_string", ""),
+        answers=answers(params),
+        contact_phone=params.get("phone", ""),
+        contact_name=contact_name(params),
+        media_url=media_url(params),
+    )
+    due = timezone.localtime(need.response_due) if need.response_due else None
+    notice = _("Received as %(number)s; follow it at %(url)s.") % {
+        "number": need.number,
+        "url": request.build_absolute_uri(tracking_url(need.number)),
+    }
+    if due:
+        notice += " " + _("The community will respond by %(due)s.") % {
+            "due": due.strftime("%Y-%m-%d %H:%M")
+        }
+    row = {
+        "service_request_id": need.number,
+        "service_notice": notice,
+        "account_id": clip(params.get("account_id", "").strip()) or None,
+    }
+    return formats.render(fmt, "service_requests", [row])
+
+
+@endpoint("GET")
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+    number = normalise_number(request_id)
+    need = (
+        selectors.public_requests().filter(number=number).first()
+        if NUMBER_RE.match(number)
+        else None
+    )
+    if need is None:
+        raise Problem(404, _("service_request_id “%(id)s” not found.") % {"id": clip(request_id)})
+    return requests_answer(request, fmt, [need], request.GET)
+
+
+@endpoint("GET")
+def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    # POST creates every request at once and answers with its id, so no token ever exists.
+    raise Problem(
+        404,
+        _("token “%(token)s” not found: this server never issues tokens.") % {"token": clip(token)},
+    )
+
+
+@endpoint("GET")
+def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The mySociety extension: public timeline entries between start_date and end_date."""
+    start, end = window(request.GET)
+    rows = []
+    for event in selectors.public_updates(start, end)[:MAX_REQUESTS]:
+        state = event.to_state or getattr(event, "state_before", "") or ""
+        photos = list(event.photos.all())
+        rows.append(
+            {
+                "update_id": str(event.pk),
+                "service_request_id": event.need.number,
+                "status": "reopen"
+                if event.action == "reopen"
+                else EXTENDED_STATUS.get(state, "open"),
+                "updated_datetime": event.created_at,
+                "description": event.note or str(EVENT_WORDS.get(event.action, event.action)),
+                "media_url": photo_url(request, event.need.number, photos[0].pk)
+                if photos
+                else None,
+                "external_status_code": state,
+            }
+        )
+    return formats.render(fmt, "service_request_updates", rows)
