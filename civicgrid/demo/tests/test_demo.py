@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from io import StringIO
+from typing import Any
 
 import pytest
 import shapely
@@ -254,11 +255,13 @@ def test_seed_demo_refuses_to_build_twice_without_reset() -> None:
     assert Node.objects.filter(code=ROOT_CODE).count() == 1
 
 
-def test_demo_command_builds_once_and_prints_the_logins() -> None:
+def test_demo_command_builds_once_and_prints_the_logins_and_keys(settings: Any) -> None:
+    settings.DEMO_MODE = True  # what `civicgrid demo` sets
     out = StringIO()
     call_command("demo", "--no-serve", stdout=out)
     assert demo_exists()
     assert "19900000001" in out.getvalue()
+    assert "demo-open311-key" in out.getvalue() and "cg_demo0001_" in out.getvalue()
     people = Person.objects.count()
     out = StringIO()
     call_command("demo", "--no-serve", stdout=out)
@@ -339,3 +342,8 @@ def test_the_demo_has_needs_in_every_stage_raised_through_the_workflow(demo: Non
     road = Need.objects.get(description__contains="乃林郭勒")
     assert road.state == "closed"
     assert road.assignee_org is not None and road.assignee_org.unit_kind == "army"
+
+
+def test_the_demo_command_refuses_to_run_outside_demo_mode() -> None:
+    with pytest.raises(CommandError):
+        call_command("demo", "--no-serve", stdout=StringIO())

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
@@ -54,10 +55,19 @@ class Command(BaseCommand):
             "--no-serve", action="store_true", help="Build and print the logins, do not serve."
         )
 
+    def print_api_keys(self) -> None:
+        open311_key, token = _demo_keys()
+        self.stdout.write(_("Open311 api_key: %(key)s") % {"key": open311_key})
+        self.stdout.write(_("REST API token of the demo dispatcher: %(token)s") % {"token": token})
+        self.stdout.write("")
+
     def handle(self, *args: Any, **options: Any) -> None:
         port: int = options["port"]
         if not 0 < port < 65536:
             raise CommandError(_("The port must be between 1 and 65535."))
+        if not settings.DEMO_MODE:
+            # The demo publishes its passwords and keys; it must never run on real settings.
+            raise CommandError(_("Run the demo as `civicgrid demo`, which turns on demo mode."))
         verbosity: int = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=verbosity, stdout=self.stdout)
         if options["reset"] or not demo_exists():
@@ -69,6 +79,7 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write(login_table())
             self.stdout.write("")
+        self.print_api_keys()
         if options["no_serve"]:
             return
         gunicorn = gunicorn_path()
@@ -89,6 +100,19 @@ class Command(BaseCommand):
             ],
             env,
         )
+
+
+def _demo_keys() -> tuple[str, str]:
+    """The demo's published Open311 key and REST token (demo mode only)."""
+    from civicgrid.api.services import ensure_demo_token
+    from civicgrid.demo.region import DEMO_LOGINS
+    from civicgrid.network.models import Person, Role
+    from civicgrid.open311.services import DEMO_KEY, ensure_demo_application
+
+    ensure_demo_application()
+    mobile = next(x.mobile for x in DEMO_LOGINS if x.role == Role.COMMUNITY_STAFF)
+    token = ensure_demo_token(person=Person.objects.get(mobile=mobile))
+    return DEMO_KEY, token
 
 
 def serve(commands: list[list[str]], env: dict[str, str]) -> None:
