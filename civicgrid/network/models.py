@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Chinese mainland mobile numbers: 11 digits starting 13-19.
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -144,7 +145,7 @@ class PersonManager(BaseUserManager["Person"]):
 class Person(AbstractBaseUser, PermissionsMixin):
     """Anyone the system knows: staff log in with their mobile number; residents may not."""
 
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, db_index=True)
     mobile = models.CharField(
         _("mobile number"),
         max_length=11,
