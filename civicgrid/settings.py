@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.network",
     "civicgrid.needs",
+    "civicgrid.insights",
     "civicgrid.open311",
     "civicgrid.demo",
     "civicgrid.api",

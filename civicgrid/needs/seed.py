@@ -310,8 +310,11 @@ def seed_calendar(day_model: Any) -> None:
 
 
 def seed_everything() -> None:
-    """Seed categories and the calendar with the current models (after a flush)."""
+    """Seed categories, the calendar and the report lines with the current models (after a
+    flush)."""
+    from civicgrid.insights.sentences import seed_report_lines
     from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
 
     seed_categories(Category, CategoryDeadline, CategoryQuestion)
     seed_calendar(CalendarDay)
+    seed_report_lines()

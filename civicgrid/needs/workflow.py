@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.notifications import notify
+from civicgrid.insights import rollups
 from civicgrid.needs import deadlines
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
@@ -328,6 +329,7 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
     need.state = State.CLOSED if record else State.SUBMITTED
     if record:
         need.closed_at = need.resolved_at = need.responded_at = now
+        need.responded_on_time = need.resolved_on_time = True
     need.save()
     _append(
         need,
@@ -338,6 +340,7 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
         photos=photos,
         at=now,
     )
+    rollups.record_new(need)
     if not record:
         _notify(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
     return need
@@ -355,6 +358,13 @@ def note(
 ) -> NeedEvent:
     """Append a timeline entry that changes no state (a comment, a reminder, overdue)."""
     return _append(need, action, by, note=note, data=data, photos=photos)
+
+
+def _first_response(fields: dict[str, Any], need: Need, now: dt.datetime) -> None:
+    """The first take, rejection or resolution answers the need: was it within the deadline?"""
+    if need.responded_at is None:
+        fields["responded_at"] = now
+        fields["responded_on_time"] = need.response_due is None or now <= need.response_due
 
 
 def _reset_response_clock(fields: dict[str, Any], need: Need, now: dt.datetime) -> None:
@@ -421,6 +431,7 @@ def transition(
 
     now = timezone.now()
     old = locked.state
+    counted = rollups.facts(locked)
     fields: dict[str, Any] = {"state": rule.target, "updated_at": now}
     data: dict[str, Any] = {}
     after: list[tuple[list[Person], str, dict[str, Any]]] = []
@@ -441,22 +452,16 @@ def transition(
         holder = by.person
         fields["assignee"] = holder
         fields["overdue_at"] = None  # the response deadline is met; the resolve one runs
-        if locked.responded_at is None:
-            fields["responded_at"] = now
-            fields["responded_on_time"] = locked.response_due is None or now <= locked.response_due
+        _first_response(fields, locked, now)
         data = {"handler": holder.name if holder else ""}
     elif action == Action.RESOLVE:
         fields["resolved_at"] = now
         fields["resolved_on_time"] = locked.resolve_due is None or now <= locked.resolve_due
         fields["overdue_at"] = None
-        if locked.responded_at is None:
-            fields["responded_at"] = now
-            fields["responded_on_time"] = locked.response_due is None or now <= locked.response_due
+        _first_response(fields, locked, now)
     elif action == Action.REJECT:
         fields["closed_at"] = now
-        if locked.responded_at is None:
-            fields["responded_at"] = now
-            fields["responded_on_time"] = locked.response_due is None or now <= locked.response_due
+        _first_response(fields, locked, now)
     elif action == Action.RETURN:
         fields.update(assignee=None, assignee_org=None)
         _reset_response_clock(fields, locked, now)
@@ -526,6 +531,16 @@ def transition(
         raise Conflict(_("Someone changed this need at the same moment; reload and try again."))
     for name, value in fields.items():
         setattr(locked, name, value)
+    # The event log is the source of every figure: it records what the counters are built from.
+    if "responded_on_time" in fields:
+        data["responded_on_time"] = fields["responded_on_time"]
+    if action == Action.RESOLVE:
+        data["resolved_on_time"] = fields["resolved_on_time"]
+    rollups.record_change(locked, counted)
+    if action == Action.RESOLVE:
+        rollups.record_handler(locked, resolved=1, on_time=int(fields["resolved_on_time"]))
+    elif data.get("rating") in rollups.RATED:
+        rollups.record_handler(locked, rated=1, satisfied=int(data["rating"] in rollups.SATISFIED))
     _append(
         locked,
         action,

@@ -7,14 +7,11 @@ from typing import Any
 
 from civicgrid.needs import services, workflow
 from civicgrid.needs.models import (
-    CalendarDay,
     Category,
-    CategoryDeadline,
-    CategoryQuestion,
     Channel,
     Need,
 )
-from civicgrid.needs.seed import seed_calendar, seed_categories
+from civicgrid.needs.seed import seed_everything
 from civicgrid.network.models import Membership, Node, Organisation, OrgKind, Person, Role, UnitKind
 from civicgrid.network.tests import factories as nf
 
@@ -38,8 +35,7 @@ class World:
 def ensure_seed() -> None:
     """Transactional tests flush the tables, seed rows of data migrations included."""
     if not Category.objects.exists():
-        seed_categories(Category, CategoryDeadline, CategoryQuestion)
-        seed_calendar(CalendarDay)
+        seed_everything()
 
 
 def world() -> World:

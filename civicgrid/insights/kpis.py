@@ -1,0 +1,329 @@
+"""The KPI engine: figures for any node's subtree, any period, category or group, channel.
+
+Definitions (DESIGN.md section 3), each rate with its numerator and denominator, over the
+needs received in the period (their cohort):
+
+- response rate 响应率 = first answered within the response deadline / received
+- resolution rate 解决率 = resolved / received, rejected, withdrawn and merged left out
+- on-time rate 按时办结率 = resolved within the resolve deadline / resolved
+- satisfaction rate 满意率 = rated satisfied or fairly satisfied / rated
+- median time to respond and to resolve, read from the time buckets (exact to the bucket,
+  interpolated inside it)
+
+Every figure is a sum over `DailyStat` rows of one node (the rollups keep a row for every
+level), never a scan of raw needs; `recount` computes the same from raw needs, for the tests
+and for the benchmark's comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from civicgrid.insights import rollups
+from civicgrid.insights.models import (
+    ALL_COUNTERS,
+    BUCKET_EDGES,
+    RESOLVE_BUCKETS,
+    RESPONSE_BUCKETS,
+    DailyStat,
+    HandlerStat,
+)
+from civicgrid.needs.models import Category, Kind, Need
+from civicgrid.network.models import Node, NodeKind, Person
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        first = dt.date(year, month, 1)
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        return cls(first, following - dt.timedelta(days=1))
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    @classmethod
+    def last_days(cls, days: int, today: dt.date | None = None) -> Period:
+        today = today or timezone.localdate()
+        return cls(today - dt.timedelta(days=days - 1), today)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class Kpis:
+    counters: dict[str, int] = field(default_factory=rollups.zero)
+
+    def __getattr__(self, name: str) -> int:
+        if name in ALL_COUNTERS:
+            return self.counters.get(name, 0)
+        raise AttributeError(name)
+
+    @property
+    def response_rate(self) -> Rate:
+        return Rate(self.responded_on_time, self.received)
+
+    @property
+    def resolution_rate(self) -> Rate:
+        return Rate(self.resolved, self.received - self.excluded)
+
+    @property
+    def on_time_rate(self) -> Rate:
+        return Rate(self.resolved_on_time, self.resolved)
+
+    @property
+    def satisfaction_rate(self) -> Rate:
+        return Rate(self.satisfied, self.rated)
+
+    @property
+    def median_response_minutes(self) -> float | None:
+        return _median([self.counters.get(b, 0) for b in RESPONSE_BUCKETS])
+
+    @property
+    def median_resolve_minutes(self) -> float | None:
+        return _median([self.counters.get(b, 0) for b in RESOLVE_BUCKETS])
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = lambda r: {"numerator": r.numerator, "denominator": r.denominator, "value": r.value}  # noqa: E731
+        return {
+            "received": self.received,
+            "resolved": self.resolved,
+            "excluded": self.excluded,
+            "rated": self.rated,
+            "response_rate": rate(self.response_rate),
+            "resolution_rate": rate(self.resolution_rate),
+            "on_time_rate": rate(self.on_time_rate),
+            "satisfaction_rate": rate(self.satisfaction_rate),
+            "median_response_minutes": self.median_response_minutes,
+            "median_resolve_minutes": self.median_resolve_minutes,
+        }
+
+
+def _median(counts: list[int]) -> float | None:
+    total = sum(counts)
+    if not total:
+        return None
+    half = total / 2
+    seen = 0
+    lower = 0.0
+    for index, count in enumerate(counts):
+        upper = float(BUCKET_EDGES[index]) if index < len(BUCKET_EDGES) else lower * 2
+        if count and seen + count >= half:
+            return lower + (upper - lower) * (half - seen) / count
+        seen += count
+        lower = upper
+    return lower
+
+
+# --- Filters ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to count: a node's subtree, a period, optionally a category (with its children)
+    or a category group, a channel; needs raised by residents only unless `kind` says."""
+
+    node: Node
+    period: Period
+    category: int | None = None
+    group: str = ""
+    channel: str = ""
+    kind: str = Kind.REQUEST
+
+
+def category_ids(scope: Scope) -> list[int] | None:
+    if scope.category:
+        ids = {scope.category}
+        frontier = {scope.category}
+        while frontier:  # the category tree is small and shallow
+            frontier = set(
+                Category.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
+            )
+            ids |= frontier
+        return sorted(ids)
+    if scope.group:
+        return list(Category.objects.filter(report_group=scope.group).values_list("id", flat=True))
+    return None
+
+
+def narrowed(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
+    """Rollup rows (or needs) narrowed to the scope's kind, categories and channel."""
+    if scope.kind:
+        qs = qs.filter(kind=scope.kind)
+    ids = category_ids(scope)
+    if ids is not None:
+        qs = qs.filter(category_id__in=ids)
+    if scope.channel:
+        qs = qs.filter(channel=scope.channel)
+    return qs
+
+
+def stats(scope: Scope, nodes: Any = None) -> QuerySet[DailyStat]:
+    """The rollup rows of the scope: of its node, or of `nodes` (a queryset or list)."""
+    period = (scope.period.start, scope.period.end)
+    if nodes is None:
+        qs = DailyStat.objects.filter(node=scope.node, day__range=period)
+    else:
+        qs = DailyStat.objects.filter(node__in=nodes, day__range=period)
+    return narrowed(qs, scope)
+
+
+SUMS = {name: Sum(name) for name in ALL_COUNTERS}
+
+
+def _kpis(row: Mapping[str, Any]) -> Kpis:
+    return Kpis({name: int(row.get(name) or 0) for name in ALL_COUNTERS})
+
+
+def kpis(scope: Scope) -> Kpis:
+    return _kpis(stats(scope).aggregate(**SUMS))
+
+
+def by_category(scope: Scope) -> list[tuple[Category, Kpis]]:
+    rows = stats(scope).values("category_id").annotate(**SUMS).order_by("-received")
+    names = Category.objects.in_bulk([r["category_id"] for r in rows])
+    return [(names[r["category_id"]], _kpis(r)) for r in rows if r["category_id"] in names]
+
+
+def by_channel(scope: Scope) -> list[tuple[str, Kpis]]:
+    rows = stats(scope).values("channel").annotate(**SUMS).order_by("-received")
+    return [(r["channel"], _kpis(r)) for r in rows]
+
+
+def by_child(scope: Scope) -> list[tuple[Node, Kpis]]:
+    """The figures of each child of the node: one query over the children's own rows."""
+    children = list(scope.node.children.order_by("code"))
+    rows = stats(scope, nodes=children).values("node_id").annotate(**SUMS)
+    figures = {r["node_id"]: _kpis(r) for r in rows}
+    return [(child, figures.get(child.pk, Kpis())) for child in children]
+
+
+def trend(scope: Scope, step: str = "day") -> list[tuple[dt.date, Kpis]]:
+    """Figures per day, week (starting Monday) or month of the period, gaps filled."""
+    rows = {r["day"]: _kpis(r) for r in stats(scope).values("day").annotate(**SUMS)}
+    out: dict[dt.date, dict[str, int]] = {}
+    day = scope.period.start
+    while day <= scope.period.end:
+        key = day
+        if step == "week":
+            key = day - dt.timedelta(days=day.weekday())
+        elif step == "month":
+            key = day.replace(day=1)
+        bucket = out.setdefault(key, rollups.zero())
+        if day in rows:
+            for name, value in rows[day].counters.items():
+                bucket[name] += value
+        day += dt.timedelta(days=1)
+    return [(key, Kpis(values)) for key, values in out.items()]
+
+
+MAP_GRID_LIMIT = 1000
+
+
+def grid_figures(scope: Scope) -> dict[int, Kpis] | None:
+    """Figures of every small grid under the node, for the map; None when there are more
+    than MAP_GRID_LIMIT (a city's map is read town by town)."""
+    grids = Node.objects.subtree(scope.node).filter(kind=NodeKind.SMALL_GRID)
+    if grids.count() > MAP_GRID_LIMIT:
+        return None
+    qs = stats(scope, nodes=grids)
+    return {r["node_id"]: _kpis(r) for r in qs.values("node_id").annotate(**SUMS)}
+
+
+def leaderboard(scope: Scope, limit: int = 10) -> list[tuple[Person, dict[str, Any]]]:
+    rows = (
+        HandlerStat.objects.filter(
+            node=scope.node, day__range=(scope.period.start, scope.period.end)
+        )
+        .values("handler_id")
+        .annotate(
+            resolved=Sum("resolved"),
+            on_time=Sum("resolved_on_time"),
+            rated=Sum("rated"),
+            satisfied=Sum("satisfied"),
+        )
+        .order_by("-resolved", "handler_id")[:limit]
+    )
+    people = Person.objects.in_bulk([r["handler_id"] for r in rows])
+    return [
+        (
+            people[r["handler_id"]],
+            {
+                "resolved": r["resolved"],
+                "on_time_rate": Rate(r["on_time"], r["resolved"]),
+                "satisfaction_rate": Rate(r["satisfied"], r["rated"]),
+            },
+        )
+        for r in rows
+        if r["handler_id"] in people
+    ]
+
+
+def overdue(scope: Scope, limit: int = 50) -> QuerySet[Need]:
+    """Open overdue needs under the node: a short indexed list, not an aggregate."""
+    from civicgrid.needs.models import OPEN_STATES
+
+    return (
+        Need.objects.filter(
+            node__path__startswith=scope.node.path,
+            state__in=OPEN_STATES,
+            overdue_at__isnull=False,
+        )
+        .select_related("category", "node", "assignee")
+        .order_by("overdue_at")[:limit]
+    )
+
+
+# --- The same from raw needs --------------------------------------------------------------
+
+
+def raw_needs(scope: Scope) -> QuerySet[Need]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(scope.period.start, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(scope.period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    qs = Need.objects.filter(
+        node__path__startswith=scope.node.path, created_at__gte=start, created_at__lt=end
+    )
+    return narrowed(qs, scope)
+
+
+def recount(scope: Scope) -> Kpis:
+    """The headline counters aggregated from raw needs (what the rollups save us from)."""
+    row = raw_needs(scope).aggregate(
+        received=Count("id"),
+        excluded=Count("id", filter=Q(state__in=rollups.EXCLUDED_STATES)),
+        responded=Count("id", filter=Q(responded_at__isnull=False)),
+        responded_on_time=Count("id", filter=Q(responded_on_time=True)),
+        resolved=Count("id", filter=Q(resolved_at__isnull=False)),
+        resolved_on_time=Count("id", filter=Q(resolved_at__isnull=False, resolved_on_time=True)),
+        rated=Count("id", filter=Q(rating__in=rollups.RATED)),
+        satisfied=Count("id", filter=Q(rating__in=rollups.SATISFIED)),
+    )
+    return Kpis({**rollups.zero(), **{k: int(v or 0) for k, v in row.items()}})

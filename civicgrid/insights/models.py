@@ -1,0 +1,113 @@
+"""Rollups behind every figure: counters per node (at every level), day, category and channel.
+
+A need is counted on the day it was received (its cohort), at its own node and at every
+ancestor, so "this banner, this year" is a sum over a few thousand rows of one node, never a
+scan of raw needs. `rollups.py` keeps the counters in the same transaction as the workflow
+event that changes them; `rebuild_rollups` recomputes them from the event log.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.network.models import Node, Person
+
+# Upper edges, in minutes, of the time buckets for medians: a median read from the buckets is
+# exact to the bucket and interpolated within it.
+BUCKET_EDGES = (5, 15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 10080, 20160, 43200)
+BUCKETS = len(BUCKET_EDGES) + 1  # the last bucket is "longer than 30 days"
+
+COUNTERS = (
+    "received",
+    "excluded",
+    "responded",
+    "responded_on_time",
+    "resolved",
+    "resolved_on_time",
+    "rated",
+    "satisfied",
+)
+RESPONSE_BUCKETS = tuple(f"response_b{i}" for i in range(BUCKETS))
+RESOLVE_BUCKETS = tuple(f"resolve_b{i}" for i in range(BUCKETS))
+ALL_COUNTERS = COUNTERS + RESPONSE_BUCKETS + RESOLVE_BUCKETS
+
+
+class DailyStat(models.Model):
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category_id = models.BigIntegerField()
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=12)
+
+    received = models.IntegerField(default=0)
+    # rejected, withdrawn or merged: left out of the resolution rate's denominator
+    excluded = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    responded_on_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)  # satisfied or fairly satisfied
+
+    locals().update({name: models.IntegerField(default=0) for name in RESPONSE_BUCKETS})
+    locals().update({name: models.IntegerField(default=0) for name in RESOLVE_BUCKETS})
+
+    class Meta:
+        verbose_name = _("daily figures")
+        verbose_name_plural = _("daily figures")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["node", "day", "category_id", "channel", "kind"], name="dailystat_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.day}"
+
+
+class HandlerStat(models.Model):
+    """Needs resolved by each handler, per node level and day of resolution: the leaderboard."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    handler = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    resolved = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("handler figures")
+        verbose_name_plural = _("handler figures")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["node", "day", "handler"], name="handlerstat_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.day} {self.handler_id}"
+
+
+class ReportLine(models.Model):
+    """One clause of the report sentence, e.g. 收集民情民意X条: which category group it counts,
+    which figure, and its words in both languages (DESIGN.md section 4; the seed's style)."""
+
+    class Figure(models.TextChoices):
+        RECEIVED = "received", _("received")
+        RESOLVED = "resolved", _("resolved")
+
+    group = models.SlugField(_("category group"), max_length=40)
+    figure = models.CharField(_("figure"), max_length=10, choices=Figure.choices)
+    template = models.CharField(_("words"), max_length=80, help_text="e.g. 化解矛盾风险%(n)s件")
+    template_en = models.CharField(_("English words"), max_length=120)
+    sort = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("report line")
+        verbose_name_plural = _("report lines")
+        ordering: ClassVar[list[str]] = ["sort", "id"]
+
+    def __str__(self) -> str:
+        return self.template

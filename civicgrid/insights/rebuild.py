@@ -1,0 +1,73 @@
+"""Recompute every rollup from the event log: after a node move, a restore, or to check."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from civicgrid.insights import rollups
+from civicgrid.insights.models import DailyStat, HandlerStat
+from civicgrid.needs.models import Need, NeedEvent
+
+CHUNK = 2000
+
+
+Rows = dict[tuple[Any, ...], dict[str, int]]
+
+
+def computed() -> tuple[Rows, Rows]:
+    """(daily rows, handler rows) as the event log says they should be."""
+    daily: Rows = defaultdict(lambda: defaultdict(int))
+    handler: Rows = defaultdict(lambda: defaultdict(int))
+    events = Prefetch("events", queryset=NeedEvent.objects.order_by("seq"))
+    needs = Need.objects.select_related("node").prefetch_related(events).order_by("pk")
+    for need in needs.iterator(chunk_size=CHUNK):
+        timeline = list(need.events.all())
+        nodes, day, category_id, channel, kind = rollups.cohort(need)
+        for name, value in rollups.facts_from_events(need, timeline).items():
+            for node_id in nodes:
+                daily[(node_id, day, category_id, channel, kind)][name] += value
+        resolver = None
+        for event in timeline:
+            data = event.data or {}
+            on_day = timezone.localdate(event.created_at)
+            if event.action == "resolve" or (event.action == "record" and need.assignee_id):
+                resolver = event.actor_id if event.action == "resolve" else need.assignee_id
+                on_time = int(data.get("resolved_on_time", True))
+                for node_id in nodes:
+                    row = handler[(node_id, on_day, resolver)]
+                    row["resolved"] += 1
+                    row["resolved_on_time"] += on_time
+            elif data.get("rating") in rollups.RATED and resolver is not None:
+                for node_id in nodes:
+                    row = handler[(node_id, on_day, resolver)]
+                    row["rated"] += 1
+                    row["satisfied"] += int(data["rating"] in rollups.SATISFIED)
+    return daily, handler
+
+
+@transaction.atomic
+def rebuild() -> tuple[int, int]:
+    """Replace the rollups with those computed from the event log; returns the row counts."""
+    daily, handler = computed()
+    DailyStat.objects.all().delete()
+    HandlerStat.objects.all().delete()
+    DailyStat.objects.bulk_create(
+        [
+            DailyStat(node_id=n, day=d, category_id=c, channel=ch, kind=k, **values)
+            for (n, d, c, ch, k), values in daily.items()
+        ],
+        batch_size=1000,
+    )
+    HandlerStat.objects.bulk_create(
+        [
+            HandlerStat(node_id=n, day=d, handler_id=h, **values)
+            for (n, d, h), values in handler.items()
+        ],
+        batch_size=1000,
+    )
+    return len(daily), len(handler)

@@ -1,0 +1,199 @@
+"""Keeping the rollups: what a need contributes to the counters, applied as deltas.
+
+`facts(need)` says what one need adds to the counters of its cohort (its node and every
+ancestor, the day it was received, its category, channel and kind). The workflow calls
+`record_change(before, after)` in the same transaction as each event, so the counters move with
+the state they describe. `facts_from_events` derives the same from the event log alone: the
+rebuild and the tests use it to check that the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civicgrid.insights.models import (
+    ALL_COUNTERS,
+    BUCKET_EDGES,
+    RESOLVE_BUCKETS,
+    RESPONSE_BUCKETS,
+    DailyStat,
+    HandlerStat,
+)
+
+EXCLUDED_STATES = frozenset({"rejected", "withdrawn", "merged"})
+SATISFIED = frozenset({"satisfied", "fair"})
+RATED = frozenset({"satisfied", "fair", "dissatisfied"})
+
+Facts = dict[str, int]
+
+
+def bucket(minutes: float) -> int:
+    for index, edge in enumerate(BUCKET_EDGES):
+        if minutes <= edge:
+            return index
+    return len(BUCKET_EDGES)
+
+
+def _minutes(start: dt.datetime, end: dt.datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 60)
+
+
+def _facts(
+    *,
+    created_at: dt.datetime,
+    state: str,
+    responded_at: dt.datetime | None,
+    responded_on_time: bool | None,
+    resolved_at: dt.datetime | None,
+    resolved_on_time: bool | None,
+    rating: str,
+) -> Facts:
+    out: Facts = {"received": 1}
+    if state in EXCLUDED_STATES:
+        out["excluded"] = 1
+    if responded_at is not None:
+        out["responded"] = 1
+        out[RESPONSE_BUCKETS[bucket(_minutes(created_at, responded_at))]] = 1
+        if responded_on_time:
+            out["responded_on_time"] = 1
+    if resolved_at is not None:
+        out["resolved"] = 1
+        out[RESOLVE_BUCKETS[bucket(_minutes(created_at, resolved_at))]] = 1
+        if resolved_on_time:
+            out["resolved_on_time"] = 1
+    if rating in RATED:
+        out["rated"] = 1
+        if rating in SATISFIED:
+            out["satisfied"] = 1
+    return out
+
+
+def facts(need: Any) -> Facts:
+    """What the need, as it stands, adds to its cohort's counters."""
+    return _facts(
+        created_at=need.created_at,
+        state=need.state,
+        responded_at=need.responded_at,
+        responded_on_time=need.responded_on_time,
+        resolved_at=need.resolved_at,
+        resolved_on_time=need.resolved_on_time,
+        rating=need.rating,
+    )
+
+
+def facts_from_events(need: Any, events: Iterable[Any]) -> Facts:
+    """The same facts, read from the need's timeline alone (its immutable raise time aside)."""
+    state = ""
+    responded_at = resolved_at = None
+    responded_on_time = resolved_on_time = None
+    rating = ""
+    for event in events:
+        data = event.data or {}
+        if event.to_state:
+            state = event.to_state
+        if responded_at is None and "responded_on_time" in data:
+            responded_at, responded_on_time = event.created_at, data["responded_on_time"]
+        if event.action in ("resolve", "record"):
+            resolved_at, resolved_on_time = event.created_at, data.get("resolved_on_time", True)
+        elif event.action == "reopen":
+            resolved_at = resolved_on_time = None
+        if "rating" in data:
+            rating = data["rating"]
+        if event.action == "record":
+            responded_at, responded_on_time = event.created_at, True
+    return _facts(
+        created_at=need.created_at,
+        state=state,
+        responded_at=responded_at,
+        responded_on_time=responded_on_time,
+        resolved_at=resolved_at,
+        resolved_on_time=resolved_on_time,
+        rating=rating,
+    )
+
+
+def cohort(need: Any) -> tuple[list[int], dt.date, int, str, str]:
+    """(node and its ancestors, day received, category, channel, kind)."""
+    day = timezone.localdate(need.created_at)
+    return need.node.ancestor_ids(), day, need.category_id, need.channel, need.kind
+
+
+def _add(model: Any, key: Mapping[str, Any], delta: Mapping[str, int]) -> None:
+    """Add `delta` to the row with `key`, creating it; safe against a concurrent creator."""
+    changes = {name: F(name) + value for name, value in delta.items() if value}
+    if not changes:
+        return
+    if model.objects.filter(**key).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**key, **{k: v for k, v in delta.items() if v})
+    except IntegrityError:
+        # Another transaction created the row between our UPDATE and INSERT.
+        model.objects.filter(**key).update(**changes)
+
+
+def apply(need: Any, delta: Facts) -> None:
+    nodes, day, category_id, channel, kind = cohort(need)
+    for node_id in nodes:
+        _add(
+            DailyStat,
+            {
+                "node_id": node_id,
+                "day": day,
+                "category_id": category_id,
+                "channel": channel,
+                "kind": kind,
+            },
+            delta,
+        )
+
+
+def difference(before: Facts, after: Facts) -> Facts:
+    names = set(before) | set(after)
+    return {
+        n: after.get(n, 0) - before.get(n, 0) for n in names if after.get(n, 0) != before.get(n, 0)
+    }
+
+
+def record_new(need: Any) -> None:
+    """Count a need just raised (or recorded)."""
+    apply(need, facts(need))
+    if need.resolved_at is not None and need.assignee_id:  # proactive work, recorded as done
+        record_handler(need, resolved=1, on_time=1)
+
+
+def record_change(need: Any, before: Facts) -> None:
+    """Count what a transition changed; `before` is facts(need) taken before it."""
+    delta = difference(before, facts(need))
+    if delta:
+        apply(need, delta)
+
+
+def record_handler(
+    need: Any, *, resolved: int = 0, on_time: int = 0, rated: int = 0, satisfied: int = 0
+) -> None:
+    if not need.assignee_id:
+        return
+    day = timezone.localdate()
+    for node_id in need.node.ancestor_ids():
+        _add(
+            HandlerStat,
+            {"node_id": node_id, "day": day, "handler_id": need.assignee_id},
+            {
+                "resolved": resolved,
+                "resolved_on_time": on_time,
+                "rated": rated,
+                "satisfied": satisfied,
+            },
+        )
+
+
+def zero() -> dict[str, int]:
+    return dict.fromkeys(ALL_COUNTERS, 0)

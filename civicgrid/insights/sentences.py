@@ -1,0 +1,45 @@
+"""The seed's own style of summary, from category groups kept as data (ReportLine rows):
+"累计收集民情民意X条、化解矛盾风险Y件、信访代办Z件、解决实际困难W个"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from civicgrid.insights.kpis import Scope, kpis
+from civicgrid.insights.models import ReportLine
+
+# group, figure, Chinese words, English words
+SEED_LINES = [
+    ("opinions", "received", "收集民情民意%(n)s条", "collected %(n)s opinions"),
+    ("conflicts", "resolved", "化解矛盾风险%(n)s件", "resolved %(n)s conflicts and risks"),
+    ("petitions", "received", "信访代办%(n)s件", "handled %(n)s petitions by proxy"),
+    ("difficulties", "resolved", "解决实际困难%(n)s个", "solved %(n)s practical difficulties"),
+]
+
+
+def seed_report_lines(model: Any = ReportLine) -> None:
+    for sort, (group, figure, zh, en) in enumerate(SEED_LINES):
+        model.objects.update_or_create(
+            group=group,
+            figure=figure,
+            defaults={"template": zh, "template_en": en, "sort": sort * 10},
+        )
+
+
+def sentence(scope: Scope, language: str) -> str:
+    """The summary for the scope's node and period, in Chinese or English."""
+    parts = []
+    for line in ReportLine.objects.all():
+        figures = kpis(replace(scope, category=None, group=line.group, kind=""))
+        count = figures.received if line.figure == ReportLine.Figure.RECEIVED else figures.resolved
+        if language.startswith("en"):
+            parts.append(line.template_en % {"n": f"{count:,}"})
+        else:
+            parts.append(line.template % {"n": count})
+    if not parts:
+        return ""
+    if language.startswith("en"):
+        text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        return text[0].upper() + text[1:] + "."
+    return "累计" + "、".join(parts) + "。"
