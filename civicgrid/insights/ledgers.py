@@ -1,0 +1,350 @@
+"""Ledgers (台账) as Excel workbooks: needs, proactive work, the KPI table by child node.
+
+Memory stays flat however long the ledger: xlsxwriter runs in constant-memory mode (each row
+is flushed to disk once written, so rows must come in order and are never revisited) into a
+temporary file that the view then streams, and rows come from the database as plain tuples
+in chunks (`.values_list().iterator()`), never as a list of model objects.
+
+Personal data: the resident's phone and name are masked (138****1234, 巴**) unless the reader
+may see them, which for a ledger means holding the community staff or administrator role over
+the need's place (or being a superuser). Other staff see the mask, as in the console lists.
+Exports are not logged (unlike a phone reveal in the console, which is one number): see
+docs/insights.md.
+
+Headers are written in English source text and translated with the ledger's own context
+("ledger"), so the workbook comes out in the language active when it is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import xlsxwriter
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import get_language, pgettext, pgettext_lazy
+from django.utils.translation import gettext as _
+
+from civicgrid.insights import kpis
+from civicgrid.needs.models import PROACTIVE_KINDS, Channel, Kind, Need, Rating, State
+from civicgrid.network.models import Node, Role, mask_mobile
+from civicgrid.network.scope import role_paths
+
+CHUNK = 2000
+# Roles whose holders read the resident's phone and name in full in a ledger.
+PHONE_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: Promise | str
+    width: float
+    style: str = ""  # "", "datetime", "date", "percent", "decimal", "wrap"
+
+
+Row = Sequence[Any]
+
+
+# --- Writing a workbook -------------------------------------------------------------------
+
+
+def write_workbook(
+    sheet_name: str,
+    columns: Sequence[Column],
+    rows: Iterable[Row],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> IO[bytes]:
+    """Write one sheet with a frozen header row, widths, formats and an autofilter into a
+    temporary file, and return it open at the start (closing it deletes it).
+
+    `progress`, if given, is called after every CHUNK rows (the memory benchmark samples RSS).
+    """
+    # Closed (and so deleted) by the FileResponse that streams it, or by the caller.
+    out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    book = xlsxwriter.Workbook(out.name, {"constant_memory": True, "strings_to_formulas": False})
+    header = book.add_format(
+        {"bold": True, "bg_color": "#F2F2F2", "bottom": 1, "valign": "vcenter", "text_wrap": True}
+    )
+    styles = {
+        "": None,
+        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "percent": book.add_format({"num_format": "0.0%"}),
+        "decimal": book.add_format({"num_format": "0.0"}),
+        "wrap": None,  # wrapping every description would make rows tall: width only
+    }
+    sheet = book.add_worksheet(sheet_name[:31])
+    formats = [styles[c.style] for c in columns]
+    for index, column in enumerate(columns):
+        sheet.set_column(index, index, column.width, formats[index])
+    sheet.freeze_panes(1, 0)
+    sheet.set_row(0, 30)
+    for index, column in enumerate(columns):
+        sheet.write_string(0, index, str(column.header), header)
+    last = 0
+    for last, row in enumerate(rows, start=1):
+        for index, value in enumerate(row):
+            _write(sheet, last, index, value, formats[index])
+        if progress is not None and last % CHUNK == 0:
+            progress(last)
+    sheet.autofilter(0, 0, max(last, 1), len(columns) - 1)
+    book.close()
+    out.seek(0)
+    return out
+
+
+def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+    # Typed writes only: `sheet.write` would turn a description starting with "=" into a
+    # formula (spreadsheet injection), and we turn strings_to_formulas off for the same reason.
+    if value is None or value == "":
+        return
+    if isinstance(value, str):
+        sheet.write_string(row, col, value, fmt)
+    elif isinstance(value, bool):
+        text = pgettext("ledger", "Yes") if value else pgettext("ledger", "No")
+        sheet.write_string(row, col, text, fmt)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, fmt)
+    elif isinstance(value, dt.datetime | dt.date):
+        sheet.write_datetime(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+def local(value: dt.datetime | None) -> dt.datetime | None:
+    """Excel has no time zones: local wall-clock time, naive."""
+    return None if value is None else timezone.localtime(value).replace(tzinfo=None)
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _label(name: str, name_en: str | None) -> str:
+    return name_en if name_en and english() else name
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+# --- Who reads personal data in full ------------------------------------------------------
+
+
+def phone_paths(user: Any) -> list[str] | None:
+    """Paths under which the user reads phones and names in full; None: everywhere."""
+    if getattr(user, "is_superuser", False):
+        return None
+    held = role_paths(user)
+    return [path for role in PHONE_ROLES for path in held.get(role, [])]
+
+
+def may_see_personal(paths: list[str] | None, node_path: str) -> bool:
+    return paths is None or any(node_path.startswith(p) for p in paths)
+
+
+def mask_name(name: str) -> str:
+    """巴特尔 → 巴**: enough to tell two residents apart on a call, not to identify one."""
+    return f"{name[0]}{'*' * (len(name) - 1)}" if len(name) > 1 else name
+
+
+# --- The needs ledger ---------------------------------------------------------------------
+
+NEED_COLUMNS = (
+    Column(pgettext_lazy("ledger", "Number"), 12),
+    Column(pgettext_lazy("ledger", "Kind"), 10),
+    Column(pgettext_lazy("ledger", "Category"), 14),
+    Column(pgettext_lazy("ledger", "Place"), 16),
+    Column(pgettext_lazy("ledger", "Handled at"), 16),
+    Column(pgettext_lazy("ledger", "Channel"), 10),
+    Column(pgettext_lazy("ledger", "State"), 9),
+    Column(pgettext_lazy("ledger", "Handler"), 10),
+    Column(pgettext_lazy("ledger", "Raised at"), 17, "datetime"),
+    Column(pgettext_lazy("ledger", "Response due"), 17, "datetime"),
+    Column(pgettext_lazy("ledger", "First response"), 17, "datetime"),
+    Column(pgettext_lazy("ledger", "Responded on time"), 9),
+    Column(pgettext_lazy("ledger", "Resolved at"), 17, "datetime"),
+    Column(pgettext_lazy("ledger", "Resolved on time"), 9),
+    Column(pgettext_lazy("ledger", "Rating"), 9),
+    Column(pgettext_lazy("ledger", "Resident"), 10),
+    Column(pgettext_lazy("ledger", "Contact phone"), 14),
+    Column(pgettext_lazy("ledger", "Description"), 60, "wrap"),
+)
+
+NEED_FIELDS = (
+    "number",
+    "kind",
+    "category__name",
+    "category__name_en",
+    "node__name",
+    "node__name_en",
+    "node__path",
+    "owner_node__name",
+    "owner_node__name_en",
+    "channel",
+    "state",
+    "assignee__name",
+    "created_at",
+    "response_due",
+    "responded_at",
+    "responded_on_time",
+    "resolved_at",
+    "resolved_on_time",
+    "rating",
+    "contact_name",
+    "anonymous",
+    "contact_phone",
+    "description",
+)
+
+
+def need_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
+    """The ledger's rows for the needs of `qs` (already scoped and filtered), oldest first."""
+    kinds, channels = _labels(Kind.choices), _labels(Channel.choices)
+    states, ratings = _labels(State.choices), _labels(Rating.choices)
+    anonymous = _("Anonymous")
+    paths = phone_paths(user)
+    rows = qs.order_by("created_at", "id").values_list(*NEED_FIELDS)
+    for (
+        number, kind, category, category_en, place, place_en, path, owner, owner_en, channel,
+        state, handler, created_at, response_due, responded_at, responded_on_time, resolved_at,
+        resolved_on_time, rating, name, is_anonymous, phone, description,
+    ) in rows.iterator(chunk_size=CHUNK):  # fmt: skip
+        full = may_see_personal(paths, path)
+        if is_anonymous:
+            name = anonymous
+        elif not full:
+            name = mask_name(name)
+        yield (
+            number,
+            kinds.get(kind, kind),
+            _label(category, category_en),
+            _label(place, place_en),
+            _label(owner, owner_en),
+            channels.get(channel, channel),
+            states.get(state, state),
+            handler,
+            local(created_at),
+            local(response_due),
+            local(responded_at),
+            responded_on_time,
+            local(resolved_at),
+            resolved_on_time,
+            ratings.get(rating, rating),
+            name,
+            phone if full else mask_mobile(phone),
+            description,
+        )
+
+
+def needs_ledger(qs: QuerySet[Need], user: Any, **kwargs: Any) -> IO[bytes]:
+    return write_workbook(
+        str(pgettext_lazy("ledger", "Needs")), NEED_COLUMNS, need_rows(qs, user), **kwargs
+    )
+
+
+# --- The proactive-work ledger ------------------------------------------------------------
+
+PROACTIVE_COLUMNS = (
+    Column(pgettext_lazy("ledger", "Date"), 11, "date"),
+    Column(pgettext_lazy("ledger", "Kind"), 12),
+    Column(pgettext_lazy("ledger", "Place"), 16),
+    Column(pgettext_lazy("ledger", "Recorded by"), 10),
+    Column(pgettext_lazy("ledger", "Subject"), 10),
+    Column(pgettext_lazy("ledger", "Record"), 70, "wrap"),
+)
+
+
+def proactive_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
+    """Visits, inspections, mediations and information collected, oldest first."""
+    kinds = _labels(Kind.choices)
+    paths = phone_paths(user)
+    rows = (
+        qs.filter(kind__in=PROACTIVE_KINDS)
+        .order_by("created_at", "id")
+        .values_list(
+            "created_at",
+            "kind",
+            "node__name",
+            "node__name_en",
+            "node__path",
+            "entered_by__name",
+            "assignee__name",
+            "contact_name",
+            "description",
+        )
+    )
+    for created_at, kind, place, place_en, path, entered_by, assignee, name, note in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        at = local(created_at)
+        yield (
+            at.date() if at else None,
+            kinds.get(kind, kind),
+            _label(place, place_en),
+            entered_by or assignee or "",
+            name if may_see_personal(paths, path) else mask_name(name),
+            note,
+        )
+
+
+def proactive_ledger(qs: QuerySet[Need], user: Any) -> IO[bytes]:
+    return write_workbook(
+        str(pgettext_lazy("ledger", "Proactive work")), PROACTIVE_COLUMNS, proactive_rows(qs, user)
+    )
+
+
+# --- The KPI table by child node ----------------------------------------------------------
+
+KPI_COLUMNS = (
+    Column(pgettext_lazy("ledger", "Node"), 18),
+    Column(pgettext_lazy("ledger", "Received"), 9),
+    Column(pgettext_lazy("ledger", "Resolved"), 9),
+    Column(pgettext_lazy("ledger", "Excluded"), 9),
+    Column(pgettext_lazy("ledger", "Response rate"), 9, "percent"),
+    Column(pgettext_lazy("ledger", "Responded on time"), 10),
+    Column(pgettext_lazy("ledger", "Response rate base"), 10),
+    Column(pgettext_lazy("ledger", "Resolution rate"), 9, "percent"),
+    Column(pgettext_lazy("ledger", "Resolved (rate)"), 10),
+    Column(pgettext_lazy("ledger", "Resolution rate base"), 10),
+    Column(pgettext_lazy("ledger", "On-time rate"), 9, "percent"),
+    Column(pgettext_lazy("ledger", "Resolved on time"), 10),
+    Column(pgettext_lazy("ledger", "On-time rate base"), 10),
+    Column(pgettext_lazy("ledger", "Satisfaction rate"), 9, "percent"),
+    Column(pgettext_lazy("ledger", "Satisfied"), 10),
+    Column(pgettext_lazy("ledger", "Rated"), 10),
+    Column(pgettext_lazy("ledger", "Median response (minutes)"), 12, "decimal"),
+    Column(pgettext_lazy("ledger", "Median resolve (hours)"), 12, "decimal"),
+)
+
+
+def kpi_row(label: str, k: kpis.Kpis) -> Row:
+    rates = (k.response_rate, k.resolution_rate, k.on_time_rate, k.satisfaction_rate)
+    cells: list[Any] = [label, k.received, k.resolved, k.excluded]
+    for rate in rates:
+        cells += [rate.value, rate.numerator, rate.denominator]
+    response, resolve = k.median_response_minutes, k.median_resolve_minutes
+    cells += [response, None if resolve is None else resolve / 60]
+    return cells
+
+
+def kpi_rows(scope: kpis.Scope) -> list[Row]:
+    """One row per child (rollups of the children, one query) and the node's total, read from
+    the node's own rollups: needs placed at the node itself count in the total only."""
+    rows = [kpi_row(_label(child.name, child.name_en), k) for child, k in kpis.by_child(scope)]
+    rows.append(kpi_row(str(pgettext_lazy("ledger", "Total")), kpis.kpis(scope)))
+    return rows
+
+
+def kpi_ledger(scope: kpis.Scope) -> IO[bytes]:
+    return write_workbook(str(pgettext_lazy("ledger", "KPIs")), KPI_COLUMNS, kpi_rows(scope))
+
+
+def node_label(node: Node) -> str:
+    return _label(node.name, node.name_en)

@@ -1,0 +1,313 @@
+"""Reads behind the dashboard and the public page, built on the KPI engine (`kpis.py`).
+
+Everything here costs a fixed number of queries whatever the number of needs, categories,
+children or grids: each figure is one grouped aggregate over rollup rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from civicgrid.insights import kpis
+from civicgrid.insights.kpis import Kpis, Period, Rate, Scope
+from civicgrid.insights.models import ALL_COUNTERS, ReportLine
+from civicgrid.needs.models import Category, Channel, format_number
+from civicgrid.network.models import Node, NodeKind
+
+LANGUAGES = ("zh-hans", "en")
+
+# Names of the seeded category groups; a group added in the admin shows its slug.
+GROUP_LABELS: dict[str, Any] = {
+    "opinions": gettext_lazy("Public opinion"),
+    "conflicts": gettext_lazy("Conflicts and risks"),
+    "petitions": gettext_lazy("Petitions by proxy"),
+    "difficulties": gettext_lazy("Practical difficulties"),
+}
+
+RATES = ("response_rate", "resolution_rate", "on_time_rate", "satisfaction_rate")
+
+
+def english(language: str | None = None) -> bool:
+    return (language or get_language() or "").startswith("en")
+
+
+def node_label(node: Node, language: str | None = None) -> str:
+    return node.name_en if node.name_en and english(language) else node.name
+
+
+def group_label(group: str) -> str:
+    return str(GROUP_LABELS.get(group, group))
+
+
+def groups() -> list[tuple[str, str]]:
+    names = Category.objects.exclude(report_group="").values_list("report_group", flat=True)
+    return [(g, group_label(g)) for g in sorted(set(names))]
+
+
+def channel_label(code: str) -> str:
+    return str(Channel(code).label) if code in Channel.values else code
+
+
+def duration_label(minutes: float | None) -> str:
+    """A median in units a reader takes in at a glance: minutes, hours or days."""
+    if minutes is None:
+        return "—"
+    if minutes < 60:
+        return _("%(n)d min") % {"n": round(minutes)}
+    if minutes < 48 * 60:
+        return _("%(n).1f h") % {"n": minutes / 60}
+    return _("%(n).1f days") % {"n": minutes / 1440}
+
+
+def rate_dict(rate: Rate) -> dict[str, Any]:
+    return {
+        "numerator": rate.numerator,
+        "denominator": rate.denominator,
+        "value": rate.value,
+        "percent": rate.percent,
+    }
+
+
+def headline(figures: Kpis) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "received": figures.received,
+        "resolved": figures.resolved,
+        "excluded": figures.excluded,
+        "rated": figures.rated,
+        "median_response_minutes": figures.median_response_minutes,
+        "median_resolve_minutes": figures.median_resolve_minutes,
+        "median_response": duration_label(figures.median_response_minutes),
+        "median_resolve": duration_label(figures.median_resolve_minutes),
+    }
+    for name in RATES:
+        out[name] = rate_dict(getattr(figures, name))
+    return out
+
+
+# --- Report sentences for many nodes at once ------------------------------------------------
+
+
+def _sums(names: Iterable[str]) -> dict[str, Sum]:
+    return {name: Sum(name) for name in names}
+
+
+def sentence_counts(scope: Scope, nodes: list[Node]) -> dict[int, list[tuple[ReportLine, int]]]:
+    """For each node, every report line with its count: what `sentences.sentence` counts
+    (the scope's period and channel, every kind of need, the line's category group), in
+    three queries however many nodes and lines."""
+    lines = list(ReportLine.objects.all())
+    wanted = {line.group for line in lines}
+    group_of = dict(
+        Category.objects.filter(report_group__in=wanted).values_list("id", "report_group")
+    )
+    totals: dict[tuple[int, str, str], int] = {}
+    if group_of:
+        base = replace(scope, category=None, group="", kind="")
+        rows = (
+            kpis.stats(base, nodes=[n.pk for n in nodes])
+            .filter(category_id__in=list(group_of))
+            .values("node_id", "category_id")
+            .annotate(received=Sum("received"), resolved=Sum("resolved"))
+        )
+        for row in rows:
+            group = group_of[row["category_id"]]
+            for figure in ("received", "resolved"):
+                key = (row["node_id"], group, figure)
+                totals[key] = totals.get(key, 0) + int(row[figure] or 0)
+    return {
+        node.pk: [(line, totals.get((node.pk, line.group, line.figure), 0)) for line in lines]
+        for node in nodes
+    }
+
+
+def compose(counts: list[tuple[ReportLine, int]], language: str) -> str:
+    """The sentence from its lines' counts, joined the way `sentences.sentence` joins them
+    (a test holds the two equal)."""
+    if not counts:
+        return ""
+    if english(language):
+        parts = [line.template_en % {"n": f"{count:,}"} for line, count in counts]
+        text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        return text[0].upper() + text[1:] + "."
+    return "累计" + "、".join(line.template % {"n": count} for line, count in counts) + "。"
+
+
+# --- Dashboard --------------------------------------------------------------------------
+
+
+Link = Callable[..., str]
+
+
+def dashboard_data(scope: Scope, step: str, link: Link) -> dict[str, Any]:
+    """Everything the dashboard draws, as JSON-ready data. `link(**changes)` gives the URL
+    of this dashboard with some parameters changed (drill-down to a child, a category)."""
+    node = scope.node
+    figures = kpis.kpis(scope)
+
+    trend = [
+        {"date": day.isoformat(), "received": k.received, "resolved": k.resolved}
+        for day, k in kpis.trend(scope, step)
+    ]
+    categories = [
+        {
+            "id": category.pk,
+            "label": category.label,
+            "received": k.received,
+            "resolved": k.resolved,
+            "url": link(category=category.pk, group=None),
+        }
+        for category, k in kpis.by_category(scope)
+        if k.received or k.resolved
+    ]
+    channels = [
+        {"code": code, "label": channel_label(code), "received": k.received}
+        for code, k in kpis.by_channel(scope)
+        if k.received
+    ]
+    children = [
+        {
+            "id": child.pk,
+            "name": node_label(child),
+            "kind": str(child.get_kind_display()),
+            "received": k.received,
+            "resolved": k.resolved,
+            **{name: rate_dict(getattr(k, name)) for name in RATES},
+            "url": link(node=child.pk),
+        }
+        for child, k in kpis.by_child(scope)
+    ]
+    grid_figures = kpis.grid_figures(scope)
+    grids: dict[str, Any] = {
+        "available": grid_figures is not None,
+        "geojson_url": f"{reverse('console:grids_geojson')}?node={node.pk}",
+        "figures": {
+            str(grid_id): {
+                "received": k.received,
+                **{name: getattr(k, name).value for name in RATES},
+            }
+            for grid_id, k in (grid_figures or {}).items()
+        },
+    }
+    overdue = [
+        {
+            "number": need.number,
+            "label": format_number(need.number),
+            "category": need.category.label,
+            "place": node_label(need.node),
+            "state": str(need.get_state_display()),
+            "overdue_since": need.overdue_at.isoformat() if need.overdue_at else None,
+            "overdue_since_display": (
+                f"{timezone.localtime(need.overdue_at):%Y-%m-%d %H:%M}" if need.overdue_at else ""
+            ),
+            "url": reverse("needs:detail", args=[need.number]),
+        }
+        for need in kpis.overdue(scope, limit=20)
+    ]
+    leaderboard = [
+        {
+            "name": person.name,
+            "resolved": row["resolved"],
+            "on_time_rate": rate_dict(row["on_time_rate"]),
+            "satisfaction_rate": rate_dict(row["satisfaction_rate"]),
+        }
+        for person, row in kpis.leaderboard(scope)
+    ]
+    counts = sentence_counts(scope, [node])[node.pk]
+    return {
+        "node": {"id": node.pk, "name": node_label(node), "kind": str(node.get_kind_display())},
+        "period": {
+            "start": scope.period.start.isoformat(),
+            "end": scope.period.end.isoformat(),
+            "step": step,
+        },
+        "headline": headline(figures),
+        "trend": trend,
+        "categories": categories,
+        "channels": channels,
+        "children": children,
+        "grids": grids,
+        "overdue": overdue,
+        "leaderboard": leaderboard,
+        "sentences": {language: compose(counts, language) for language in LANGUAGES},
+    }
+
+
+# --- Public page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    name: str
+    kind: str
+    received: int
+    resolved: int
+    resolution_rate: str
+    satisfaction_rate: str
+    sentence: str
+
+
+def public_figures(period: Period, language: str) -> list[dict[str, Any]]:
+    """Each root region then each town under it: counts, two rates and the report sentence.
+    Names of places and figures only: nothing about a person. A fixed number of queries."""
+    roots = list(Node.objects.filter(parent__isnull=True).order_by("path"))
+    towns = list(Node.objects.filter(kind=NodeKind.TOWN).order_by("path"))
+    nodes = roots + [town for town in towns if town.parent_id is not None]
+    if not nodes:
+        return []
+    # Any node will do for the scope: the node list is passed explicitly to each query.
+    scope = Scope(node=nodes[0], period=period)
+    rows = (
+        kpis.stats(scope, nodes=[n.pk for n in nodes])
+        .values("node_id")
+        .annotate(**_sums(ALL_COUNTERS))
+    )
+    figures = {r["node_id"]: _kpis_of(r) for r in rows}
+    counts = sentence_counts(scope, nodes)
+    out: list[dict[str, Any]] = []
+    for root in roots:
+        region: dict[str, Any] = {"root": _public_row(root, figures, counts, language)}
+        region["towns"] = [
+            _public_row(town, figures, counts, language)
+            for town in towns
+            if town.path.startswith(root.path)
+        ]
+        out.append(region)
+    return out
+
+
+def _kpis_of(row: Mapping[str, Any]) -> Kpis:
+    return Kpis({name: int(row.get(name) or 0) for name in ALL_COUNTERS})
+
+
+def _public_row(
+    node: Node,
+    figures: dict[int, Kpis],
+    counts: dict[int, list[tuple[ReportLine, int]]],
+    language: str,
+) -> PublicRow:
+    k = figures.get(node.pk, Kpis())
+    return PublicRow(
+        name=node_label(node, language),
+        kind=str(node.get_kind_display()),
+        received=k.received,
+        resolved=k.resolved,
+        resolution_rate=k.resolution_rate.percent,
+        satisfaction_rate=k.satisfaction_rate.percent,
+        sentence=compose(counts.get(node.pk, []), language),
+    )
+
+
+def today_and_year(today: dt.date) -> list[tuple[str, Period]]:
+    return [
+        ("year", Period(dt.date(today.year, 1, 1), today)),
+        ("days30", Period.last_days(30, today)),
+    ]

@@ -1,0 +1,201 @@
+"""Insights pages: the staff dashboard and its JSON, the monthly report (HTML and PDF), the
+public figures page. Views parse, check access, call the selectors and render.
+
+The dashboard's chart data travel in a `<script type="application/json">` block (or
+/dashboard/data.json), never as inline JavaScript: the pages keep working under a
+Content-Security-Policy without 'unsafe-inline'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+
+from civicgrid.insights import params as p
+from civicgrid.insights import pdf, selectors
+from civicgrid.insights.report import monthly_report
+from civicgrid.needs.models import Category, Channel
+from civicgrid.needs.views.console import console_required
+from civicgrid.network.selectors import breadcrumb
+
+PUBLIC_CACHE_SECONDS = 600
+
+
+def _bad_request(request: HttpRequest, error: p.BadParam) -> HttpResponse:
+    return render(request, "insights/bad_request.html", {"message": error.message}, status=400)
+
+
+def _no_area(request: HttpRequest) -> HttpResponse:
+    return render(request, "network/no_role.html", status=403)
+
+
+def _linker(params: p.DashboardParams, name: str = "dashboard:index") -> selectors.Link:
+    def link(**changes: Any) -> str:
+        query = QueryDict(mutable=True)
+        query.update(params.query(**changes))
+        return f"{reverse(name)}?{query.urlencode()}"
+
+    return link
+
+
+def _period_options(choice: p.PeriodChoice, today: dt.date) -> list[tuple[str, str]]:
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    options = [
+        ("days:7", _("Last 7 days")),
+        ("days:30", _("Last 30 days")),
+        ("days:90", _("Last 90 days")),
+        (f"month:{today:%Y-%m}", _("This month")),
+        (f"month:{last_month:%Y-%m}", _("Last month")),
+        (f"year:{today.year}", _("This year")),
+        (f"year:{today.year - 1}", _("Last year")),
+    ]
+    if choice.spec != "custom" and choice.spec not in dict(options):
+        options.append((choice.spec, choice.spec))
+    options.append(("custom", _("From … to …")))
+    return options
+
+
+@console_required
+def dashboard(request: HttpRequest) -> HttpResponseBase:
+    try:
+        params = p.parse_dashboard(request.user, request.GET)
+    except p.BadParam as error:
+        return _bad_request(request, error)
+    if params is None:
+        return _no_area(request)
+    link = _linker(params)
+    data = selectors.dashboard_data(params.scope, params.choice.step, link)
+    report_month = params.choice.period.end
+    context = {
+        "params": params,
+        "node": params.node,
+        "node_name": selectors.node_label(params.node),
+        "data": data,
+        "headline": data["headline"],
+        "crumbs": [
+            (crumb.node, selectors.node_label(crumb.node), link(node=crumb.node.pk))
+            for crumb in breadcrumb(request.user, params.node)
+            if crumb.visible
+        ],
+        "period_options": _period_options(params.choice, timezone.localdate()),
+        "categories": Category.objects.filter(is_active=True).order_by("sort", "code"),
+        "groups": selectors.groups(),
+        "channels": Channel.choices,
+        "data_url": _linker(params, "dashboard:data")(),
+        "report_url": (
+            f"{reverse('dashboard:report')}?node={params.node.pk}&month={report_month:%Y-%m}"
+        ),
+        "chart_text": {
+            "received": _("Received"),
+            "resolved": _("Resolved"),
+            "noNeeds": _("no needs"),
+            "mapEmpty": _("No small grid with a boundary in this area yet."),
+            "mapError": _("The grid boundaries could not be loaded. Reload the page to try again."),
+            "copied": _("Copied."),
+            "copyFailed": _("Copying failed: select the sentence and copy it by hand."),
+            "tileUrl": settings.MAP_TILE_URL,
+            "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    }
+    return render(request, "insights/dashboard.html", context)
+
+
+@console_required
+def dashboard_data(request: HttpRequest) -> HttpResponseBase:
+    try:
+        params = p.parse_dashboard(request.user, request.GET)
+    except p.BadParam as error:
+        return JsonResponse({"error": error.message}, status=400)
+    if params is None:
+        return JsonResponse({"error": _("You have no area to show.")}, status=403)
+    data = selectors.dashboard_data(params.scope, params.choice.step, _linker(params))
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@console_required
+def report(request: HttpRequest) -> HttpResponseBase:
+    """The monthly report: ?node=<id>&month=YYYY-MM, HTML or, with &format=pdf, a PDF."""
+    today = timezone.localdate()
+    output = request.GET.get("format", "html")
+    try:
+        if output not in ("html", "pdf"):
+            raise p.BadParam(_("The format is html or pdf."))
+        period = p.parse_month(request.GET.get("month") or f"{today:%Y-%m}")
+        node = p.parse_node(request.user, request.GET)
+    except p.BadParam as error:
+        return _bad_request(request, error)
+    if node is None:
+        return _no_area(request)
+    data = monthly_report(node, period)
+    context = {
+        "report": data,
+        "pdf": output == "pdf",
+        "generated": timezone.localtime(),
+        "pdf_url": f"{reverse('dashboard:report')}?node={node.pk}&month={period.start:%Y-%m}"
+        "&format=pdf",
+        "dashboard_url": f"{reverse('dashboard:index')}?node={node.pk}"
+        f"&period=month:{period.start:%Y-%m}",
+    }
+    if output == "html":
+        return render(request, "insights/report.html", context)
+    html = render_to_string("insights/report.html", context, request=request)
+    try:
+        document = pdf.render_pdf(html)
+    except pdf.PdfUnavailable as error:
+        message = _(
+            "PDF export is not available on this server: WeasyPrint or its system libraries "
+            "(Pango, the Noto CJK fonts) are missing. The HTML report works; print it from "
+            "the browser, or ask the operator to run scripts/install-system.sh."
+        )
+        return render(
+            request,
+            "insights/bad_request.html",
+            {"message": message, "detail": str(error), "title": _("PDF not available")},
+            status=503,
+        )
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{data.filename}"'
+    return response
+
+
+def public(request: HttpRequest) -> HttpResponse:
+    """Headline figures for the region and each town, no login. The figures are cached per
+    language and period in the shared cache: a busy public page costs one cache read."""
+    language = request.GET.get("lang") or translation.get_language() or "zh-hans"
+    if language not in selectors.LANGUAGES:
+        language = "zh-hans"
+    today = timezone.localdate()
+    periods = selectors.today_and_year(today)
+    keys = {
+        name: f"insights:public:v1:{language}:{period.start}:{period.end}"
+        for name, period in periods
+    }
+    cached = cache.get_many(list(keys.values()))
+    sections: dict[str, Any] = {}
+    with translation.override(language):
+        for name, period in periods:
+            regions = cached.get(keys[name])
+            if regions is None:
+                regions = selectors.public_figures(period, language)
+                cache.set(keys[name], regions, PUBLIC_CACHE_SECONDS)
+            sections[name] = {"period": period, "regions": regions}
+        response = render(
+            request,
+            "insights/public.html",
+            {"sections": sections, "today": today, "language": language},
+        )
+    response["Content-Language"] = language
+    patch_cache_control(response, public=True, max_age=PUBLIC_CACHE_SECONDS)
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    return response
