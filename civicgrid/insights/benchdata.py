@@ -478,6 +478,13 @@ def local_day_sql(column: str) -> tuple[str, list[Any]]:
     return f"date({column}, %s)", [f"{_utc_offset_minutes():+d} minutes"]
 
 
+def month_start_sql(day: str) -> str:
+    """The first day of the month of a date expression (HandlerStat rows are by month)."""
+    if is_postgres():
+        return f"date_trunc('month', {day})::date"
+    return f"date({day}, 'start of month')"
+
+
 def minutes_sql(start: str, end: str) -> str:
     if is_postgres():
         return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)"
@@ -596,9 +603,10 @@ def build_rollups(*, report: Callable[[str], None] | None = None) -> int:
 
 
 def build_handler_rollups(nodes: list[Node]) -> int:
-    """HandlerStat rows of `nodes` only: resolved needs by handler and day of resolution (the
+    """HandlerStat rows of `nodes` only: resolved needs by handler and month of resolution (the
     ratings counted on that day too: the bench writes no rating events)."""
     day, day_params = local_day_sql("n.resolved_at")
+    day = month_start_sql(day)
     rated = sorted(rollups.RATED)
     satisfied = sorted(rollups.SATISFIED)
     HandlerStat.objects.filter(node__in=nodes).delete()

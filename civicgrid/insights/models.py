@@ -69,7 +69,8 @@ class DailyStat(models.Model):
 
 
 class HandlerStat(models.Model):
-    """Needs resolved by each handler, per node level and day of resolution: the leaderboard."""
+    """Needs resolved by each handler, per node level and month (`day` is the month's first
+    day: daily rows made a city's year 30 times longer to read): the leaderboard."""
 
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()

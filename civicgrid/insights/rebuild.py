@@ -34,7 +34,7 @@ def computed() -> tuple[Rows, Rows]:
         resolver = None
         for event in timeline:
             data = event.data or {}
-            on_day = timezone.localdate(event.created_at)
+            on_day = timezone.localdate(event.created_at).replace(day=1)  # handler rows by month
             if event.action == "resolve" or (event.action == "record" and need.assignee_id):
                 resolver = event.actor_id if event.action == "resolve" else need.assignee_id
                 on_time = int(data.get("resolved_on_time", True))

@@ -181,7 +181,7 @@ def record_handler(
 ) -> None:
     if not need.assignee_id:
         return
-    day = timezone.localdate()
+    day = timezone.localdate().replace(day=1)  # by month: the leaderboard's granularity
     for node_id in need.node.ancestor_ids():
         _add(
             HandlerStat,

@@ -346,6 +346,12 @@ class Need(models.Model):
             models.Index(fields=["state", "resolve_due"], name="need_state_resolve_idx"),
             models.Index(fields=["node", "category", "created_at"], name="need_node_cat_idx"),
             models.Index(fields=["contact_phone"], name="need_phone_idx"),
+            # The overdue lists: few rows, read in overdue order.
+            models.Index(
+                fields=["overdue_at"],
+                condition=models.Q(overdue_at__isnull=False),
+                name="need_overdue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
