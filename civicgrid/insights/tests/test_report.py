@@ -64,7 +64,7 @@ def test_the_html_report_has_the_figures_charts_examples_and_sentence(w):
     assert sentence(Scope(node=w.t["town1"], period=Period.month(2026, 11)), "zh-hans") in html
     assert "道路损坏" in html  # a top category
     assert "2026年11月" in html
-    assert "resolved in" in html  # examples
+    assert 'class="report-example-head"' in html  # examples
     # Examples show a scrubbed description: no phone, no name.
     assert PHONE not in html and NAME not in html
     assert "138****5678" in html
