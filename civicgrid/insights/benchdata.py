@@ -36,6 +36,7 @@ from civicgrid.insights.models import (
     RESPONSE_BUCKETS,
     DailyStat,
     HandlerStat,
+    MonthlyStat,
 )
 from civicgrid.needs.models import CategoryDeadline, Channel, Need, Priority, Rating, State
 from civicgrid.network.models import Node, NodeKind, Role, RoleBinding
@@ -599,6 +600,14 @@ def build_rollups(*, report: Callable[[str], None] | None = None) -> int:
             say(f"rolled up depth {depth}")
         for table in ("bench_own", "bench_level"):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        # The monthly rows are the daily rows summed by month, as rollups.apply keeps them.
+        MonthlyStat.objects.all().delete()
+        cursor.execute(
+            f"""INSERT INTO insights_monthlystat (node_id, {key}, {columns})
+            SELECT node_id, {month_start_sql("day")}, category_id, channel, kind, {summed}
+            FROM insights_dailystat GROUP BY 1, 2, 3, 4, 5"""  # noqa: S608
+        )
+        say("summed the months")
     return DailyStat.objects.count()
 
 

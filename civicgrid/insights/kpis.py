@@ -18,7 +18,7 @@ and for the benchmark's comparison.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from civicgrid.insights.models import (
     RESPONSE_BUCKETS,
     DailyStat,
     HandlerStat,
+    MonthlyStat,
 )
 from civicgrid.needs.models import Category, Kind, Need
 from civicgrid.network.models import Node, NodeKind, Person
@@ -186,20 +187,65 @@ def narrowed(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     return qs
 
 
-def stats(scope: Scope, nodes: Any = None) -> QuerySet[DailyStat]:
-    """The rollup rows of the scope: of its node, or of `nodes` (a queryset or list)."""
-    period = (scope.period.start, scope.period.end)
+def stats(
+    scope: Scope, nodes: Any = None, model: Any = DailyStat, days: Any = None
+) -> QuerySet[Any]:
+    """The rollup rows of the scope (its node's, or those of `nodes`), daily by default."""
+    start, end = days or (scope.period.start, scope.period.end)
     if nodes is None:
-        qs = DailyStat.objects.filter(node=scope.node, day__range=period)
+        qs = model.objects.filter(node=scope.node, day__range=(start, end))
     else:
-        qs = DailyStat.objects.filter(node__in=nodes, day__range=period)
+        qs = model.objects.filter(node__in=nodes, day__range=(start, end))
     return narrowed(qs, scope)
 
 
-SUMS = {name: Sum(name) for name in ALL_COUNTERS}
-# Breakdowns (by category, channel, child, day, grid) show counts and rates, not medians:
-# summing 8 columns instead of 36 is most of their cost at a city's scale.
-BASIC_SUMS = {name: Sum(name) for name in COUNTERS}
+def _month_end(day: dt.date) -> dt.date:
+    return Period.month(day.year, day.month).end
+
+
+def slices(period: Period) -> list[tuple[Any, tuple[dt.date, dt.date]]]:
+    """The period as (rollup model, date range) pieces: the whole months inside it from the
+    monthly rows, the ragged days at either end from the daily rows."""
+    first = period.start if period.start.day == 1 else _month_end(period.start) + dt.timedelta(1)
+    last = (
+        period.end
+        if period.end == _month_end(period.end)
+        else period.end.replace(day=1) - dt.timedelta(1)
+    )
+    if first > last:
+        return [(DailyStat, (period.start, period.end))]
+    pieces: list[tuple[Any, tuple[dt.date, dt.date]]] = [
+        (MonthlyStat, (first, last.replace(day=1)))
+    ]
+    if period.start < first:
+        pieces.append((DailyStat, (period.start, first - dt.timedelta(1))))
+    if last < period.end:
+        pieces.append((DailyStat, (last + dt.timedelta(1), period.end)))
+    return pieces
+
+
+def summed(
+    scope: Scope,
+    *,
+    by: tuple[str, ...] = (),
+    names: Iterable[str] = COUNTERS,
+    nodes: Any = None,
+    where: Q | None = None,
+) -> list[dict[str, Any]]:
+    """Sums of the counters `names` over the scope's rollups, grouped by the fields `by`."""
+    sums = {name: Sum(name) for name in names}
+    merged: dict[tuple[Any, ...], dict[str, int]] = {}
+    for model, days in slices(scope.period):
+        qs = stats(scope, nodes=nodes, model=model, days=days)
+        if where is not None:
+            qs = qs.filter(where)
+        rows = qs.values(*by).annotate(**sums) if by else [qs.aggregate(**sums)]
+        for row in rows:
+            key = tuple(row[b] for b in by)
+            total = merged.setdefault(key, dict.fromkeys(sums, 0))
+            for name in sums:
+                total[name] += int(row[name] or 0)
+    return [{**dict(zip(by, key, strict=True)), **values} for key, values in merged.items()]
 
 
 def _kpis(row: Mapping[str, Any]) -> Kpis:
@@ -207,26 +253,35 @@ def _kpis(row: Mapping[str, Any]) -> Kpis:
 
 
 def kpis(scope: Scope) -> Kpis:
-    return _kpis(stats(scope).aggregate(**SUMS))
+    rows = summed(scope, names=ALL_COUNTERS)
+    return _kpis(rows[0]) if rows else Kpis()
+
+
+def _by(scope: Scope, field: str, **extra: Any) -> list[tuple[Any, Kpis]]:
+    rows = summed(scope, by=(field,), **extra)
+    rows.sort(key=lambda r: -r["received"])
+    return [(r[field], _kpis(r)) for r in rows]
 
 
 def by_category(scope: Scope) -> list[tuple[Category, Kpis]]:
-    rows = stats(scope).values("category_id").annotate(**BASIC_SUMS).order_by("-received")
-    names = Category.objects.in_bulk([r["category_id"] for r in rows])
-    return [(names[r["category_id"]], _kpis(r)) for r in rows if r["category_id"] in names]
+    rows = _by(scope, "category_id")
+    names = Category.objects.in_bulk([key for key, _k in rows])
+    return [(names[key], k) for key, k in rows if key in names]
 
 
 def by_channel(scope: Scope) -> list[tuple[str, Kpis]]:
-    rows = stats(scope).values("channel").annotate(**BASIC_SUMS).order_by("-received")
-    return [(r["channel"], _kpis(r)) for r in rows]
+    return _by(scope, "channel")
 
 
 def by_child(scope: Scope) -> list[tuple[Node, Kpis]]:
-    """The figures of each child of the node: one query over the children's own rows."""
+    """The figures of each child of the node, from the children's own rows."""
     children = list(scope.node.children.order_by("code"))
-    rows = stats(scope, nodes=children).values("node_id").annotate(**BASIC_SUMS)
-    figures = {r["node_id"]: _kpis(r) for r in rows}
+    figures = dict(_by(scope, "node_id", nodes=children))
     return [(child, figures.get(child.pk, Kpis())) for child in children]
+
+
+# The trend shows counts, not medians: summing 8 columns, not 36.
+BASIC_SUMS = {name: Sum(name) for name in COUNTERS}
 
 
 def trend(scope: Scope, step: str = "day") -> list[tuple[dt.date, Kpis]]:
@@ -257,8 +312,7 @@ def grid_figures(scope: Scope) -> dict[int, Kpis] | None:
     grids = Node.objects.subtree(scope.node).filter(kind=NodeKind.SMALL_GRID)
     if grids.count() > MAP_GRID_LIMIT:
         return None
-    qs = stats(scope, nodes=grids)
-    return {r["node_id"]: _kpis(r) for r in qs.values("node_id").annotate(**BASIC_SUMS)}
+    return dict(_by(scope, "node_id", nodes=grids))
 
 
 def leaderboard(scope: Scope, limit: int = 10) -> list[tuple[Person, dict[str, Any]]]:
@@ -290,18 +344,19 @@ def leaderboard(scope: Scope, limit: int = 10) -> list[tuple[Person, dict[str, A
     ]
 
 
-def overdue(scope: Scope, limit: int = 50) -> QuerySet[Need]:
+def overdue(scope: Scope, limit: int = 50) -> list[Need]:
     """Open overdue needs under the node, longest overdue first: a short list, not an
-    aggregate. The places are a subquery rather than a join, so PostgreSQL walks the partial
-    index on overdue_at in order and stops at `limit` instead of sorting every overdue need."""
-    from civicgrid.needs.models import OPEN_STATES
-
+    aggregate. overdue_at is set only on open needs (the workflow clears it when a need
+    closes), so the partial index on it, with node_id included, answers the list alone; the
+    rows themselves are loaded only for the `limit` found."""
     places = Node.objects.filter(path__startswith=scope.node.path).values("pk")
-    return (
-        Need.objects.filter(node_id__in=places, state__in=OPEN_STATES, overdue_at__isnull=False)
-        .select_related("category", "node", "assignee")
-        .order_by("overdue_at")[:limit]
+    ids = list(
+        Need.objects.filter(overdue_at__isnull=False, node_id__in=places)
+        .order_by("overdue_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
+    rows = Need.objects.filter(pk__in=ids).select_related("category", "node", "assignee")
+    return sorted(rows, key=lambda need: (need.overdue_at, need.pk))
 
 
 # --- The same from raw needs --------------------------------------------------------------

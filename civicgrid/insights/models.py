@@ -35,7 +35,9 @@ RESOLVE_BUCKETS = tuple(f"resolve_b{i}" for i in range(BUCKETS))
 ALL_COUNTERS = COUNTERS + RESPONSE_BUCKETS + RESOLVE_BUCKETS
 
 
-class DailyStat(models.Model):
+class Stat(models.Model):
+    """The counters of one cohort slice: a node, a date, a category, a channel, a kind."""
+
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     category_id = models.BigIntegerField()
@@ -52,9 +54,18 @@ class DailyStat(models.Model):
     rated = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)  # satisfied or fairly satisfied
 
+    # One column per time bucket (response_b0 … resolve_b13): the medians' histograms.
     locals().update({name: models.IntegerField(default=0) for name in RESPONSE_BUCKETS})
     locals().update({name: models.IntegerField(default=0) for name in RESOLVE_BUCKETS})
 
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.day}"
+
+
+class DailyStat(Stat):
     class Meta:
         verbose_name = _("daily figures")
         verbose_name_plural = _("daily figures")
@@ -64,8 +75,19 @@ class DailyStat(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.node_id} {self.day}"
+
+class MonthlyStat(Stat):
+    """The same counters by month (`day` is the month's first day): a year of a city is 12
+    rows per slice instead of 365, which is what keeps a city's dashboard fast."""
+
+    class Meta:
+        verbose_name = _("monthly figures")
+        verbose_name_plural = _("monthly figures")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["node", "day", "category_id", "channel", "kind"], name="monthlystat_key"
+            ),
+        ]
 
 
 class HandlerStat(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from civicgrid.insights import rollups
-from civicgrid.insights.models import DailyStat, HandlerStat
+from civicgrid.insights.models import DailyStat, HandlerStat, MonthlyStat
 from civicgrid.needs.models import Need, NeedEvent
 
 CHUNK = 2000
@@ -54,15 +54,21 @@ def computed() -> tuple[Rows, Rows]:
 def rebuild() -> tuple[int, int]:
     """Replace the rollups with those computed from the event log; returns the row counts."""
     daily, handler = computed()
-    DailyStat.objects.all().delete()
+    monthly: Rows = defaultdict(lambda: defaultdict(int))
+    for (n, d, c, ch, k), values in daily.items():
+        for name, value in values.items():
+            monthly[(n, d.replace(day=1), c, ch, k)][name] += value
+    tables: list[tuple[Any, Rows]] = [(DailyStat, daily), (MonthlyStat, monthly)]
+    for model, rows in tables:
+        model.objects.all().delete()
+        model.objects.bulk_create(
+            [
+                model(node_id=n, day=d, category_id=c, channel=ch, kind=k, **values)
+                for (n, d, c, ch, k), values in rows.items()
+            ],
+            batch_size=1000,
+        )
     HandlerStat.objects.all().delete()
-    DailyStat.objects.bulk_create(
-        [
-            DailyStat(node_id=n, day=d, category_id=c, channel=ch, kind=k, **values)
-            for (n, d, c, ch, k), values in daily.items()
-        ],
-        batch_size=1000,
-    )
     HandlerStat.objects.bulk_create(
         [
             HandlerStat(node_id=n, day=d, handler_id=h, **values)

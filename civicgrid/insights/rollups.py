@@ -24,6 +24,7 @@ from civicgrid.insights.models import (
     RESPONSE_BUCKETS,
     DailyStat,
     HandlerStat,
+    MonthlyStat,
 )
 
 EXCLUDED_STATES = frozenset({"rejected", "withdrawn", "merged"})
@@ -142,17 +143,9 @@ def _add(model: Any, key: Mapping[str, Any], delta: Mapping[str, int]) -> None:
 def apply(need: Any, delta: Facts) -> None:
     nodes, day, category_id, channel, kind = cohort(need)
     for node_id in nodes:
-        _add(
-            DailyStat,
-            {
-                "node_id": node_id,
-                "day": day,
-                "category_id": category_id,
-                "channel": channel,
-                "kind": kind,
-            },
-            delta,
-        )
+        for model, date in ((DailyStat, day), (MonthlyStat, day.replace(day=1))):
+            key = {"node_id": node_id, "day": date, "category_id": category_id}
+            _add(model, {**key, "channel": channel, "kind": kind}, delta)
 
 
 def difference(before: Facts, after: Facts) -> Facts:

@@ -7,11 +7,11 @@ children or grids: each figure is one grouped aggregate over rollup rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -96,10 +96,6 @@ def headline(figures: Kpis) -> dict[str, Any]:
 # --- Report sentences for many nodes at once ------------------------------------------------
 
 
-def _sums(names: Iterable[str]) -> dict[str, Sum]:
-    return {name: Sum(name) for name in names}
-
-
 def sentence_counts(scope: Scope, nodes: list[Node]) -> dict[int, list[tuple[ReportLine, int]]]:
     """For each node, every report line with its count: what `sentences.sentence` counts
     (the scope's period and channel, every kind of need, the line's category group), in
@@ -112,11 +108,12 @@ def sentence_counts(scope: Scope, nodes: list[Node]) -> dict[int, list[tuple[Rep
     totals: dict[tuple[int, str, str], int] = {}
     if group_of:
         base = replace(scope, category=None, group="", kind="")
-        rows = (
-            kpis.stats(base, nodes=[n.pk for n in nodes])
-            .filter(category_id__in=list(group_of))
-            .values("node_id", "category_id")
-            .annotate(received=Sum("received"), resolved=Sum("resolved"))
+        rows = kpis.summed(
+            base,
+            by=("node_id", "category_id"),
+            names=("received", "resolved"),
+            nodes=[n.pk for n in nodes],
+            where=Q(category_id__in=list(group_of)),
         )
         for row in rows:
             group = group_of[row["category_id"]]
@@ -265,11 +262,7 @@ def public_figures(period: Period, language: str) -> list[dict[str, Any]]:
         return []
     # Any node will do for the scope: the node list is passed explicitly to each query.
     scope = Scope(node=nodes[0], period=period)
-    rows = (
-        kpis.stats(scope, nodes=[n.pk for n in nodes])
-        .values("node_id")
-        .annotate(**_sums(ALL_COUNTERS))
-    )
+    rows = kpis.summed(scope, by=("node_id",), names=ALL_COUNTERS, nodes=[n.pk for n in nodes])
     figures = {r["node_id"]: _kpis_of(r) for r in rows}
     counts = sentence_counts(scope, nodes)
     out: list[dict[str, Any]] = []

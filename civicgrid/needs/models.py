@@ -346,9 +346,11 @@ class Need(models.Model):
             models.Index(fields=["state", "resolve_due"], name="need_state_resolve_idx"),
             models.Index(fields=["node", "category", "created_at"], name="need_node_cat_idx"),
             models.Index(fields=["contact_phone"], name="need_phone_idx"),
-            # The overdue lists: few rows, read in overdue order.
+            # The overdue lists: few rows (the workflow clears overdue_at when a need closes),
+            # read in overdue order with their place, from the index alone.
             models.Index(
                 fields=["overdue_at"],
+                include=["node_id"],
                 condition=models.Q(overdue_at__isnull=False),
                 name="need_overdue_idx",
             ),

@@ -524,6 +524,10 @@ def transition(
         fields.update(merged_into=target, closed_at=now)
         data = {"into": target.number}
 
+    if rule.target not in OPEN_STATES:
+        # Only open needs are overdue: overdue_at set means "open and overdue now", which is
+        # what the overdue lists' partial index holds.
+        fields["overdue_at"] = None
     # Conditional UPDATE: belt and braces on top of the row lock (and the only guard on
     # databases that ignore FOR UPDATE).
     changed = Need.objects.filter(pk=locked.pk, state=old).update(**fields)
