@@ -37,6 +37,7 @@ from civicgrid.insights.models import (
     DailyStat,
     HandlerStat,
     MonthlyStat,
+    MonthlyTotal,
 )
 from civicgrid.needs.models import CategoryDeadline, Channel, Need, Priority, Rating, State
 from civicgrid.network.models import Node, NodeKind, Role, RoleBinding
@@ -608,6 +609,15 @@ def build_rollups(*, report: Callable[[str], None] | None = None) -> int:
             FROM insights_dailystat GROUP BY 1, 2, 3, 4, 5"""  # noqa: S608
         )
         say("summed the months")
+        MonthlyTotal.objects.all().delete()
+        totals = ", ".join(COUNTERS)
+        total_sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+        cursor.execute(
+            f"""INSERT INTO insights_monthlytotal (node_id, day, kind, {totals})
+            SELECT node_id, day, kind, {total_sums}
+            FROM insights_monthlystat GROUP BY 1, 2, 3"""  # noqa: S608
+        )
+        say("summed the monthly totals")
     return DailyStat.objects.count()
 
 

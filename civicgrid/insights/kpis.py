@@ -35,6 +35,7 @@ from civicgrid.insights.models import (
     DailyStat,
     HandlerStat,
     MonthlyStat,
+    MonthlyTotal,
 )
 from civicgrid.needs.models import Category, Kind, Need
 from civicgrid.network.models import Node, NodeKind, Person
@@ -233,9 +234,22 @@ def summed(
     where: Q | None = None,
 ) -> list[dict[str, Any]]:
     """Sums of the counters `names` over the scope's rollups, grouped by the fields `by`."""
+    names = tuple(names)
     sums = {name: Sum(name) for name in names}
     merged: dict[tuple[Any, ...], dict[str, int]] = {}
+    # Unfiltered counts by node (a map's grids, a node's children) have their own monthly
+    # totals, without the category and channel split.
+    plain = (
+        not scope.category
+        and not scope.group
+        and not scope.channel
+        and where is None
+        and set(by) <= {"node_id"}
+        and set(names) <= set(COUNTERS)
+    )
     for model, days in slices(scope.period):
+        if plain and model is MonthlyStat:
+            model = MonthlyTotal
         qs = stats(scope, nodes=nodes, model=model, days=days)
         if where is not None:
             qs = qs.filter(where)

@@ -90,6 +90,34 @@ class MonthlyStat(Stat):
         ]
 
 
+class MonthlyTotal(models.Model):
+    """The eight counters per node, month and kind, without the category and channel split:
+    what a map of hundreds of grids or a list of children reads when nothing is filtered
+    (a town's 500 grids: 5,500 rows a year instead of 112,000)."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=12)
+    received = models.IntegerField(default=0)
+    excluded = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    responded_on_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly totals")
+        verbose_name_plural = _("monthly totals")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["node", "day", "kind"], name="monthlytotal_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.day}"
+
+
 class HandlerStat(models.Model):
     """Needs resolved by each handler, per node level and month (`day` is the month's first
     day: daily rows made a city's year 30 times longer to read): the leaderboard."""

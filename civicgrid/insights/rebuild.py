@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from civicgrid.insights import rollups
-from civicgrid.insights.models import DailyStat, HandlerStat, MonthlyStat
+from civicgrid.insights.models import COUNTERS, DailyStat, HandlerStat, MonthlyStat, MonthlyTotal
 from civicgrid.needs.models import Need, NeedEvent
 
 CHUNK = 2000
@@ -68,6 +68,15 @@ def rebuild() -> tuple[int, int]:
             ],
             batch_size=1000,
         )
+    totals: Rows = defaultdict(lambda: defaultdict(int))
+    for (n, d, _c, _ch, k), values in monthly.items():
+        for name in COUNTERS:
+            totals[(n, d, k)][name] += values.get(name, 0)
+    MonthlyTotal.objects.all().delete()
+    MonthlyTotal.objects.bulk_create(
+        [MonthlyTotal(node_id=n, day=d, kind=k, **values) for (n, d, k), values in totals.items()],
+        batch_size=1000,
+    )
     HandlerStat.objects.all().delete()
     HandlerStat.objects.bulk_create(
         [

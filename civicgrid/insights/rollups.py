@@ -20,11 +20,13 @@ from django.utils import timezone
 from civicgrid.insights.models import (
     ALL_COUNTERS,
     BUCKET_EDGES,
+    COUNTERS,
     RESOLVE_BUCKETS,
     RESPONSE_BUCKETS,
     DailyStat,
     HandlerStat,
     MonthlyStat,
+    MonthlyTotal,
 )
 
 EXCLUDED_STATES = frozenset({"rejected", "withdrawn", "merged"})
@@ -142,10 +144,13 @@ def _add(model: Any, key: Mapping[str, Any], delta: Mapping[str, int]) -> None:
 
 def apply(need: Any, delta: Facts) -> None:
     nodes, day, category_id, channel, kind = cohort(need)
+    month = day.replace(day=1)
+    totals = {name: value for name, value in delta.items() if name in COUNTERS}
     for node_id in nodes:
-        for model, date in ((DailyStat, day), (MonthlyStat, day.replace(day=1))):
+        for model, date in ((DailyStat, day), (MonthlyStat, month)):
             key = {"node_id": node_id, "day": date, "category_id": category_id}
             _add(model, {**key, "channel": channel, "kind": kind}, delta)
+        _add(MonthlyTotal, {"node_id": node_id, "day": month, "kind": kind}, totals)
 
 
 def difference(before: Facts, after: Facts) -> Facts:

@@ -21,7 +21,13 @@ from django.db import connection
 from civicgrid.demo.scale import SCALE_CODE, scale_exists
 from civicgrid.insights import benchdata, kpis
 from civicgrid.insights.kpis import Period, Scope
-from civicgrid.insights.models import COUNTERS, DailyStat, HandlerStat, MonthlyStat
+from civicgrid.insights.models import (
+    COUNTERS,
+    DailyStat,
+    HandlerStat,
+    MonthlyStat,
+    MonthlyTotal,
+)
 from civicgrid.insights.selectors import dashboard_data
 from civicgrid.needs.models import Category, Need
 from civicgrid.needs.seed import seed_everything
@@ -102,7 +108,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "TRUNCATE needs_needphoto, needs_needevent, needs_need, "
-                    "insights_dailystat, insights_monthlystat, insights_handlerstat CASCADE"
+                    "insights_dailystat, insights_monthlystat, insights_monthlytotal, "
+                    "insights_handlerstat CASCADE"
                 )
                 # Bulk-load settings for this session only. Replica mode skips the foreign
                 # keys' triggers: the generator draws ids from the tables they point to.
@@ -114,6 +121,7 @@ class Command(BaseCommand):
             Need.objects.all().delete()
             DailyStat.objects.all().delete()
             MonthlyStat.objects.all().delete()
+            MonthlyTotal.objects.all().delete()
             HandlerStat.objects.all().delete()
         step = max(count // 20, 1)
         marks = {"next": step}
