@@ -113,21 +113,6 @@ class Kpis:
     def median_resolve_minutes(self) -> float | None:
         return _median([self.counters.get(b, 0) for b in RESOLVE_BUCKETS])
 
-    def as_dict(self) -> dict[str, Any]:
-        rate = lambda r: {"numerator": r.numerator, "denominator": r.denominator, "value": r.value}  # noqa: E731
-        return {
-            "received": self.received,
-            "resolved": self.resolved,
-            "excluded": self.excluded,
-            "rated": self.rated,
-            "response_rate": rate(self.response_rate),
-            "resolution_rate": rate(self.resolution_rate),
-            "on_time_rate": rate(self.on_time_rate),
-            "satisfaction_rate": rate(self.satisfaction_rate),
-            "median_response_minutes": self.median_response_minutes,
-            "median_resolve_minutes": self.median_resolve_minutes,
-        }
-
 
 def _median(counts: list[int]) -> float | None:
     total = sum(counts)

@@ -270,13 +270,19 @@ def handlers_of(need: Need) -> list[Person]:
     ]
 
 
-def responsible_of(need: Need) -> list[Person]:
-    """The people a need waits on: its handlers once dispatched, else its dispatchers."""
-    if need.state in (State.DISPATCHED, State.TAKEN, State.IN_PROGRESS):
-        return handlers_of(need)
+def owners_of(need: Need) -> list[Person]:
+    """Who holds the need at its level: the consulting committee's members, else the
+    dispatchers of its owner node."""
     if need.consultation_id:
         return list(Person.objects.filter(membership__organisation_id=need.consultation_id))
     return dispatchers_of(need.owner_node)
+
+
+def responsible_of(need: Need) -> list[Person]:
+    """The people a need waits on: its handlers once dispatched, else its owners."""
+    if need.state in WITH_HANDLER:
+        return handlers_of(need)
+    return owners_of(need)
 
 
 def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> None:
@@ -465,12 +471,7 @@ def transition(
     elif action == Action.RETURN:
         fields.update(assignee=None, assignee_org=None)
         _reset_response_clock(fields, locked, now)
-        owners = (
-            list(Person.objects.filter(membership__organisation_id=locked.consultation_id))
-            if locked.consultation_id
-            else dispatchers_of(locked.owner_node)
-        )
-        after.append((owners, "need_returned", {"note": reason}))
+        after.append((owners_of(locked), "need_returned", {"note": reason}))
     elif action == Action.ESCALATE:
         if consultation is not None:
             if consultation.kind != OrgKind.JOINT_COMMITTEE:

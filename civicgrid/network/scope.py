@@ -81,13 +81,6 @@ def holds_role_over(user: Any, roles: Iterable[str], node: Node) -> bool:
     return any(node.path.startswith(path) for role in roles for path in held.get(role, ()))
 
 
-def forget_scope(user: Any) -> None:
-    """Call after changing a user's roles in the same request."""
-    for attr in (_CACHE_ATTR, _ROLES_ATTR):
-        if hasattr(user, attr):
-            delattr(user, attr)
-
-
 def scope_q(user: Any, *, node_field: str = "", write: bool = False) -> Q | None:
     """A Q object limiting rows to the user's scope, or None for no limit."""
     paths = scope_paths(user, write=write)
