@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 scripts/install.sh dev
 scripts/install-system.sh
 PG_URL="$(scripts/test-postgres.sh)"
+case "$PG_URL" in
+  postgres://*) ;;
+  *) echo "scripts/test-postgres.sh printed no DATABASE_URL: $PG_URL" >&2; exit 1 ;;
+esac
 export SECRET_KEY=checks-only-secret
 
 echo "== lint, types, migrations"
