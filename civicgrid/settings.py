@@ -64,6 +64,29 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
+# --- HTTPS and browser security (docs/deploy.md) -----------------------------------------
+# Production is served over HTTPS: secure cookies, redirects from http, HSTS. HTTPS=false is
+# the one switch that serves plain http (benchmarks and tests on 127.0.0.1); demo and DEBUG
+# are plain http by default.
+HTTPS = envbool("HTTPS", not (DEBUG or DEMO_MODE))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's health check may come over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading puts the domain into browsers' built-in HTTPS-only list, which is slow to undo:
+# the site's owner decides it (then the deploy check no longer needs W021 silenced).
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -83,13 +106,17 @@ INSTALLED_APPS = [
     "civicgrid.open311",
     "civicgrid.demo",
     "civicgrid.api",
+    "civicgrid.privacy",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "civicgrid.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A NUL in the address is a 400 (PostgreSQL cannot compare one), after the language is set.
+    "civicgrid.core.middleware.RefuseNulCharacters",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -145,6 +172,19 @@ else:
     # The JIT compiles plans for queries that then run in milliseconds; measured on the
     # dashboard's rollup sums it doubled their time (bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A read replica of PostgreSQL (streaming replication). Only views wrapped in
+# `core.dbrouter.replica_reads` (dashboards, reports, ledgers, the public page) read from it;
+# every write, and every other read, goes to the primary (docs/deploy.md).
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=envint("CONN_MAX_AGE", 60)
+    )
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Tests run against the primary's test database through this alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["civicgrid.core.dbrouter.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -166,12 +206,22 @@ else:
 # How many proxies (nginx, a load balancer) stand in front of the app: client addresses for
 # rate limits are read from X-Forwarded-For that many hops back. 0: use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# Behind a proxy that terminates TLS, the proxy says in X-Forwarded-Proto whether the client
+# used https. Trusted only when there is a proxy: without one a client could send it itself.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 
 # --- People and login -----------------------------------------------------------------------
 AUTH_USER_MODEL = "network.Person"
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
+# The model backend with failed-login throttling (core/loginthrottle.py): after this many
+# failures per mobile number, or per client address, within LOGIN_FAILURE_WINDOW seconds,
+# logins are refused for that long. Covers the console and the admin login alike.
+AUTHENTICATION_BACKENDS = ["civicgrid.core.loginthrottle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_MOBILE = envint("LOGIN_FAILURES_PER_MOBILE", 5)
+LOGIN_FAILURES_PER_IP = envint("LOGIN_FAILURES_PER_IP", 50)
+LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 15 * 60)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -221,6 +271,9 @@ MAP_TILE_ATTRIBUTION = envstr("MAP_TILE_ATTRIBUTION")
 # How long (seconds) a process trusts its in-memory grid index before checking the database
 # for polygon changes. Other processes may change polygons: this bounds how stale it can be.
 GRID_INDEX_TTL = envint("GRID_INDEX_TTL", 30)
+# How long (seconds) a process trusts its cached categories, deadlines, calendar and upper
+# network levels with their dispatchers (civicgrid/core/localcache.py) before reading them again.
+LOCAL_CACHE_TTL = envint("LOCAL_CACHE_TTL", 10)
 
 # --- Needs --------------------------------------------------------------------------------
 # Working hours for deadlines counted in working time (days off are CalendarDay rows).
@@ -233,6 +286,15 @@ NEED_ESCALATE_AFTER_MINUTES = envint("NEED_ESCALATE_AFTER_MINUTES", 24 * 60)
 NEED_RATING_DAYS = envint("NEED_RATING_DAYS", 7)
 # Duplicate candidates: same grid and category within this many days.
 NEED_DUPLICATE_DAYS = envint("NEED_DUPLICATE_DAYS", 3)
+
+# --- Personal information (docs/privacy.md) ------------------------------------------------
+# Days after a need closes before the worker removes its personal data; 0 keeps it forever.
+NEED_RETENTION_DAYS = envint("NEED_RETENTION_DAYS", 3 * 365)
+# Seconds between the worker's retention runs.
+RETENTION_INTERVAL_SECONDS = envint("RETENTION_INTERVAL_SECONDS", 24 * 3600)
+# Key of the keyed hashes that stand in for identifiers (privacy/hashing.py); SECRET_KEY if
+# empty. Changing it makes every stored hash unmatchable.
+PRIVACY_HMAC_KEY = envstr("PRIVACY_HMAC_KEY") or SECRET_KEY
 # Photos: at most this many per need, each at most this many megabytes before re-encoding.
 NEED_MAX_PHOTOS = 4
 NEED_PHOTO_MAX_MB = envint("NEED_PHOTO_MAX_MB", 10)
@@ -250,6 +312,8 @@ API_ANON_READS_PER_MINUTE = envint("API_ANON_READS_PER_MINUTE", 120)
 TASKS = {"default": {"BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # Seconds between deadline sweeps (the worker enqueues them; several workers share one).
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
+# Needs per transaction in the sweep: one commit per batch; a crash redoes at most one batch.
+SWEEP_BATCH = envint("SWEEP_BATCH", 50)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 
@@ -273,6 +337,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    # The task queue logs every poll at INFO; our tasks log what they did themselves.
-    "loggers": {"django_tasks_db": {"level": envstr("TASKS_LOG_LEVEL", "WARNING")}},
+    # The task queue logs every poll and every task's start and end at INFO; our tasks log
+    # what they did themselves.
+    "loggers": {
+        "django_tasks": {"level": envstr("TASKS_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": envstr("TASKS_LOG_LEVEL", "WARNING")},
+    },
 }

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret")
+# Tests talk plain http to the test client and the live server (no https redirect).
+os.environ.setdefault("HTTPS", "false")
 
 from civicgrid.settings import *  # noqa: F403
 from civicgrid.settings import DATABASES

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.insights import params as p
 from civicgrid.insights import pdf, selectors
 from civicgrid.insights.report import monthly_report
@@ -67,6 +68,7 @@ def _period_options(choice: p.PeriodChoice, today: dt.date) -> list[tuple[str, s
 
 
 @console_required
+@replica_reads()
 def dashboard(request: HttpRequest) -> HttpResponseBase:
     try:
         params = p.parse_dashboard(request.user, request.GET)
@@ -112,6 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
 
 
 @console_required
+@replica_reads()
 def dashboard_data(request: HttpRequest) -> HttpResponseBase:
     try:
         params = p.parse_dashboard(request.user, request.GET)
@@ -124,6 +127,7 @@ def dashboard_data(request: HttpRequest) -> HttpResponseBase:
 
 
 @console_required
+@replica_reads()
 def report(request: HttpRequest) -> HttpResponseBase:
     """The monthly report: ?node=<id>&month=YYYY-MM, HTML or, with &format=pdf, a PDF."""
     today = timezone.localdate()
@@ -169,6 +173,7 @@ def report(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
+@replica_reads()
 def public(request: HttpRequest) -> HttpResponse:
     """Headline figures for the region and each town, no login. The figures are cached per
     language and period in the shared cache: a busy public page costs one cache read."""

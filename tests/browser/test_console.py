@@ -88,8 +88,11 @@ def test_dispatch_to_a_member_unit_which_takes_and_resolves_it(
     expect(detail(other)).to_have_attribute("data-state", "resolved")
     thumb = other.locator('.timeline-item[data-action="resolve"] .thumbs img')
     expect(thumb).to_have_count(1)
+    # A function, not an expression string: Playwright evaluates strings with eval(), which
+    # the site's Content-Security-Policy refuses.
     other.wait_for_function(
-        "document.querySelector('.timeline-item[data-action=resolve] .thumbs img').naturalWidth > 0"
+        "() => document.querySelector('.timeline-item[data-action=resolve] .thumbs img')"
+        ".naturalWidth > 0"
     )
     other.screenshot(path=str(output_dir / "console-resolved.png"), full_page=True)
     member_context.close()

@@ -100,7 +100,8 @@ def test_journey_1_qr_poster_to_a_satisfied_herder(browser: Browser, live_server
     resolve.locator('button[type="submit"]').click()
     expect(unit.locator("#need-detail")).to_have_attribute("data-state", "resolved")
     thumbs = "[...document.querySelectorAll('.timeline-item .thumbs img')]"
-    unit.wait_for_function(f"{thumbs}.every(i => i.naturalWidth > 0)")
+    # A function, not an expression string, which Playwright would eval() against the CSP.
+    unit.wait_for_function(f"() => {thumbs}.every(i => i.naturalWidth > 0)")
     shot(unit, "resolved")
 
     # The herder opens the tracking link again and rates it.

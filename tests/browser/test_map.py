@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from civicgrid.network.models import Role
+from civicgrid.network.models import Node, Role
 from civicgrid.network.tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -36,3 +36,22 @@ def test_leader_sees_the_grids_of_the_region_on_the_map(page: Page, live_server,
     grids.first.click()
     expect(page.locator("h1")).to_have_text(name)
     page.screenshot(path=str(output_dir / "grid-node.png"), full_page=True)
+
+
+def test_a_grid_name_with_markup_shows_as_text_in_the_tooltip(page: Page, live_server):
+    tree = factories.region()
+    leader = factories.person(name="盟领导", roles=[(Role.LEADER, tree["league"])])
+    for node in Node.objects.filter(polygon__isnull=False):
+        node.name = f"<b>{node.pk}</b><img src=x>"
+        node.save(update_fields=["name"])
+
+    page.goto(f"{live_server.url}/console/login/?next=/console/map/")
+    page.get_by_label("手机号").fill(leader.mobile)
+    page.get_by_label("密码").fill("pass-12345")
+    page.get_by_role("button", name="登录").click()
+    grids = page.locator("#grid-map path.leaflet-interactive")
+    expect(grids).to_have_count(3)
+    grids.first.hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text("<img src=x>")
+    expect(tooltip.locator("b, img")).to_have_count(0)

@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from civicgrid.demo.management.commands.demo import gunicorn_argv
+from civicgrid.core.serving import gunicorn_argv
 from civicgrid.demo.names import LOGIN_RANGE, REGION_RANGE, SCALE_RANGE
 from civicgrid.demo.places import MANDUBAOLIGE_CODE, SHANBA_CODE
 from civicgrid.demo.region import (
@@ -270,9 +270,10 @@ def test_demo_command_builds_once_and_prints_the_logins_and_keys(settings: Any) 
 
 
 def test_demo_serves_on_localhost_with_gunicorn() -> None:
-    argv = gunicorn_argv("/venv/bin/gunicorn", 8123)
+    argv = gunicorn_argv("/venv/bin/gunicorn", bind="127.0.0.1:8123", workers=2)
     assert argv[1] == "civicgrid.wsgi:application"
-    assert "127.0.0.1:8123" in argv and argv[-2:] == ["--workers", "2"]
+    assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
+    assert argv[argv.index("--workers") + 1] == "2"
 
 
 def test_scale_builds_a_consistent_city() -> None:

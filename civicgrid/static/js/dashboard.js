@@ -1,6 +1,8 @@
 // The insights dashboard: draws the ECharts charts and the grid map from the page's JSON
 // data block (#dashboard-data) and its texts (#dashboard-text). No inline script anywhere, so
 // the page works under a Content-Security-Policy without 'unsafe-inline'.
+// Tooltips are drawn on the canvas (renderMode richText): ECharts' HTML tooltips carry
+// style="" attributes, which that policy blocks.
 (function () {
   "use strict";
 
@@ -56,7 +58,7 @@
   function drawTrend(data, text) {
     var step = data.period.step;
     setUp("trend", {
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: legend(),
       grid: grid(),
       xAxis: {
@@ -82,7 +84,7 @@
       element.style.height = Math.max(240, 60 + rows.length * 34) + "px";
     }
     setUp("categories", {
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       legend: legend(),
       grid: grid(),
       xAxis: { type: "value", minInterval: 1 },
@@ -104,7 +106,7 @@
 
   function drawChannels(data) {
     setUp("channels", {
-      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)", renderMode: "richText" },
       legend: { bottom: 0, left: "center", type: "scroll" },
       series: [{
         type: "pie",
@@ -122,7 +124,7 @@
     var rows = data.children;
     var many = rows.length > 6 || (narrow() && rows.length > 3);
     setUp("children", {
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       legend: legend(),
       grid: grid(),
       xAxis: {
@@ -283,7 +285,8 @@
       .then(function (collection) {
         layer = L.geoJSON(collection, {
           onEachFeature: function (feature, path) {
-            path.bindTooltip(feature.properties.name, { sticky: true });
+            // A text node, not a string: Leaflet would parse a string as HTML, and names are data.
+            path.bindTooltip(document.createTextNode(feature.properties.name), { sticky: true });
             path.on("click", function () {
               // Open the grid's own dashboard, with the same period and filters.
               var url = new URL(window.location.href);

@@ -58,7 +58,8 @@
           onEachFeature: function (feature, path) {
             var props = feature.properties || {};
             var label = props.parent ? props.name + " · " + props.parent : props.name;
-            path.bindTooltip(label, { sticky: true });
+            // A text node, not a string: Leaflet would parse a string as HTML, and names are data.
+            path.bindTooltip(document.createTextNode(label), { sticky: true });
             path.on("mouseover", function () {
               path.setStyle(GRID_HOVER);
             });

@@ -7,12 +7,10 @@ key and lets whitenoise serve static files from the source folders (no collectst
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,27 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from civicgrid.core.serving import gunicorn_argv, gunicorn_path
 from civicgrid.demo.region import demo_exists, login_table
-
-
-def gunicorn_path() -> str | None:
-    """The gunicorn installed beside this Python (the project's .venv), else the PATH's."""
-    beside = Path(sys.executable).with_name("gunicorn")
-    if beside.exists():
-        return str(beside)
-    return shutil.which("gunicorn")
-
-
-def gunicorn_argv(gunicorn: str, port: int) -> list[str]:
-    # Bound to 127.0.0.1 only: the demo has a public password and a built-in secret key.
-    return [
-        gunicorn,
-        "civicgrid.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-    ]
 
 
 class Command(BaseCommand):
@@ -96,7 +75,9 @@ class Command(BaseCommand):
         serve(
             [
                 [sys.executable, "-m", "civicgrid", "worker"],
-                gunicorn_argv(gunicorn, port),
+                # Bound to 127.0.0.1 only: the demo has a public password and a built-in
+                # secret key.
+                gunicorn_argv(gunicorn, bind=f"127.0.0.1:{port}", workers=2),
             ],
             env,
         )

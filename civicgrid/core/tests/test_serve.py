@@ -1,0 +1,108 @@
+"""`civicgrid serve` becomes gunicorn: it answers on the given address, its pid is gunicorn's
+master (so SIGTERM from systemd reaches gunicorn), and production settings redirect to https
+everywhere except the health check."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+PORT = 8601
+CIVICGRID = str(Path(sys.executable).with_name("civicgrid"))
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _get(path: str) -> tuple[int, dict[str, str]]:
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(f"http://127.0.0.1:{PORT}{path}", timeout=5) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the server stopped"
+        try:
+            _get("/healthz")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not answer within 30 s")
+
+
+def test_serve_execs_gunicorn_which_stops_on_sigterm(tmp_path: Path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CIVICGRID_DEMO", "DEBUG", "HTTPS", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        SECRET_KEY="serve-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    proc = subprocess.Popen(
+        [CIVICGRID, "serve", "--bind", f"127.0.0.1:{PORT}", "--workers", "1", "--without-static"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_up(proc)
+        assert "gunicorn" in Path(f"/proc/{proc.pid}/cmdline").read_text()
+        status, _ = _get("/healthz")
+        assert status == 200  # load balancers may check over plain http
+        status, headers = _get("/console/login/")
+        assert status == 301
+        assert headers["Location"].startswith("https://")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_refuses_nonsense_numbers():
+    with pytest.raises(CommandError):
+        call_command("serve", "--workers", "1", "--threads", "-1")
+
+
+def test_serve_refuses_to_start_before_collectstatic(tmp_path: Path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CIVICGRID_DEMO", "DEBUG", "HTTPS", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        SECRET_KEY="serve-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        LANGUAGE_CODE="en",
+    )
+    done = subprocess.run(
+        [CIVICGRID, "serve", "--bind", f"127.0.0.1:{PORT}", "--workers", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "civicgrid collectstatic --noinput" in done.stderr
