@@ -1,5 +1,5 @@
 # The two commands in the README, and a few helpers for developers.
-.PHONY: demo test lint messages
+.PHONY: demo test lint messages fuzz
 
 # Install what the app needs and serve the demo region on http://127.0.0.1:8000 (SQLite).
 demo:
@@ -10,6 +10,13 @@ demo:
 # the whole suite on SQLite and on PostgreSQL.
 test:
 	scripts/test.sh
+
+# The API's schemathesis test with more examples per operation (the suite runs 15); set
+# DATABASE_URL to fuzz PostgreSQL. About 16 minutes on PostgreSQL with 300 (docs/api.md).
+FUZZ_EXAMPLES ?= 300
+fuzz:
+	CIVICGRID_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		.venv/bin/pytest -q -p no:cacheprovider civicgrid/api/tests/test_schema_fuzz.py
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy civicgrid

@@ -15,6 +15,7 @@ urlpatterns = [
     path("console/needs/", include("civicgrid.needs.urls_console")),
     path("console/inbox/", include("civicgrid.core.urls")),
     path("console/tokens/", include("civicgrid.api.urls")),
+    path("console/privacy/", include("civicgrid.privacy.urls")),
     path("console/", include("civicgrid.network.urls")),
     path("dashboard/", include("civicgrid.insights.urls")),
     path("public/", include("civicgrid.insights.public_urls")),
@@ -24,3 +25,6 @@ urlpatterns = [
     path(settings.OPEN311_PREFIX, include("civicgrid.open311.urls")),
     path("", include("civicgrid.needs.urls_public")),
 ]
+
+# A body too large or malformed to read: an explained page, not a bare "Bad Request".
+handler400 = "civicgrid.core.views.bad_request"

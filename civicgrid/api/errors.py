@@ -13,7 +13,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -27,7 +33,7 @@ from civicgrid.core.ratelimit import client_ip, hit
 log = logging.getLogger("django.request")
 
 # What every operation may answer besides its success, declared in the OpenAPI document.
-COMMON_ERRORS = (400, 401, 403, 404, 429)
+COMMON_ERRORS = (400, 401, 403, 404, 413, 429)
 
 CODES = {
     400: "validation",
@@ -130,6 +136,22 @@ def install(api: NinjaAPI) -> None:
             )
         return error_response(api, request, status, CODES.get(status, "error"), str(exc))
 
+    def unreadable(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE, or with too many
+        # fields or files: the client's fault, not a server error.
+        if isinstance(exc, RequestDataTooBig):
+            return error_response(
+                api,
+                request,
+                413,
+                "too_large",
+                _("The request body is too large: at most %(mb)d MB.")
+                % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)},
+            )
+        return error_response(
+            api, request, 400, "validation", _("The request is too large or malformed.")
+        )
+
     def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
         response = error_response(
             api,
@@ -160,6 +182,7 @@ def install(api: NinjaAPI) -> None:
         (AuthenticationError, unauthenticated),
         (HttpError, http_error),
         (RateLimited, rate_limited),
+        (SuspiciousOperation, unreadable),
         (Exception, server_error),
     ]
     for exc_class, handler in handlers:

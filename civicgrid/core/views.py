@@ -1,8 +1,11 @@
-"""Views that belong to no domain: the health check and the in-app inbox (the bell)."""
+"""Views that belong to no domain: the health check, the in-app inbox (the bell) and the page
+for a request too large or malformed to read."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -16,6 +19,18 @@ from civicgrid.core.notifications import mark_all_read, mark_read
 from civicgrid.core.notifications import render as render_text
 
 INBOX_PAGE_SIZE = 50
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE (or with too
+    many files or fields). Say so in the reader's language instead of a bare "Bad Request"."""
+    too_large = isinstance(exception, RequestDataTooBig | TooManyFilesSent)
+    context = {
+        "too_large": too_large,
+        "max_photo_mb": settings.NEED_PHOTO_MAX_MB,
+        "max_photos": settings.NEED_MAX_PHOTOS,
+    }
+    return render(request, "core/bad_request.html", context, status=413 if too_large else 400)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -51,6 +52,7 @@ CODE_RE = re.compile(r"^[-A-Za-z0-9_]{1,40}$")  # Category.code is a slug of at 
 NUMBER_RE = re.compile(r"^[A-Z0-9]{1,12}$")  # a tracking number, normalised
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
+UNSAFE_RE = re.compile(r"[\x00-\x20\x7f]")
 
 DATATYPES = {"text": "string", "number": "number", "choice": "singlevaluelist"}
 
@@ -155,8 +157,9 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 # The spec knows 400, 403 and 404; anything else the services refuse is a 400.
                 status = exc.status if exc.status in (403, 404) else 400
                 return formats.errors(fmt, status, [exc.message])
-            except SuspiciousOperation:
-                # Too large a body or too many fields: Django refuses to parse it.
+            except (SuspiciousOperation, MultiPartParserError):
+                # Too large a body, too many fields, a broken multipart body: Django refuses
+                # to parse it.
                 return formats.errors(fmt, 400, [_("The request is too large or malformed.")])
 
         return run
@@ -297,7 +300,14 @@ def media_url(params: QueryDict) -> str:
         parts = urlsplit(url)
     except ValueError:
         parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    # Control characters and spaces have no place in an address (and PostgreSQL cannot store
+    # a NUL): such a "URL" is refused like any other that is not http or https.
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or UNSAFE_RE.search(url)
+    ):
         raise Problem(400, _("media_url must be an http or https address."))
     if len(url) > MAX_MEDIA_URL:
         raise Problem(
@@ -368,7 +378,7 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
     row: dict[str, Any] = {
         "service_request_id": need.number,
         "status": "open" if need.is_open else "closed",
-        "status_notes": (last.note if last and last.note else None)
+        "status_notes": (last.note if last and last.note and not need.anonymised_at else None)
         or str(STATE_WORDS.get(need.state, "")),
         "service_name": need.category.label,
         "service_code": need.category.code,
@@ -406,7 +416,7 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
                     "title": str(EVENT_WORDS.get(e.action, e.action)),
                     "from_state": e.from_state,
                     "to_state": e.to_state,
-                    "note": e.note,
+                    "note": "" if need.anonymised_at else e.note,
                 }
                 for e in events
             ],
@@ -585,7 +595,8 @@ def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
                 if event.action == "reopen"
                 else EXTENDED_STATUS.get(state, "open"),
                 "updated_datetime": event.created_at,
-                "description": event.note or str(EVENT_WORDS.get(event.action, event.action)),
+                "description": (event.note if not event.need.anonymised_at else "")
+                or str(EVENT_WORDS.get(event.action, event.action)),
                 "media_url": photo_url(request, event.need.number, photos[0].pk)
                 if photos
                 else None,

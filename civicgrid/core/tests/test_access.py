@@ -1,0 +1,473 @@
+"""Access control, proven by walking every URL pattern of the project.
+
+Each pattern is either public (PUBLIC, with the reason) or not (PRIVATE, with what it guards);
+a pattern in neither list fails the test, so a new view cannot be forgotten. Every non-public
+pattern is requested, with GET and with POST, with its URL arguments filled with real objects
+of town A:
+
+- as an anonymous visitor: a redirect to a login page, 401, 403 or 405, never a page;
+- as a staff member of town B, who has no scope over town A: a page about one of town A's
+  objects is a 403 or 404, and a list (or anything else) shows nothing of town A.
+
+Town A's objects carry a marker (MARK) in every name and text, so "shows nothing of town A"
+is a plain search of the answer (xlsx workbooks are unzipped first). Afterwards town A's data
+must be exactly as before: no POST of the walk changed it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
+
+from civicgrid.api.models import ApiToken
+from civicgrid.api.services import token_create
+from civicgrid.core.models import Notification
+from civicgrid.needs import services, workflow
+from civicgrid.needs.models import Category, Channel, Need, NeedPhoto
+from civicgrid.needs.tests.factories import ensure_seed
+from civicgrid.network.models import Node, NodeKind, Organisation, OrgKind, Person, Role
+from civicgrid.network.tests import factories as netf
+from civicgrid.open311.services import application_create
+
+pytestmark = pytest.mark.django_db
+
+MARK = "ZQALPHA"  # in every name and text of town A; never in anything of town B
+
+# Patterns anyone may open, keyed by URL name (or route when unnamed), with the reason.
+PUBLIC: dict[str, str] = {
+    "healthz": "the load balancer's health check: no data",
+    "set_language": "Django's language switch: stores a cookie",
+    "console:login": "the staff login page",
+    "console:logout": "logging out needs no login",
+    "public:index": "the public figures page, aggregated, no personal data",
+    "admin:login": "the admin's login page",
+    "admin:logout": "logging out needs no login",
+    # The REST API: its documents, the anonymous intake and what the resident page uses.
+    "api:openapi-json": "the API's OpenAPI document",
+    "api:openapi-view": "the API's documentation page",
+    "api:api-root": "the API's root (links to the docs)",
+    "api:create_need": "POST raises a need without an account (rate-limited per address)",
+    "api:list_categories": "the kinds of need residents may raise",
+    "api:locate_point": "which grid holds a point, for the resident page's map",
+    "api:unknown_path": "the API's 404 in its error shape",
+    # Open311 GeoReport v2: public by the spec; POST needs an application's api_key.
+    "open311:root": "Open311: redirect to discovery",
+    "open311:discovery": "Open311: service discovery",
+    "open311:services": "Open311: the service list",
+    "open311:service": "Open311: one service's definition",
+    "open311:requests": "Open311: public request list; POST needs an application's api_key",
+    "open311:request": "Open311: one public request",
+    "open311:token": "Open311: tokens (none are ever issued)",
+    "open311:updates": "Open311: the public updates feed",
+    "open311/v2/^(?P<path>.*)$": "Open311: the spec's 404 document",
+    # Resident pages: no account by design.
+    "resident:home": "resident home page",
+    "resident:choose": "resident: choose a kind of need",
+    "resident:raise": "resident: the raise form",
+    "resident:receipt": "resident: the receipt (needs the tracking key)",
+    "resident:track_lookup": "resident: type a tracking number",
+    "resident:track": "resident: a need's public tracking page (acting needs the key)",
+    "resident:photo": "resident: a photo on a need's public timeline",
+    "resident:go_node": "QR code short link to a place's raise page",
+    "resident:go_person": "QR code short link to a representative's raise page",
+    "resident:go_org": "QR code short link to a member unit's raise page",
+    "resident:qr_node_svg": "QR code image of a place",
+    "resident:qr_node_png": "QR code image of a place",
+    "resident:qr_person_svg": "QR code image of a representative",
+    "resident:qr_person_png": "QR code image of a representative",
+    "resident:qr_org_svg": "QR code image of a member unit",
+    "resident:qr_org_png": "QR code image of a member unit",
+    "resident:poster_node": "printable poster of a place's QR code",
+    "resident:poster_person": "printable poster of a representative's QR code",
+    "resident:poster_org": "printable poster of a member unit's QR code",
+}
+
+# Patterns for staff only, with what they guard. Every pattern under ADMIN_PREFIX (the admin
+# site: superusers and staff accounts with model permissions) is private too.
+PRIVATE: dict[str, str] = {
+    "needs:list": "the console's need inboxes",
+    "needs:bulk_dispatch": "dispatching several needs",
+    "needs:new": "entering a need on someone's behalf",
+    "needs:questions": "the on-behalf form's extra questions",
+    "needs:proactive_new": "recording proactive work",
+    "needs:posters": "the poster index of a place",
+    "needs:detail": "a need in the console",
+    "needs:act": "a workflow action on a need",
+    "needs:comment": "a staff comment on a need",
+    "needs:phone": "revealing a resident's phone",
+    "needs:photo": "a need's photo in the console",
+    "inbox:list": "the person's notifications",
+    "inbox:read_all": "marking the person's notifications read",
+    "inbox:open": "one of the person's notifications",
+    "tokens:list": "the person's API tokens",
+    "tokens:revoke": "revoking one of the person's API tokens",
+    "console:home": "the console's home",
+    "console:network": "the network tree",
+    "console:node": "one node of the network",
+    "console:node_children": "a node's children",
+    "console:map": "the grid map",
+    "console:grids_geojson": "the grids' polygons",
+    "dashboard:index": "the dashboard",
+    "dashboard:data": "the dashboard's data",
+    "dashboard:report": "the monthly report",
+    "ledgers:needs": "the needs ledger (personal data)",
+    "ledgers:proactive": "the proactive-work ledger",
+    "ledgers:kpis": "the KPI ledger",
+    "privacy:requests": "residents' personal data requests",
+    "privacy:export": "exporting a resident's personal data",
+    "privacy:anonymise": "anonymising a resident's personal data",
+    "api:list_scope_roots": "API: the network in scope",
+    "api:get_node": "API: one node",
+    "api:list_children": "API: a node's children",
+    "api:list_subtree": "API: a node's subtree",
+    "api:list_needs": "API: needs in scope",
+    "api:get_need": "API: one need",
+    "api:reveal_phone": "API: revealing a resident's phone",
+    "api:act_on_need": "API: a workflow action",
+    "api:add_photos": "API: adding photos to a need",
+    "api:need_photo": "API: a need's photo",
+    "api:list_notifications": "API: the person's notifications",
+    "api:read_all": "API: marking notifications read",
+    "api:read_one": "API: marking one notification read",
+    "api:list_people": "API: people in scope",
+}
+ADMIN_PREFIX = "admin/"
+
+# Methods walked where not both: the other method at the same address is a public pattern.
+METHODS: dict[str, tuple[str, ...]] = {"api:list_needs": ("get",)}  # POST is api:create_need
+
+# URL arguments that name one of town A's objects: a page with one of them is an object page.
+OBJECT_ARGS = {"number", "photo_id", "notification_id", "token_id", "node_id", "object_id", "id"}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str
+    route: str
+    name: str
+    args: tuple[str, ...]
+    callback: Any
+
+
+def walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> list[Pattern]:
+    found: list[Pattern] = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            found += walk(entry, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or ""
+            args = tuple(re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route))
+            names = tuple(a or b for a, b in args)
+            found.append(Pattern(name or route, route, name, names, entry.callback))
+    return found
+
+
+PATTERNS = walk(get_resolver())
+
+
+def is_private(p: Pattern) -> bool:
+    return p.key in PRIVATE or (p.route.startswith(ADMIN_PREFIX) and p.key not in PUBLIC)
+
+
+# --- Town A and town B ---------------------------------------------------------------------
+
+
+def small_jpeg() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (10, 200, 30)).save(out, format="JPEG")
+    return SimpleUploadedFile("a.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+@dataclass
+class Towns:
+    nodes: dict[str, Node]
+    staff_a: Person
+    staff_b: Person
+    need_a: Need
+    need_b: Need
+    photo_a: NeedPhoto
+    notification_a: Notification
+    token_a: ApiToken
+    org_a: Organisation
+
+
+@pytest.fixture
+def towns() -> Towns:
+    return make_towns()
+
+
+def make_towns() -> Towns:
+    ensure_seed()
+    cache.clear()
+    n: dict[str, Node] = {}
+    n["banner"] = netf.node(NodeKind.BANNER, name="旗")
+    for town, lon in (("A", 0), ("B", 5)):
+        mark = MARK if town == "A" else "Beta"
+        n[f"town{town}"] = netf.node(NodeKind.TOWN, n["banner"], name=f"{mark} town")
+        n[f"comm{town}"] = netf.node(NodeKind.COMMUNITY, n[f"town{town}"], name=f"{mark} comm")
+        n[f"big{town}"] = netf.node(NodeKind.BIG_GRID, n[f"comm{town}"], name=f"{mark} big")
+        n[f"grid{town}"] = netf.node(
+            NodeKind.SMALL_GRID,
+            n[f"big{town}"],
+            name=f"{mark} grid",
+            polygon=netf.square(lon, 0),
+        )
+    staff_a = netf.person(f"{MARK} staff", roles=[(Role.COMMUNITY_STAFF, n["commA"])])
+    staff_b = netf.person("Beta staff", roles=[(Role.COMMUNITY_STAFF, n["commB"])])
+    netf.person(f"{MARK} worker", roles=[(Role.GRID_WORKER, n["gridA"])])
+    org_a = Organisation.objects.create(
+        name=f"{MARK} unit", kind=OrgKind.MEMBER_UNIT, node=n["townA"]
+    )
+    category = Category.objects.get(code="roads")
+    common: dict[str, Any] = {"by": workflow.RESIDENT, "category": category, "channel": Channel.WEB}
+    need_a = services.need_raise(
+        **common,
+        description=f"{MARK} pothole",
+        node=n["gridA"],
+        contact_phone="13911112222",
+        contact_name=f"{MARK} resident",
+        answers={"passable": "no"},
+        photos=[small_jpeg()],
+    )
+    need_b = services.need_raise(
+        **common,
+        description="Beta pothole",
+        node=n["gridB"],
+        contact_phone="13933334444",
+        contact_name="Beta resident",
+        answers={"passable": "no"},
+    )
+    token_a, _plain = token_create(person=staff_a, name=f"{MARK} token")
+    application_create(name=f"{MARK} app")
+    return Towns(
+        nodes=n,
+        staff_a=staff_a,
+        staff_b=staff_b,
+        need_a=need_a,
+        need_b=need_b,
+        photo_a=NeedPhoto.objects.get(need=need_a),
+        notification_a=Notification.objects.filter(recipient=staff_a).first()
+        or Notification.objects.create(recipient=staff_a, kind="need_new", data={}),
+        token_a=token_a,
+        org_a=org_a,
+    )
+
+
+def admin_object_id(route: str, t: Towns) -> str:
+    """admin/<app>/<model>/<object_id>/…: one of town A's objects of that model, if any."""
+    app_label, model_name = route.split("/")[1:3]
+    model = apps.get_model(app_label, model_name)
+    own = {
+        "node": t.nodes["townA"].pk,
+        "person": t.staff_a.pk,
+        "need": t.need_a.pk,
+        "organisation": t.org_a.pk,
+        "apitoken": t.token_a.pk,
+    }
+    if model_name in own:
+        return str(own[model_name])
+    first = model._default_manager.order_by("pk").first()
+    return str(first.pk if first else 1)
+
+
+def fill(p: Pattern, t: Towns) -> dict[str, str]:
+    """The pattern's URL arguments, naming town A's objects."""
+    values: dict[str, Any] = {
+        "number": t.need_a.number,
+        "photo_id": t.photo_a.pk,
+        "notification_id": t.notification_a.pk,
+        "token_id": t.token_a.pk,
+        "node_id": t.nodes["commA"].pk,
+        "action": "accept",
+        "person_id": t.staff_a.pk,
+        "org_id": t.org_a.pk,
+        "code": "roads" if p.name in ("resident:raise", "open311:service") else "",
+        "fmt": "json",
+        "request_id": t.need_a.number,
+        "token": "abc",
+        "path": "nothing-here",
+        "rest": "nothing-here",
+        "content_type_id": ContentType.objects.get_for_model(Node).pk,
+        "app_label": "network",
+        "url": "nothing-here/",
+        "id": t.staff_a.pk,
+    }
+    if "code" in p.args and not values["code"]:
+        values["code"] = t.nodes["townA"].code
+    if "object_id" in p.args:
+        values["object_id"] = (
+            t.nodes["townA"].pk if "r/<" in p.route else admin_object_id(p.route, t)
+        )
+    missing = [a for a in p.args if a not in values]
+    assert not missing, f"{p.key}: add a value for {missing} to fill()"
+    return {a: str(values[a]) for a in p.args}
+
+
+def url_of(p: Pattern, t: Towns) -> str:
+    """The pattern's address with its arguments filled (regex patterns are filled by hand)."""
+    kwargs = fill(p, t)
+    route = p.route
+    for name, value in kwargs.items():
+        route = re.sub(rf"<(?:\w+:)?{name}>", value, route)
+        route = re.sub(rf"\(\?P<{name}>[^)]*\)", value, route)
+    route = route.replace("^", "").replace("$", "").replace("\\.", ".")
+    return "/" + route
+
+
+# Data sent with every POST: what the views would act on if a scope check were missing.
+def post_data(t: Towns) -> dict[str, Any]:
+    return {
+        "numbers": [t.need_a.number],
+        "target": f"node:{t.nodes['gridA'].pk}",
+        "text": "walk",
+        "note": "walk",
+        "reason": "walk",
+        "name": "walk",
+        "category": "roads",
+        "description": "walk",
+        "node": t.nodes["gridA"].pk,
+        "place": t.nodes["gridA"].pk,
+        "contact_phone": "13955556666",
+        "on_behalf_of": "walk",
+        "channel": "phone",
+        "phone": t.need_a.contact_phone,
+        "number": t.need_a.number,
+        "format": "json",
+        "sure": "on",
+    }
+
+
+def send(client: Client, method: str, url: str, data: dict[str, Any]) -> Any:
+    """GET with a query, or POST a form (JSON to the API, so that it reaches the view)."""
+    if method == "post" and url.startswith("/api/"):
+        if url.endswith("/photos"):
+            return client.post(url, {"text": "walk", "photos": [small_jpeg()]})
+        return client.post(url, {"reason": "walk"}, content_type="application/json")
+    return getattr(client, method)(url, data)
+
+
+def body_text(response: Any) -> str:
+    """The whole answer as text; an xlsx (a zip) is unzipped, each part read."""
+    raw = b"".join(response.streaming_content) if response.streaming else bytes(response.content)
+    if raw.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            raw = b"".join(book.read(name) for name in book.namelist())
+    return raw.decode("utf-8", errors="replace")
+
+
+def snapshot(t: Towns) -> tuple[Any, ...]:
+    """Town A's data a walk must not change."""
+    need = Need.objects.get(pk=t.need_a.pk)
+    return (
+        need.state,
+        need.assignee_id,
+        need.contact_phone,
+        need.contact_name,
+        need.description,
+        need.events.count(),
+        Notification.objects.filter(recipient=t.staff_a, read_at__isnull=True).count(),
+        ApiToken.objects.get(pk=t.token_a.pk).revoked_at,
+        Node.objects.filter(path__startswith=t.nodes["townA"].path).count(),
+    )
+
+
+# --- The tests ---------------------------------------------------------------------------
+
+
+def test_every_pattern_is_classified_and_the_lists_name_only_real_patterns():
+    keys = {p.key for p in PATTERNS}
+    unknown = sorted(
+        p.key
+        for p in PATTERNS
+        if p.key not in PUBLIC and p.key not in PRIVATE and not p.route.startswith(ADMIN_PREFIX)
+    )
+    assert not unknown, f"classify these patterns in PUBLIC or PRIVATE: {unknown}"
+    assert not set(PUBLIC) & set(PRIVATE)
+    stale = sorted((set(PUBLIC) | set(PRIVATE)) - keys)
+    assert not stale, f"these listed patterns no longer exist: {stale}"
+
+
+LOGIN_PATHS = ("/console/login/", "/admin/login/")
+
+
+def test_anonymous_visitors_get_no_private_page(client: Client, towns: Towns):
+    before = snapshot(towns)
+    checked = 0
+    for p in filter(is_private, PATTERNS):
+        url = url_of(p, towns)
+        for method in METHODS.get(p.key, ("get", "post")):
+            response = send(client, method, url, post_data(towns) if method == "post" else {})
+            status = response.status_code
+            where = f"{method.upper()} {url} ({p.key})"
+            assert status in (302, 401, 403, 405), f"{where}: {status}"
+            if status == 302:
+                assert response["Location"].startswith(LOGIN_PATHS), where
+            assert MARK not in body_text(response), where
+            checked += 1
+    assert checked > 100
+    assert snapshot(towns) == before
+
+
+def test_staff_of_town_b_see_nothing_of_town_a(client: Client, towns: Towns):
+    client.force_login(towns.staff_b)
+    before = snapshot(towns)
+    town_a = towns.nodes["townA"].pk
+    for p in filter(is_private, PATTERNS):
+        url = url_of(p, towns)
+        methods = METHODS.get(p.key, ("get", "post"))
+        requests = [(m, url, post_data(towns) if m == "post" else {}) for m in methods]
+        if not p.args:
+            # Pages that take a place in the query string: town A's is refused or ignored.
+            requests.append(("get", url, {"node": town_a, "scope": town_a}))
+        for method, address, data in requests:
+            response = send(client, method, address, data)
+            status = response.status_code
+            where = f"{method.upper()} {address} {data if method == 'get' else ''} ({p.key})"
+            assert status < 500, f"{where}: {status}"
+            assert MARK not in body_text(response), f"{where} shows town A's data"
+            if p.route.startswith(ADMIN_PREFIX):
+                # Not an admin account: the admin sends to its login page.
+                assert status == 302 and response["Location"].startswith("/admin/login/"), where
+            elif set(p.args) & OBJECT_ARGS:
+                assert status in (403, 404, 405), f"{where}: {status}"
+    assert snapshot(towns) == before
+
+
+def test_the_walk_is_not_vacuous_staff_of_town_b_do_see_their_own_town(
+    client: Client, towns: Towns
+):
+    """The same lists show town B's need to town B's staff: the checks above look at pages
+    with data in them, not at empty ones."""
+    client.force_login(towns.staff_b)
+    for url in ("/console/needs/?tab=all", "/api/v1/needs", "/dashboard/ledgers/needs.xlsx"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert towns.need_b.number in body_text(response), url
+    detail = client.get(f"/console/needs/{towns.need_b.number}/")
+    assert detail.status_code == 200 and "Beta pothole" in detail.content.decode()
+
+
+def test_public_patterns_answer_anonymous_visitors_without_a_server_error(
+    client: Client, towns: Towns
+):
+    for p in PATTERNS:
+        if p.key in PUBLIC:
+            url = url_of(p, towns)
+            response = client.get(url)
+            assert response.status_code < 500, f"GET {url} ({p.key}): {response.status_code}"
