@@ -20,6 +20,11 @@ def periodic_tasks() -> dict[str, tuple[Any, int]]:
             import_string("civicgrid.needs.tasks.sweep_deadlines"),
             settings.SWEEP_INTERVAL_SECONDS,
         ),
+        # Removes personal data from needs closed longer than NEED_RETENTION_DAYS ago.
+        "privacy.anonymise_expired": (
+            import_string("civicgrid.privacy.tasks.anonymise_expired_needs"),
+            settings.RETENTION_INTERVAL_SECONDS,
+        ),
     }
 
 

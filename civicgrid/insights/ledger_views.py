@@ -17,12 +17,14 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.insights import kpis, ledgers
 from civicgrid.needs import selectors
 from civicgrid.needs.forms_console import NeedFilterForm
 from civicgrid.needs.views.console import console_required
 from civicgrid.network.models import Node
 from civicgrid.network.scope import access_node, scope_paths
+from civicgrid.privacy.services import reveal_log
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -91,6 +93,13 @@ def parse_period(raw: str | None) -> kpis.Period:
     return kpis.Period.month(int(year), int(month))
 
 
+def _log_reveal(user: Any, subject: str, field: str) -> None:
+    """A ledger holds phones and names in full for community staff and admins: log it."""
+    paths = ledgers.phone_paths(user)
+    if paths is None or paths:
+        reveal_log(actor=user, subject=subject, field=field)
+
+
 def _errors(form: NeedFilterForm) -> str:
     parts = []
     for name, messages in form.errors.items():
@@ -100,6 +109,7 @@ def _errors(form: NeedFilterForm) -> str:
 
 
 @console_required
+@replica_reads()
 def needs_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The needs ledger: the console list's filters (and inbox tab, if given) and scope."""
     user = request.user
@@ -115,10 +125,12 @@ def needs_xlsx(request: HttpRequest) -> HttpResponseBase:
     chosen = form.to_filter()
     needs = selectors.filtered(base, chosen)
     code = chosen.node.code if chosen.node is not None else _scope_code(user)
+    _log_reveal(user, f"ledger:needs:{code}", "contact_phone")
     return _download(ledgers.needs_ledger(needs, user), "needs", code)
 
 
 @console_required
+@replica_reads()
 def proactive_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The proactive-work ledger: ?node=&from=&to= (every parameter optional)."""
     user = request.user
@@ -133,10 +145,12 @@ def proactive_xlsx(request: HttpRequest) -> HttpResponseBase:
     f = selectors.NeedFilter(node=node, since=since, until=until)
     needs = selectors.filtered(selectors.visible_needs(user), f)
     code = node.code if node is not None else _scope_code(user)
+    _log_reveal(user, f"ledger:proactive:{code}", "contact_name")
     return _download(ledgers.proactive_ledger(needs, user), "proactive", code)
 
 
 @console_required
+@replica_reads()
 def kpis_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The KPI table by child node: ?node=<id>&period=month:2026-11|year:2026."""
     try:

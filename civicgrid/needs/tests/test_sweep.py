@@ -10,7 +10,7 @@ import time_machine
 from django.test import override_settings
 
 from civicgrid.core.models import Notification, Schedule
-from civicgrid.core.scheduler import enqueue_due
+from civicgrid.core.scheduler import enqueue_due, periodic_tasks
 from civicgrid.needs import workflow
 from civicgrid.needs.models import Need, NeedEvent, Priority, Rating, State
 from civicgrid.needs.tasks import sweep
@@ -138,8 +138,8 @@ def test_a_resolve_deadline_passing_while_taken_marks_overdue_once():
 @override_settings(SWEEP_INTERVAL_SECONDS=60)
 def test_the_periodic_sweep_is_enqueued_once_per_period_however_many_workers():
     with time_machine.travel(START, tick=False):
-        assert enqueue_due() == ["needs.sweep_deadlines"]
+        assert "needs.sweep_deadlines" in enqueue_due()  # with the daily retention run
         assert enqueue_due() == []  # a second worker at the same moment
     with time_machine.travel(later(1.5), tick=False):
         assert enqueue_due() == ["needs.sweep_deadlines"]
-    assert Schedule.objects.count() == 1
+    assert Schedule.objects.count() == len(periodic_tasks())

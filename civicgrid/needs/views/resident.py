@@ -18,7 +18,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
-from civicgrid.needs import selectors, services, workflow
+from civicgrid.needs import cached, selectors, services, workflow
 from civicgrid.needs.forms_resident import (
     Binding,
     OwnerForm,
@@ -111,8 +111,13 @@ def category_groups() -> list[CategoryGroup]:
 
 
 def resident_category(code: str) -> Category:
-    category = get_object_or_404(Category, code=code, is_active=True, shown_to_residents=True)
-    if category.children.filter(is_active=True, shown_to_residents=True).exists():
+    """An active category residents may choose (shown to them, and a leaf), or a 404. Read
+    through the per-process cache: every intake of the resident page, the API and Open311
+    asks."""
+    category = cached.category_by_code(code)
+    if category is None or not category.shown_to_residents:
+        raise Http404("no such kind of need")
+    if not cached.offered_to_residents(category):
         raise Http404("choose a more precise kind of need")
     return category
 
@@ -220,6 +225,7 @@ EVENT_WORDS: dict[str, Any] = {
     workflow.MERGED_IN: gettext_lazy("A need about the same problem was joined to this one"),
     workflow.COMMENT: gettext_lazy("Note"),
     workflow.RECORD: gettext_lazy("Recorded"),
+    workflow.ANONYMISE: gettext_lazy("Personal data removed"),
 }
 
 # Staff appear on the tracking page by role and place, never by name or number.
@@ -244,6 +250,7 @@ class PublicEvent:
     who: str
     detail: str
     photos: list[NeedPhoto]
+    note: str = ""  # blank once the need is anonymised: notes may quote the resident
 
 
 def _roles_of(person_ids: set[int]) -> dict[int, str]:
@@ -278,7 +285,8 @@ def public_events(need: Need) -> list[PublicEvent]:
         elif e.action == workflow.Action.CONFIRM and e.data.get("rating") in Rating.values:
             detail = str(Rating(e.data["rating"]).label)
         title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
-        rows.append(PublicEvent(e, title, who, detail, list(e.photos.all())))
+        note = "" if need.anonymised_at else e.note
+        rows.append(PublicEvent(e, title, who, detail, list(e.photos.all()), note))
     return rows
 
 
@@ -386,6 +394,8 @@ def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
 
 def holder_binding(person_id: int, roles: tuple[str, ...]) -> RoleBinding | None:
     """The binding of the first of `roles` (in that order) an active person holds, or None."""
+    if not 0 < person_id < 2**63:
+        return None  # no such id, and a database may refuse to compare a number that large
     rows = RoleBinding.objects.filter(
         person_id=person_id, person__is_active=True, role__in=roles
     ).select_related("person", "node")

@@ -1,0 +1,99 @@
+"""A resident's data export (privacy/services.personal_data_export) as a file: JSON, or an
+Excel workbook with one sheet per kind of record."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import xlsxwriter
+from django.utils.translation import gettext as _
+
+
+def as_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _sheet(book: Any, name: str, headers: list[str], rows: list[list[Any]]) -> None:
+    sheet = book.add_worksheet(name)
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, headers, bold)
+    for i, row in enumerate(rows, start=1):
+        sheet.write_row(i, 0, ["" if v is None else v for v in row])
+    sheet.set_column(0, len(headers) - 1, 18)
+
+
+def as_xlsx(data: dict[str, Any]) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    needs = data["needs"]
+    _sheet(
+        book,
+        _("Needs"),
+        [
+            _("Number"),
+            _("Category"),
+            _("State"),
+            _("Place"),
+            _("Address"),
+            _("Description"),
+            _("Contact name"),
+            _("Contact phone"),
+            _("Raised at"),
+            _("Closed at"),
+            _("Rating"),
+            _("Rating comment"),
+            _("Anonymised at"),
+        ],
+        [
+            [
+                n["number"],
+                n["category"],
+                n["state_label"],
+                n["place"],
+                n["address"],
+                n["description"],
+                n["contact_name"],
+                n["contact_phone"],
+                n["raised_at"],
+                n["closed_at"],
+                n["rating"],
+                n["rating_comment"],
+                n["anonymised_at"],
+            ]
+            for n in needs
+        ],
+    )
+    _sheet(
+        book,
+        _("Timeline"),
+        [_("Number"), _("Step"), _("What"), _("By"), _("Note"), _("At")],
+        [
+            [n["number"], e["seq"], e["action_label"], e["by"], e["note"], e["at"]]
+            for n in needs
+            for e in n["timeline"]
+        ],
+    )
+    _sheet(
+        book,
+        _("Photos"),
+        [_("Number"), _("File"), _("At")],
+        [[n["number"], p["file"], p["at"]] for n in needs for p in n["photos"]],
+    )
+    _sheet(
+        book,
+        _("Phone revealed"),
+        [_("Number"), _("At")],
+        [[r["need"], r["at"]] for r in data["phone_revealed_to_staff"]],
+    )
+    account = data.get("account")
+    if account:
+        _sheet(
+            book,
+            _("Notifications"),
+            [_("Text"), _("At"), _("Read at")],
+            [[m["text"], m["at"], m["read_at"]] for m in account["notifications"]],
+        )
+    book.close()
+    return out.getvalue()

@@ -1,0 +1,362 @@
+"""Writes about personal information (PIPL): a resident's data export, anonymising closed
+needs by request or when the retention period ends, and the reveal log of bulk downloads.
+
+Who may: a superuser, or community staff and admins for the needs under the nodes their role
+is bound to (the same people who read phones in full in the ledgers). Commands and the worker
+act for the operator and see everything. Every export and anonymisation is logged in
+`DataRequest`; staff exports are also written to the reveal log. See docs/privacy.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.core.models import Notification, RevealLog
+from civicgrid.core.notifications import render as render_text
+from civicgrid.insights.ledgers import phone_paths
+from civicgrid.needs import workflow
+from civicgrid.needs.models import FINAL_STATES, Need, NeedEvent, NeedPhoto, QuestionKind
+from civicgrid.needs.services import clean_phone, clean_text, normalise_number
+from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
+from civicgrid.privacy.hashing import phone_digest
+from civicgrid.privacy.models import DataRequest, RequestKind
+
+log = logging.getLogger("civicgrid.privacy")
+
+CHUNK = 500
+
+
+# --- Who may -------------------------------------------------------------------------------
+
+
+def may_handle_requests(user: Any) -> bool:
+    """Whether the user may export or anonymise anyone's data (somewhere)."""
+    paths = phone_paths(user)
+    return paths is None or bool(paths)
+
+
+def needs_in_reach(user: Person | None) -> QuerySet[Need]:
+    """The needs whose personal data `user` may export or remove; None: the operator."""
+    needs = Need.objects.all()
+    if user is None:
+        return needs
+    paths = phone_paths(user)
+    if paths is None:
+        return needs
+    if not paths:
+        return needs.none()
+    keep = needs.none()
+    for path in paths:
+        keep = keep | needs.filter(node__path__startswith=path)
+    return keep
+
+
+def _check_reach(user: Person | None, need: Need) -> None:
+    if user is None:
+        return
+    paths = phone_paths(user)
+    if paths is not None and not any(need.node.path.startswith(p) for p in paths):
+        raise NotAllowed(
+            _("Only community staff and admins of this need's area may handle its personal data.")
+        )
+
+
+def _clean_reason(reason: str) -> str:
+    return clean_text(reason, field=_("Reason"), required=False, limit=200)
+
+
+# --- The resident's data export ------------------------------------------------------------
+
+
+def _local(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _event_row(event: NeedEvent) -> dict[str, Any]:
+    # Staff appear by kind, not by name: the export holds the resident's data, not theirs.
+    who = event.actor_kind or ("staff" if event.actor_id else "")
+    return {
+        "seq": event.seq,
+        "action": event.action,
+        "action_label": str(workflow.ACTION_LABELS.get(event.action, event.action)),
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "by": who,
+        "note": event.note,
+        "at": _local(event.created_at),
+    }
+
+
+def _need_row(need: Need) -> dict[str, Any]:
+    return {
+        "number": need.number,
+        "kind": need.kind,
+        "category": need.category.label,
+        "state": need.state,
+        "state_label": str(need.get_state_display()),
+        "channel": need.channel,
+        "place": need.node.name,
+        "address": need.address,
+        "lat": need.lat,
+        "lon": need.lon,
+        "description": need.description,
+        "answers": need.answers,
+        "contact_name": need.contact_name,
+        "contact_phone": need.contact_phone,
+        "anonymous": need.anonymous,
+        "on_behalf_of": need.on_behalf_of,
+        "raised_at": _local(need.created_at),
+        "closed_at": _local(need.closed_at),
+        "rating": need.rating,
+        "rating_comment": need.rating_comment,
+        "rated_at": _local(need.rated_at),
+        "anonymised_at": _local(need.anonymised_at),
+        "timeline": [_event_row(e) for e in need.events.order_by("seq")],
+        "photos": [
+            {"file": p.image.name, "width": p.width, "height": p.height, "at": _local(p.created_at)}
+            for p in need.photos.all()
+        ],
+    }
+
+
+def _account(phone: str) -> dict[str, Any] | None:
+    person = Person.objects.filter(mobile=phone).first()
+    if person is None:
+        return None
+    roles = RoleBinding.objects.filter(person=person).select_related("node")
+    notes = Notification.objects.filter(recipient=person).order_by("created_at", "id")
+    return {
+        "name": person.name,
+        "mobile": person.mobile,
+        "date_joined": _local(person.date_joined),
+        "last_login": _local(person.last_login),
+        "roles": [{"role": str(Role(b.role).label), "node": b.node.name} for b in roles],
+        "notifications": [
+            {
+                "text": render_text(n.kind, n.data),
+                "at": _local(n.created_at),
+                "read_at": _local(n.read_at),
+            }
+            for n in notes.iterator(chunk_size=CHUNK)
+        ],
+    }
+
+
+@transaction.atomic
+def personal_data_export(
+    *, phone: str, by: Person | None, via: str, reason: str = ""
+) -> dict[str, Any]:
+    """Everything held about a mobile number that `by` may hand out: the needs raised with
+    it as contact phone (their timelines, ratings, photo list, who saw the number), and the
+    account with that mobile (its roles and inbox). Logged; None as `by` is the operator."""
+    phone = clean_phone(phone, required=True)
+    reason = _clean_reason(reason)
+    if by is not None and not may_handle_requests(by):
+        raise NotAllowed(_("Only community staff and admins handle personal data requests."))
+    needs = list(
+        needs_in_reach(by)
+        .filter(contact_phone=phone)
+        .select_related("category", "node")
+        .prefetch_related("photos")
+        .order_by("created_at", "id")
+    )
+    subjects = [f"need:{n.number}" for n in needs]
+    reveals = RevealLog.objects.filter(subject__in=subjects, field="contact_phone")
+    data = {
+        "phone": phone,
+        "exported_at": _local(timezone.now()),
+        "needs": [_need_row(n) for n in needs],
+        "phone_revealed_to_staff": [
+            {"need": r.subject.split(":", 1)[1], "at": _local(r.created_at)}
+            for r in reveals.order_by("created_at")
+        ],
+        # An account's data is everyone's business only under a superuser or the operator.
+        "account": _account(phone) if by is None or by.is_superuser else None,
+    }
+    DataRequest.objects.create(
+        kind=RequestKind.EXPORT,
+        actor=by,
+        via=via,
+        phone_digest=phone_digest(phone),
+        masked_phone=mask_mobile(phone),
+        needs=len(needs),
+        reason=reason,
+    )
+    if by is not None:
+        RevealLog.objects.create(
+            actor=by, subject=f"phone:{mask_mobile(phone)}", field="personal_data_export"
+        )
+    return data
+
+
+# --- Anonymisation -------------------------------------------------------------------------
+
+# What anonymisation removes from a need (the rest, which every figure is counted from, stays:
+# state, dates, place as the grid, category, channel, kind, rating, the event log).
+CLEARED = {
+    "contact_phone": "",
+    "contact_name": "",
+    "on_behalf_of": "",
+    "address": "",
+    "lat": None,
+    "lon": None,
+    "description": "",
+    "rating_comment": "",
+}
+
+
+def _kept_answers(need: Need) -> dict[str, Any]:
+    """Choice and number answers stay (they describe the problem); free text goes."""
+    free = set(need.category.questions.filter(kind=QuestionKind.TEXT).values_list("key", flat=True))
+    return {k: v for k, v in (need.answers or {}).items() if k not in free}
+
+
+def _forget_notes(need: Need) -> None:
+    """Notifications about the need may quote a resident's words (a reopening's reason)."""
+    for row in Notification.objects.filter(url=f"/console/needs/{need.number}/"):
+        if row.data.get("note"):
+            row.data = {k: v for k, v in row.data.items() if k != "note"}
+            row.save(update_fields=["data"])
+
+
+@transaction.atomic
+def need_anonymise(
+    *, need: Need, by: Person | None, reason: str, via: str = "console", log_request: bool = True
+) -> Need:
+    """Remove the personal data of a closed need: contact phone and name, the name it was
+    entered on behalf of, the address and precise point (the grid stays), the description,
+    free-text answers, the rating comment and the photos. Stamps `anonymised_at` and appends
+    an "anonymise" event; earlier events are immutable and stay (docs/privacy.md).
+
+    Raises Conflict for an open (or resolved, unrated) need, NotAllowed outside `by`'s reach."""
+    reason = _clean_reason(reason)
+    locked = Need.objects.select_for_update(of=("self",)).select_related("node", "category")
+    need = locked.get(pk=need.pk)
+    _check_reach(by, need)
+    if need.state not in FINAL_STATES:
+        raise Conflict(
+            _(
+                "Need %(number)s is %(state)s: personal data is removed only once a need is "
+                "closed (closed, rejected, withdrawn or merged)."
+            )
+            % {"number": need.number, "state": need.get_state_display()},
+            code="need_open",
+        )
+    if need.anonymised_at is not None:
+        return need
+    now = timezone.now()
+    fields = {**CLEARED, "answers": _kept_answers(need), "anonymised_at": now}
+    Need.objects.filter(pk=need.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(need, name, value)
+    photos = list(NeedPhoto.objects.filter(need=need))
+    files = [(p.image.storage, p.image.name) for p in photos if p.image.name]
+    NeedPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()
+    # Files go once the rows are gone for good: a rolled-back transaction keeps both.
+    transaction.on_commit(lambda: _delete_files(files))
+    _forget_notes(need)
+    actor = workflow.By(person=by) if by is not None else workflow.SYSTEM
+    workflow.note(need, workflow.ANONYMISE, actor, note=reason, data={"via": via})
+    if log_request:
+        DataRequest.objects.create(
+            kind=RequestKind.ANONYMISE,
+            actor=by,
+            via=via,
+            need_number=need.number,
+            needs=1,
+            reason=reason,
+        )
+    return need
+
+
+def _delete_files(files: list[tuple[Any, str]]) -> None:
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("could not delete photo %s", name)
+
+
+@dataclass
+class PhoneAnonymised:
+    done: list[str] = field(default_factory=list)
+    still_open: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def phone_anonymise(*, phone: str, by: Person | None, reason: str, via: str) -> PhoneAnonymised:
+    """Anonymise every closed need raised with this contact phone within `by`'s reach; open
+    ones are left and listed (they can be anonymised once closed)."""
+    phone = clean_phone(phone, required=True)
+    reason = _clean_reason(reason)
+    if by is not None and not may_handle_requests(by):
+        raise NotAllowed(_("Only community staff and admins handle personal data requests."))
+    result = PhoneAnonymised()
+    for need in needs_in_reach(by).filter(contact_phone=phone).order_by("created_at", "id"):
+        if need.state not in FINAL_STATES:
+            result.still_open.append(need.number)
+            continue
+        need_anonymise(need=need, by=by, reason=reason, via=via, log_request=False)
+        result.done.append(need.number)
+    DataRequest.objects.create(
+        kind=RequestKind.ANONYMISE,
+        actor=by,
+        via=via,
+        phone_digest=phone_digest(phone),
+        masked_phone=mask_mobile(phone),
+        needs=len(result.done),
+        reason=reason,
+    )
+    return result
+
+
+def expired_needs(now: dt.datetime | None = None) -> QuerySet[Need]:
+    """Closed needs whose retention period has ended and that still hold personal data."""
+    days = settings.NEED_RETENTION_DAYS
+    if days <= 0:
+        return Need.objects.none()
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    return Need.objects.filter(
+        state__in=FINAL_STATES, closed_at__lt=cutoff, anonymised_at__isnull=True
+    )
+
+
+def anonymise_expired(*, now: dt.datetime | None = None, via: str = "worker") -> int:
+    """Anonymise every need closed longer ago than NEED_RETENTION_DAYS, one transaction per
+    need (a run killed half-way leaves the rest for the next). Returns how many."""
+    reason = _("Retention period of %(days)d days ended.") % {"days": settings.NEED_RETENTION_DAYS}
+    count = 0
+    for need in expired_needs(now).order_by("closed_at", "id").iterator(chunk_size=CHUNK):
+        try:
+            need_anonymise(need=need, by=None, reason=reason, via=via, log_request=False)
+        except Conflict:
+            continue  # reopened meanwhile
+        count += 1
+    if count:
+        DataRequest.objects.create(kind=RequestKind.RETENTION, via=via, needs=count, reason=reason)
+    return count
+
+
+def find_need(number: str) -> Need:
+    need = Need.objects.filter(number=normalise_number(number)).first()
+    if need is None:
+        raise Invalid(_("No need has the number %(number)s.") % {"number": number}, code="no_need")
+    return need
+
+
+# --- Bulk reveals --------------------------------------------------------------------------
+
+
+def reveal_log(*, actor: Person, subject: str, field: str) -> None:
+    """Log a reveal of personal data in bulk (a ledger with phones in full)."""
+    RevealLog.objects.create(actor=actor, subject=subject[:60], field=field[:40])
