@@ -3,7 +3,9 @@
 `notify()` is called inside the transaction that caused it: the inbox row (the bell) is written
 with the change or not at all. Every other backend in `NOTIFICATION_BACKENDS` (console/log here;
 SMS or a messaging app as plug-ins) is handed the messages after the commit by a background
-task, so a slow SMS gateway never holds a request or a lock.
+task, so a slow SMS gateway never holds a request or a lock. With the database task queue the
+task is enqueued in the same transaction (it exists exactly when the notification does); with
+another queue it is enqueued on commit.
 
 A backend is a class with `send(self, messages: list[Message]) -> None`.
 """
@@ -81,7 +83,21 @@ def notify(recipients: Iterable[Any], *, kind: str, data: dict[str, Any], url: s
     )
     if settings.NOTIFICATION_BACKENDS:
         ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: _enqueue_delivery(ids))
+        if _queue_in_this_database():
+            # The queue is a table of this database: the delivery task commits or rolls back
+            # with the notification, so a process killed just after the commit loses no
+            # delivery (docs/workflow.md, "What a crash can do").
+            _enqueue_delivery(ids)
+        else:
+            transaction.on_commit(lambda: _enqueue_delivery(ids))
+
+
+def _queue_in_this_database() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    from civicgrid.core.tasks import deliver_notifications
+
+    return isinstance(deliver_notifications.get_backend(), DatabaseBackend)
 
 
 def _enqueue_delivery(ids: list[int]) -> None:

@@ -182,6 +182,10 @@ FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN, State.M
 OPEN_STATES = frozenset(set(State) - FINAL_STATES - {State.RESOLVED})
 # States in which nobody has answered the need yet: the response clock is running.
 AWAITING_RESPONSE = frozenset({State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.ESCALATED})
+# The same states as sorted lists, for index conditions (stable in migrations).
+SWEEP_AWAITING = sorted(AWAITING_RESPONSE)
+# States in which the handler has answered and the resolve clock runs.
+SWEEP_WORKING = sorted({State.TAKEN, State.IN_PROGRESS})
 
 
 class Kind(models.TextChoices):
@@ -334,6 +338,8 @@ class Need(models.Model):
 
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the personal data was removed (privacy/services.need_anonymise).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = NeedQuerySet.as_manager()
 
@@ -353,6 +359,29 @@ class Need(models.Model):
                 include=["node_id"],
                 condition=models.Q(overdue_at__isnull=False),
                 name="need_overdue_idx",
+            ),
+            # The deadline sweep's candidates (needs/tasks.py): each index holds only the needs
+            # whose next mark is still to come, so a sweep over a million open needs reads just
+            # the few that fell due since the last one (docs/workflow.md).
+            models.Index(
+                fields=["response_due"],
+                condition=models.Q(state__in=SWEEP_AWAITING, reminded_at__isnull=True),
+                name="need_sweep_remind_idx",
+            ),
+            models.Index(
+                fields=["response_due"],
+                condition=models.Q(state__in=SWEEP_AWAITING, overdue_at__isnull=True),
+                name="need_sweep_response_idx",
+            ),
+            models.Index(
+                fields=["resolve_due"],
+                condition=models.Q(state__in=SWEEP_WORKING, overdue_at__isnull=True),
+                name="need_sweep_resolve_idx",
+            ),
+            models.Index(
+                fields=["resolved_at"],
+                condition=models.Q(state="resolved"),
+                name="need_sweep_unrated_idx",
             ),
         ]
 

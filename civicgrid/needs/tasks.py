@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
 from civicgrid.needs import workflow
-from civicgrid.needs.models import AWAITING_RESPONSE, Need, State
+from civicgrid.needs.models import SWEEP_AWAITING, SWEEP_WORKING, Need, State
 
 log = logging.getLogger("civicgrid.sweep")
-
-WORKING = (State.TAKEN, State.IN_PROGRESS)
 
 
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
@@ -23,48 +23,61 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
 
     Idempotent: each step is claimed per need by a conditional UPDATE together with its event,
     so a second run at the same moment changes nothing, and a run killed half-way leaves the
-    rest for the next one. Candidates come from indexed range queries on the deadlines.
+    rest for the next one. Candidates come from range queries on partial indexes that hold
+    only the needs whose mark is still to come (see `Need.Meta.indexes`): a sweep over a
+    million open needs reads the few that fell due since the last sweep, oldest first.
+    Ordered by deadline then id, so two overlapping sweeps lock rows in the same order.
     """
     now = now or timezone.now()
     counts = {"reminded": 0, "overdue": 0, "escalated": 0, "closed_unrated": 0}
     remind_at = now + dt.timedelta(minutes=settings.NEED_REMIND_BEFORE_MINUTES)
-    for need_id in (
-        Need.objects.filter(
-            state__in=AWAITING_RESPONSE, reminded_at__isnull=True, response_due__lte=remind_at
-        )
-        .values_list("pk", flat=True)
-        .iterator()
-    ):
-        counts["reminded"] += workflow.remind(need_id, now)
+    to_remind = Need.objects.filter(
+        state__in=SWEEP_AWAITING, reminded_at__isnull=True, response_due__lte=remind_at
+    ).order_by("response_due", "pk")
+    counts["reminded"] = _each(_ids(to_remind), lambda pk: workflow.remind(pk, now))
 
     late = Need.objects.filter(
-        state__in=AWAITING_RESPONSE, overdue_at__isnull=True, response_due__lt=now
-    ).values_list("pk", flat=True)
+        state__in=SWEEP_AWAITING, overdue_at__isnull=True, response_due__lt=now
+    ).order_by("response_due", "pk")
     late_work = Need.objects.filter(
-        state__in=WORKING, overdue_at__isnull=True, resolve_due__lt=now
-    ).values_list("pk", flat=True)
-    for need_id in [*late, *late_work]:
-        counts["overdue"] += workflow.mark_overdue(need_id, now)
+        state__in=SWEEP_WORKING, overdue_at__isnull=True, resolve_due__lt=now
+    ).order_by("resolve_due", "pk")
+    late_ids = [*_ids(late), *_ids(late_work)]
+    counts["overdue"] = _each(late_ids, lambda pk: workflow.mark_overdue(pk, now))
 
     grace = now - dt.timedelta(minutes=settings.NEED_ESCALATE_AFTER_MINUTES)
-    for need_id in list(
-        Need.objects.filter(
-            Q(owner_node__parent__isnull=False) | Q(state__in=workflow.WITH_HANDLER),
-            state__in=workflow.TRANSITIONS[workflow.Action.ESCALATE].sources,
-            overdue_at__lte=grace,
-            consultation__isnull=True,
-        ).values_list("pk", flat=True)
-    ):
-        counts["escalated"] += workflow.escalate_overdue(need_id, now)
+    stuck = Need.objects.filter(
+        Q(owner_node__parent__isnull=False) | Q(state__in=workflow.WITH_HANDLER),
+        state__in=workflow.TRANSITIONS[workflow.Action.ESCALATE].sources,
+        overdue_at__lte=grace,
+        consultation__isnull=True,
+    ).order_by("overdue_at", "pk")
+    counts["escalated"] = _each(_ids(stuck), lambda pk: workflow.escalate_overdue(pk, now))
 
     unrated = now - dt.timedelta(days=settings.NEED_RATING_DAYS)
-    for need_id in list(
-        Need.objects.filter(state=State.RESOLVED, resolved_at__lte=unrated).values_list(
-            "pk", flat=True
-        )
-    ):
-        counts["closed_unrated"] += workflow.close_unrated(need_id)
+    to_close = Need.objects.filter(state=State.RESOLVED, resolved_at__lte=unrated).order_by(
+        "resolved_at", "pk"
+    )
+    counts["closed_unrated"] = _each(_ids(to_close), workflow.close_unrated)
     return counts
+
+
+def _ids(needs: QuerySet[Need]) -> list[int]:
+    """The candidates' ids, read in full before any is changed (no cursor held open)."""
+    return list(needs.values_list("pk", flat=True))
+
+
+def _each(ids: list[int], step: Callable[[int], bool]) -> int:
+    """Run `step` on each need, `SWEEP_BATCH` needs per transaction: one commit (one disk
+    flush) per batch instead of per need. A crash rolls back at most the open batch, whose
+    claims go with it, so the next sweep does those needs again, once."""
+    done = 0
+    size = max(1, settings.SWEEP_BATCH)
+    for start in range(0, len(ids), size):
+        with transaction.atomic():
+            for need_id in ids[start : start + size]:
+                done += step(need_id)
+    return done
 
 
 @task()

@@ -1,6 +1,8 @@
 """Which small grid contains this point: a spatial index over the grid polygons.
 
-The index is a shapely STRtree built from every small grid that carries a polygon. A point on
+The index is a shapely STRtree built from every small grid that carries a polygon, with a
+raster of buckets over it for single lookups (each bucket lists the grids touching it; a lookup
+tests the point against those few with `intersects_xy`, in id order). A point on
 an edge belongs to the grids whose boundary it touches (`intersects`, not `contains`); when it
 touches several (a shared edge or corner) the grid with the smallest id wins, so the answer is
 the same in every process. A point in a hole is outside.
@@ -12,6 +14,7 @@ index is rebuilt when the database says grid polygons changed, checked at most e
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -55,10 +58,57 @@ def parse_polygon(geojson: object) -> shapely.Geometry:
     return geometry
 
 
+# Single lookups go through a raster of buckets over the grids' bounds, about this many per
+# grid: each bucket lists the few grids that touch it, so a lookup is some arithmetic and one
+# or two exact point-in-polygon tests (no geometry object is made for the point).
+BUCKETS_PER_GRID = 8
+# A bucket touched by more grids than this (grids far apart, one raster over all of them)
+# is answered by the tree instead.
+MAX_BUCKET_MEMBERS = 16
+
+
+@dataclass(frozen=True)
+class Buckets:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    kx: float  # buckets per degree of longitude
+    ky: float
+    nx: int
+    ny: int
+    starts: list[int]  # bucket b's members are members[starts[b]:starts[b + 1]]
+    members: list[int]  # tree indices, ascending (so in node id order)
+
+    @classmethod
+    def build(cls, tree: STRtree, geometries: Sequence[shapely.Geometry]) -> Buckets:
+        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(geometries))
+        width, height = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+        side = math.sqrt(width * height / (BUCKETS_PER_GRID * len(geometries)))
+        nx = max(1, min(math.ceil(width / side), 4096))
+        ny = max(1, min(math.ceil(height / side), 4096))
+        kx, ky = nx / width, ny / height
+        cells = np.arange(nx * ny)
+        cx, cy = cells % nx, cells // nx
+        # Each bucket's box is enlarged a little, so that rounding at a bucket's edge never
+        # leaves out a grid that touches the point.
+        ex, ey = 1e-6 / kx, 1e-6 / ky
+        boxes = shapely.box(
+            x0 + cx / kx - ex, y0 + cy / ky - ey, x0 + (cx + 1) / kx + ex, y0 + (cy + 1) / ky + ey
+        )
+        cell_idx, tree_idx = tree.query(boxes, predicate="intersects")
+        order = np.lexsort((tree_idx, cell_idx))
+        starts = np.concatenate([[0], np.cumsum(np.bincount(cell_idx, minlength=nx * ny))])
+        return cls(x0, y0, x1, y1, kx, ky, nx, ny, starts.tolist(), tree_idx[order].tolist())
+
+
 @dataclass(frozen=True)
 class GridIndex:
     tree: STRtree
     node_ids: np.ndarray  # node id of each geometry, in tree order
+    geometries: list[shapely.Geometry]  # prepared, in tree order
+    ids: list[int]  # node_ids as Python ints
+    buckets: Buckets | None
 
     @classmethod
     def build(cls, grids: Iterable[tuple[int, object]]) -> GridIndex:
@@ -72,10 +122,31 @@ class GridIndex:
             ids.append(node_id)
         order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
         geometries = [geometries[i] for i in order]
-        return cls(STRtree(geometries), np.array(ids, dtype=np.int64)[order])
+        shapely.prepare(geometries)
+        tree = STRtree(geometries)
+        node_ids = np.array(ids, dtype=np.int64)[order]
+        buckets = Buckets.build(tree, geometries) if geometries else None
+        return cls(tree, node_ids, geometries, node_ids.tolist(), buckets)
 
     def locate(self, lon: float, lat: float) -> int | None:
         """The id of the small grid containing (lon, lat), or None."""
+        b = self.buckets
+        if b is None or not (b.x0 <= lon <= b.x1 and b.y0 <= lat <= b.y1):
+            return None  # outside the bounds of every grid (or not a number)
+        cell = min(int((lat - b.y0) * b.ky), b.ny - 1) * b.nx + min(
+            int((lon - b.x0) * b.kx), b.nx - 1
+        )
+        start, end = b.starts[cell], b.starts[cell + 1]
+        if end - start > MAX_BUCKET_MEMBERS:
+            return self.locate_in_tree(lon, lat)
+        # Members are in id order: the first grid that touches the point has the smallest id.
+        for i in b.members[start:end]:
+            if shapely.intersects_xy(self.geometries[i], lon, lat):
+                return self.ids[i]
+        return None
+
+    def locate_in_tree(self, lon: float, lat: float) -> int | None:
+        """`locate` through the tree alone (the reference the buckets must agree with)."""
         hits = self.tree.query(shapely.points(lon, lat), predicate="intersects")
         if len(hits) == 0:
             return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from django.test import override_settings
 
@@ -95,3 +97,34 @@ def test_the_index_follows_polygon_changes_made_elsewhere(t):
     Node.objects.filter(name="D网格").update(polygon=None)
     assert grid_containing(3.5, 3.5) is None
     forget_grid_index()
+
+
+def test_the_bucket_lookup_agrees_with_the_tree_everywhere():
+    # A 20 x 10 lattice of unit squares with gaps, one overlapping grid, one with a hole,
+    # and one far away (a second cluster on the same raster).
+    def square(x0, y0, x1, y1, holes=()):
+        ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+        return {"type": "Polygon", "coordinates": [ring, *holes]}
+
+    grids = [
+        (100 + i * 10 + j, square(i, j, i + 1, j + 1))
+        for i in range(20)
+        for j in range(10)
+        if (i * 7 + j) % 9
+    ]
+    grids.append((5, square(3.5, 3.5, 6.5, 5.5)))  # overlaps its neighbours, smallest id
+    hole = [[[10.25, 2.25], [10.75, 2.25], [10.75, 2.75], [10.25, 2.75], [10.25, 2.25]]]
+    grids.append((7, square(10, 2, 11, 3, hole)))
+    grids.append((9, square(60, 40, 61, 41)))
+    index = GridIndex.build(grids)
+    rng = random.Random(6)
+    points = [(rng.uniform(-1, 62), rng.uniform(-1, 42)) for _i in range(3000)]
+    points += [(rng.uniform(-0.5, 21), rng.uniform(-0.5, 11)) for _i in range(3000)]
+    # Edges and corners, where rounding matters.
+    points += [(rng.randint(0, 21) / 2, rng.randint(0, 22) / 2) for _i in range(2000)]
+    points += [(10.25, 2.5), (10.5, 2.5), (60, 40), (61, 41), (20, 10), (0, 0), (-0.0, 0)]
+    found = [index.locate(x, y) for x, y in points]
+    assert found == [index.locate_in_tree(x, y) for x, y in points]
+    assert found == index.locate_many(points)
+    assert index.locate(10.5, 2.5) is None and index.locate(4, 4) == 5
+    assert index.locate(float("nan"), 1.0) is None
