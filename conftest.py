@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from civicgrid.core.localcache import forget
 from civicgrid.network.geo import forget_grid_index
 
 
@@ -11,5 +12,7 @@ from civicgrid.network.geo import forget_grid_index
 def _fresh_grid_index():
     # The grid index is cached per process; tests create and drop polygons freely.
     forget_grid_index()
+    forget()  # the per-process caches of categories, calendar and network (core/localcache)
     yield
     forget_grid_index()
+    forget()

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, TimeBasis
+from civicgrid.needs import cached
+from civicgrid.needs.models import Category, CategoryDeadline, TimeBasis
 
 # Used when neither the category nor any of its parents has a deadline for the priority.
 DEFAULT_RESPONSE_MINUTES = 24 * 60
@@ -32,8 +33,7 @@ def working_periods() -> list[tuple[dt.time, dt.time]]:
 
 
 def _overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
-    rows = CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "is_working")
-    return dict(rows)
+    return cached.calendar_overrides(first, last)
 
 
 def is_working_day(day: dt.date, overrides: dict[dt.date, bool]) -> bool:
@@ -83,14 +83,19 @@ class Limits:
 
 
 def limits_for(category: Category, priority: str) -> Limits:
-    """The category's limits for the priority, inherited from its parents where missing."""
-    current: Category | None = category
-    while current is not None:
-        row = CategoryDeadline.objects.filter(category=current, priority=priority).first()
-        if row is not None:
-            return Limits(row.response_minutes, row.resolve_minutes, category.time_basis)
-        current = current.parent
-    return Limits(DEFAULT_RESPONSE_MINUTES, DEFAULT_RESOLVE_MINUTES, category.time_basis)
+    """The category's limits for the priority, inherited from its parents where missing
+    (cached per process, `needs/cached.py`)."""
+
+    def load() -> Limits:
+        current: Category | None = category
+        while current is not None:
+            row = CategoryDeadline.objects.filter(category=current, priority=priority).first()
+            if row is not None:
+                return Limits(row.response_minutes, row.resolve_minutes, category.time_basis)
+            current = current.parent
+        return Limits(DEFAULT_RESPONSE_MINUTES, DEFAULT_RESOLVE_MINUTES, category.time_basis)
+
+    return cached.category_value(("limits", category.pk, priority), load)
 
 
 def response_due(category: Category, priority: str, start: dt.datetime) -> dt.datetime:

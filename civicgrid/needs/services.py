@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import Invalid, NotAllowed
 from civicgrid.core.models import RevealLog
-from civicgrid.needs import deadlines, workflow
+from civicgrid.needs import cached, deadlines, workflow
 from civicgrid.needs.models import (
     ON_BEHALF_CHANNELS,
     PROACTIVE_KINDS,
@@ -127,12 +127,12 @@ def clean_answers(category: Category, answers: dict[str, Any] | None) -> dict[st
 def owner_for(node: Node) -> Node:
     """The level whose dispatcher receives a need raised at `node`: the nearest community
     (or gacha) above it, else the nearest town, else the node itself."""
-    ancestors = {n.pk: n for n in Node.objects.filter(pk__in=node.ancestor_ids())}
-    chain = [ancestors[i] for i in reversed(node.ancestor_ids()) if i in ancestors]
+    above = cached.nearest_above(node)  # the upper levels change rarely: cached per process
     for kind in (NodeKind.COMMUNITY, NodeKind.TOWN):
-        for n in chain:
-            if n.kind == kind:
-                return n
+        if node.kind == kind:
+            return node
+        if kind in above:
+            return above[kind]
     return node
 
 
@@ -159,7 +159,9 @@ def locate(*, node: Node | None, lat: float | None, lon: float | None) -> Node:
     )
 
 
-@transaction.atomic
+# Not atomic as a whole: the checks before the writes only read, and the writes run in the
+# transaction (or savepoint) of the retry loop below. One savepoint fewer per intake: each is
+# a round trip to the database while the rollups' shared rows may be locked.
 def need_raise(
     *,
     by: workflow.By,
@@ -220,8 +222,9 @@ def need_raise(
         on_behalf_of=on_behalf_of if staff_entry else "",
     )
     now = timezone.now()
-    need.response_due = deadlines.response_due(category, priority, now)
-    need.resolve_due = deadlines.resolve_due(category, priority, now)
+    limits = deadlines.limits_for(category, priority)  # read once for both deadlines
+    need.response_due = deadlines.add_time(now, limits.response_minutes, limits.basis)
+    need.resolve_due = deadlines.add_time(now, limits.resolve_minutes, limits.basis)
     actor = by if staff_entry else workflow.RESIDENT if by.person is None else by
     for _attempt in range(5):
         need.number = new_number()

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.notifications import notify
 from civicgrid.insights import rollups
-from civicgrid.needs import deadlines
+from civicgrid.needs import cached, deadlines
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
     OPEN_STATES,
@@ -82,6 +82,7 @@ REMIND = "remind"
 OVERDUE = "overdue"
 COMMENT = "comment"
 MERGED_IN = "merged_in"
+ANONYMISE = "anonymise"  # personal data removed (privacy/services.need_anonymise)
 
 ACTION_LABELS: dict[str, Any] = {
     Action.ACCEPT: gettext_lazy("Accept"),
@@ -103,6 +104,7 @@ ACTION_LABELS: dict[str, Any] = {
     OVERDUE: gettext_lazy("Marked overdue"),
     COMMENT: gettext_lazy("Comment"),
     MERGED_IN: gettext_lazy("A duplicate was merged in"),
+    ANONYMISE: gettext_lazy("Personal data removed"),
 }
 
 
@@ -243,16 +245,9 @@ def may(need: Need, by: By, action: Action) -> bool:
 
 
 def dispatchers_of(node: Node) -> list[Person]:
-    """The community staff at the nearest level at or above `node` that has any."""
-    rows = list(
-        RoleBinding.objects.filter(
-            role=Role.COMMUNITY_STAFF, node_id__in=node.ancestor_ids(), person__is_active=True
-        ).select_related("person", "node")
-    )
-    if not rows:
-        return []
-    deepest = max(r.node.depth for r in rows)
-    return [r.person for r in rows if r.node.depth == deepest]
+    """The community staff at the nearest level at or above `node` that has any (cached per
+    process for a few seconds, `needs/cached.py`)."""
+    return cached.dispatchers_of(node)
 
 
 def handlers_of(need: Need) -> list[Person]:
@@ -308,8 +303,9 @@ def _append(
     data: dict[str, Any] | None = None,
     photos: Sequence[Any] = (),
     at: dt.datetime | None = None,
+    first: bool = False,
 ) -> NeedEvent:
-    last = need.events.aggregate(m=Max("seq"))["m"] or 0
+    last = 0 if first else need.events.aggregate(m=Max("seq"))["m"] or 0
     event = NeedEvent.objects.create(
         need=need,
         seq=last + 1,
@@ -327,7 +323,9 @@ def _append(
     return event
 
 
-@transaction.atomic
+# Called inside the caller's transaction or savepoint (need_raise, proactive_record): no
+# savepoint of its own, a failure undoes the caller's block.
+@transaction.atomic(savepoint=False)
 def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = False) -> Need:
     """Save a new need and write its first event. `record=True` is for proactive work that
     is recorded when already done: it starts and stays closed."""
@@ -345,10 +343,13 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
         data={"channel": need.channel},
         photos=photos,
         at=now,
+        first=True,  # a need just saved has no events yet
     )
-    rollups.record_new(need)
     if not record:
         _notify(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
+    # Last: the ancestors' rollup rows are shared by every intake, and their row locks are
+    # held until the commit (docs/performance.md).
+    rollups.record_new(need)
     return need
 
 
@@ -575,9 +576,12 @@ def transition(
 # --- The sweep's steps, one need at a time (see needs/tasks.py) ------------------------------
 # Each step claims its mark with a conditional UPDATE in the same transaction as its event, so
 # a sweep run twice, or killed half-way and run again, never reminds or escalates twice.
+# The sweep runs them inside its batch transaction: remind and mark_overdue take no savepoint
+# (any error there is a database error that aborts the batch), escalation and closing go
+# through `transition`, whose savepoint undoes a refused move alone.
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def remind(need_id: int, now: dt.datetime) -> bool:
     claimed = Need.objects.filter(
         pk=need_id, state__in=AWAITING_RESPONSE, reminded_at__isnull=True
@@ -595,7 +599,7 @@ def remind(need_id: int, now: dt.datetime) -> bool:
     return True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def mark_overdue(need_id: int, now: dt.datetime) -> bool:
     claimed = Need.objects.filter(
         pk=need_id, state__in=OPEN_STATES, overdue_at__isnull=True

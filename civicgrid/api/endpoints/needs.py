@@ -36,8 +36,8 @@ from civicgrid.api.schemas import (
 )
 from civicgrid.api.services import need_raise_once
 from civicgrid.core.errors import Invalid, NotAllowed
+from civicgrid.needs import cached, services, workflow
 from civicgrid.needs import selectors as need_selectors
-from civicgrid.needs import services, workflow
 from civicgrid.needs.forms_console import ActionForm
 from civicgrid.needs.models import Category, Channel, Need, NeedPhoto
 from civicgrid.needs.views.console import access_need
@@ -67,13 +67,14 @@ def _category(code: str, *, resident: bool) -> Category:
     """The category by code. Anonymous callers may use only what the resident page offers
     (shown to residents, and precise: a leaf)."""
     try:
-        if resident:
-            return resident_category(code)
-        return Category.objects.get(code=code, is_active=True)
-    except (Http404, Category.DoesNotExist):
+        category = resident_category(code) if resident else cached.category_by_code(code)
+    except Http404:
+        category = None
+    if category is None:
         raise Invalid(
             _("Choose one of the listed kinds of need."), code="bad_category", category=code
-        ) from None
+        )
+    return category
 
 
 @router.post(

@@ -1,0 +1,773 @@
+"""Intake, reads and their ceiling against a real server on 127.0.0.1, in one table.
+
+    .venv/bin/python bench/run.py [--database-url URL] [--workers 4] [--duration 10]
+                                  [--only intake,reads,ceiling,routing,sweep]
+
+What it does (docs/performance.md explains every row and records the figures):
+
+1. Prepares its own PostgreSQL database (created if missing, migrated, the 10,000-grid
+   `--scale` city built if absent), a personal API token for a subdistrict's staff member and
+   an Open311 application key (both new on every run).
+2. Starts the app with `civicgrid serve --bind 127.0.0.1:PORT --workers N` (gunicorn) with
+   HTTPS=false and OPEN311_POST_LIMIT raised so that the benchmark is not rate-limited; the
+   REST calls carry the token, and token callers are never rate-limited. The server is stopped
+   at the end whatever happens.
+3. Each cell: a short warm-up, then a fixed duration (or a cap on requests, whichever comes
+   first) at concurrency 1, 8 and 32, from a small asyncio HTTP/1.1 keep-alive client on raw
+   sockets in this process (its CPU share is reported):
+   - intake: POST /api/v1/needs (token, each with its own Idempotency-Key) and Open311
+     POST requests.json (api_key), at a random point of the city's grids, a random category;
+   - reads: GET /api/v1/needs?limit=100 (a page of 100) and GET /api/v1/needs/<number>.
+4. The ceiling: pgbench runs the INSERTs and UPDATEs that intakes really perform (captured from
+   real intakes with CaptureQueriesContext, one pgbench script per captured intake, one
+   transaction each) at the same concurrencies, so the table shows intake ÷ ceiling.
+5. Routing lookups and the deadline sweep over 1,000,000 open needs come from
+   bench/routing.py and bench/sweep.py (`measure(database_url)`), run on their own database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://civicgrid:civicgrid@127.0.0.1:5433/civicgrid_bench"
+OTHERS_URL = "postgres://civicgrid:civicgrid@127.0.0.1:5433/civicgrid_sweep"
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+PARTS = ("intake", "reads", "ceiling", "routing", "sweep")
+TOWN = "SCALE-D01-T01"  # the token's owner is community staff of this subdistrict
+CAPTURED_INTAKES = 20  # real intakes whose statements become pgbench scripts
+HOST = "127.0.0.1"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- The database and what the clients need -----------------------------------------------
+
+
+def create_database(url: str) -> None:
+    """CREATE DATABASE if it does not exist yet (through the server's `postgres` database)."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return
+        say(f"creating database {name}")
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+    os.environ["HTTPS"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+@dataclass
+class Fixture:
+    token: str
+    open311_key: str
+    categories: list[str]
+    points: list[tuple[float, float]]  # (lat, lon) of every small grid of the city
+    numbers: list[str] = field(default_factory=list)  # needs the token's owner may read
+
+
+def prepare() -> Fixture:
+    """Migrate, build the city if absent, make a token and an Open311 key."""
+    from django.core.management import call_command
+
+    from civicgrid.api import services as api_services
+    from civicgrid.demo.scale import SCALE_CODE, scale_exists
+    from civicgrid.needs.models import Category
+    from civicgrid.needs.seed import seed_everything
+    from civicgrid.network.models import Node, NodeKind, Person, Role
+    from civicgrid.open311 import services as open311_services
+    from civicgrid.open311.models import Application
+
+    say("migrating")
+    call_command("migrate", verbosity=0)
+    if not Category.objects.exists():
+        seed_everything()
+    if not scale_exists():
+        say("building the 10,000-grid city (about a minute)")
+        call_command("seed_demo", scale=True, verbosity=0)
+
+    person = Person.objects.filter(roles__role=Role.COMMUNITY_STAFF, roles__node__code=TOWN)
+    staff = person.order_by("pk").first()
+    if staff is None:
+        raise SystemExit(f"No community staff at {TOWN}: is the scale city complete?")
+    for row in staff.api_tokens.filter(revoked_at__isnull=True, name="bench"):
+        api_services.token_revoke(person=staff, token_id=row.pk)
+    _row, token = api_services.token_create(person=staff, name="bench")
+
+    application = Application.objects.filter(name="bench").first()
+    if application is None:
+        application, key = open311_services.application_create(name="bench")
+    else:
+        key = open311_services.application_rotate_key(application=application)
+
+    # Categories a resident may choose (Open311 offers only those) with no required question.
+    categories = [
+        c.code
+        for c in Category.objects.filter(
+            is_active=True, shown_to_residents=True, children__isnull=True
+        ).prefetch_related("questions")
+        if not any(q.required for q in c.questions.all())
+    ]
+    grids = Node.objects.filter(kind=NodeKind.SMALL_GRID, code__startswith=SCALE_CODE)
+    points = [(lat, lon) for lat, lon in grids.values_list("lat", "lon") if lat is not None]
+    return Fixture(token=token, open311_key=key, categories=categories, points=points)
+
+
+def readable_numbers(fixture: Fixture, *, at_least: int = 200) -> list[str]:
+    """Tracking numbers of needs in the token owner's subdistrict (raising some if needed)."""
+    from civicgrid.needs import services, workflow
+    from civicgrid.needs.models import Category, Need
+    from civicgrid.network.models import Node, NodeKind
+
+    town = Node.objects.get(code=TOWN)
+    inside = Need.objects.filter(node__path__startswith=town.path)
+    missing = at_least - inside.count()
+    if missing > 0:
+        grids = list(Node.objects.filter(kind=NodeKind.SMALL_GRID, path__startswith=town.path))
+        categories = list(Category.objects.filter(code__in=fixture.categories))
+        for _i in range(missing):
+            services.need_raise(
+                by=workflow.RESIDENT,
+                category=random.choice(categories),
+                description="bench",
+                channel="web",
+                node=random.choice(grids),
+                contact_phone="13800000000",
+            )
+    return list(inside.order_by("-id").values_list("number", flat=True)[:1000])
+
+
+# --- The server -----------------------------------------------------------------------------
+
+
+class Server:
+    """`civicgrid serve` in its own process group, stopped by `stop()` whatever happened."""
+
+    def __init__(self, *, url: str, port: int, workers: int, threads: int) -> None:
+        self.port = port
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "HTTPS": "false",
+            "ALLOWED_HOSTS": HOST,
+            # The benchmark posts far more than an Open311 client may in production.
+            "OPEN311_POST_LIMIT": "1000000000",
+            "LOG_LEVEL": "WARNING",
+            # Connections kept for the whole run (production: 60 s), so that the CPU of the
+            # backends is read from the same processes from start to end of a cell.
+            "CONN_MAX_AGE": "3600",
+            "DEBUG": "false",
+        }
+        env.pop("CIVICGRID_DEMO", None)
+        command = [
+            str(ROOT / ".venv/bin/civicgrid"),
+            "serve",
+            "--without-static",  # the benchmark calls the APIs only
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ]
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
+        # gunicorn puts its working directory first on sys.path: the folder holding the
+        # `civicgrid` package this script imports (ROOT, unless PYTHONPATH points elsewhere).
+        spec = importlib.util.find_spec("civicgrid")
+        app_root = Path(spec.origin).parent.parent if spec and spec.origin else ROOT
+        self.process = subprocess.Popen(
+            command, env=env, cwd=app_root, stdout=self.log, stderr=self.log, start_new_session=True
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise SystemExit(f"the server stopped:\n{self.log.read().decode()[-3000:]}")
+            try:
+                status, _body = asyncio.run(_one_get(self.port, "/healthz"))
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("the server did not answer /healthz within a minute")
+
+    def pids(self) -> list[int]:
+        """The gunicorn master and its workers (for their CPU time)."""
+        found = [self.process.pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return found
+
+    def cpu(self) -> dict[int, float]:
+        return {pid: process_cpu(pid) for pid in self.pids()}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # our own process group only
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+# --- The client: asyncio, HTTP/1.1 keep-alive, raw sockets -----------------------------------
+
+
+class Connection:
+    """One keep-alive connection; reconnects when the server closes it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def send(self, raw: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        assert self.reader is not None
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length, close, chunked = 0, False, False
+        for line in head.split(b"\r\n")[1:]:
+            name, _sep, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection":
+                close = value.strip().lower() == b"close"
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+        if chunked:
+            body = b""
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                body += await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        else:
+            body = await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def request(method: str, path: str, *, body: bytes = b"", headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _one_get(port: int, path: str) -> tuple[int, bytes]:
+    connection = Connection(port)
+    try:
+        return await asyncio.wait_for(connection.send(request("GET", path, headers={})), 5)
+    finally:
+        connection.close()
+
+
+@dataclass
+class Cell:
+    latencies: list[float]
+    errors: int
+    elapsed: float
+    client_cpu: float  # seconds of this process's CPU during the measured part
+    machine_cpu: float  # seconds of CPU used by the whole machine meanwhile
+    server_cpu: float = 0.0  # seconds of CPU of the gunicorn processes meanwhile
+    db_cpu: float = 0.0  # seconds of CPU of the PostgreSQL backends serving the benchmark
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def machine_busy() -> float:
+    """CPU seconds the machine has spent not idle since boot (all cores)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backends_cpu(database: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to `database` (the server's
+    persistent connections), read from their process titles."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            found[int(entry.name)] = process_cpu(int(entry.name))
+    return found
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings by processes alive at the second (a process
+    that started in between counts whole; one that ended is left out)."""
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _load(
+    port: int,
+    make: Callable[[], bytes],
+    expect: int,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    cap: int,
+    probe: Callable[[], tuple[dict[int, float], dict[int, float]]] | None = None,
+) -> Cell:
+    start = time.perf_counter()
+    measure_from = start + warmup
+    end = measure_from + duration
+    latencies: list[float] = []
+    errors = 0
+    last = measure_from
+    marks: dict[str, float] = {}
+    probed: list[tuple[dict[int, float], dict[int, float]]] = []
+
+    async def one_client() -> None:
+        nonlocal errors, last
+        connection = Connection(port)
+        try:
+            while True:
+                now = time.perf_counter()
+                if now >= end or len(latencies) + errors >= cap:
+                    return
+                if now >= measure_from and "cpu" not in marks:
+                    marks["cpu"], marks["machine"] = own_cpu(), machine_busy()
+                    if probe is not None:
+                        probed.append(probe())
+                raw = make()
+                sent = time.perf_counter()
+                try:
+                    status, _body = await connection.send(raw)
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    connection.close()
+                    status = 0
+                done = time.perf_counter()
+                if sent >= measure_from:
+                    if status == expect:
+                        latencies.append(done - sent)
+                    else:
+                        errors += 1
+                    last = max(last, done)
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(one_client() for _i in range(concurrency)))
+    client = own_cpu() - marks.get("cpu", own_cpu())
+    machine = machine_busy() - marks.get("machine", machine_busy())
+    server = db = 0.0
+    if probe is not None and probed:
+        (server_then, db_then), (server_now, db_now) = probed[0], probe()
+        server, db = cpu_spent(server_then, server_now), cpu_spent(db_then, db_now)
+    return Cell(latencies, errors, last - measure_from, client, machine, server, db)
+
+
+def run_cell(port: int, make: Callable[[], bytes], expect: int, **options: Any) -> Cell:
+    return asyncio.run(_load(port, make, expect, **options))
+
+
+def makers(fixture: Fixture) -> dict[str, tuple[Callable[[], bytes], int]]:
+    """What each row sends, and the status that counts as success."""
+    bearer = {"Authorization": f"Bearer {fixture.token}"}
+
+    def rest_create() -> bytes:
+        lat, lon = random.choice(fixture.points)
+        body = {
+            "category": random.choice(fixture.categories),
+            "description": "Benchmark: the street lamp is out.",
+            "lat": lat,
+            "lon": lon,
+            "contact_phone": "13800000000",
+        }
+        headers = {
+            **bearer,
+            "Content-Type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        }
+        return request("POST", "/api/v1/needs", body=json.dumps(body).encode(), headers=headers)
+
+    def open311_create() -> bytes:
+        lat, lon = random.choice(fixture.points)
+        form = {
+            "api_key": fixture.open311_key,
+            "service_code": random.choice(fixture.categories),
+            "description": "Benchmark: the street lamp is out.",
+            "lat": lat,
+            "long": lon,
+            "phone": "13800000000",
+        }
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        body = urllib.parse.urlencode(form).encode()
+        return request("POST", "/open311/v2/requests.json", body=body, headers=headers)
+
+    def rest_list() -> bytes:
+        return request("GET", "/api/v1/needs?limit=100", headers=bearer)
+
+    def rest_detail() -> bytes:
+        number = random.choice(fixture.numbers)
+        return request("GET", f"/api/v1/needs/{number}", headers=bearer)
+
+    return {
+        "intake REST POST /api/v1/needs": (rest_create, 201),
+        "intake Open311 POST requests.json": (open311_create, 200),
+        "read REST list (page of 100)": (rest_list, 200),
+        "read REST detail": (rest_detail, 200),
+    }
+
+
+# --- The ceiling: pgbench running the statements of real intakes ----------------------------
+
+# Need ids of the captured intakes are drawn from here up, so that they cannot be mistaken for
+# any other number in the captured SQL (node ids, counters) when they are replaced.
+CAPTURE_IDS_FROM = 9_000_000_000
+
+
+def capture_intakes(fixture: Fixture, count: int) -> list[str]:
+    """pgbench scripts: the INSERT/UPDATE statements of `count` real intakes (the service the
+    REST endpoint calls), one transaction each, with the unique values made random."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicgrid.api.services import need_raise_once
+    from civicgrid.needs import workflow
+    from civicgrid.needs.models import Category
+    from civicgrid.network.models import Person, Role
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('needs_need', 'id'), %s) "
+            "WHERE (SELECT max(id) FROM needs_need) IS NULL OR "
+            "(SELECT max(id) FROM needs_need) < %s",
+            [CAPTURE_IDS_FROM, CAPTURE_IDS_FROM],
+        )
+    staff = Person.objects.filter(roles__role=Role.COMMUNITY_STAFF, roles__node__code=TOWN)
+    by = workflow.By(staff.order_by("pk").first())
+    categories = list(Category.objects.filter(code__in=fixture.categories))
+    scripts = []
+    for _i in range(count):
+        lat, lon = random.choice(fixture.points)
+        key = str(uuid.uuid4())
+        with CaptureQueriesContext(connection) as captured:
+            need, _made = need_raise_once(
+                client="bench-capture",
+                key=key,
+                by=by,
+                category=random.choice(categories),
+                description="Benchmark: the street lamp is out.",
+                channel="api",
+                lat=lat,
+                lon=lon,
+                contact_phone="13800000000",
+            )
+        scripts.append(to_pgbench(captured.captured_queries, need, key))
+    return scripts
+
+
+def to_pgbench(queries: list[dict[str, str]], need: Any, key: str) -> str:
+    lines = ["BEGIN;"]
+    for query in queries:
+        sql = " ".join(query["sql"].split("\n"))
+        if not sql.startswith(("INSERT", "UPDATE")):
+            continue  # reads, savepoints and the transaction's own BEGIN/COMMIT
+        if sql.startswith('INSERT INTO "needs_need" '):
+            unique = "upper(substr(md5(random()::text), 1, 12))"
+            sql = sql.replace(f"VALUES ('{need.number}',", f"VALUES ({unique},")
+            lines.append(sql + " \\gset")
+            continue
+        sql = re.sub(rf"\b{need.pk}\b", ":id", sql)
+        sql = re.sub(r"VALUES \('[0-9a-f]{32}'::uuid", "VALUES (gen_random_uuid()", sql)
+        sql = sql.replace(f"'{key}'", "md5(random()::text)")
+        lines.append(sql + ";")
+    lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
+
+
+def pgbench(url: str, scripts: list[str], *, concurrency: int, duration: float) -> Cell:
+    parts = urllib.parse.urlsplit(url)
+    env = {**os.environ, "PGPASSWORD": urllib.parse.unquote(parts.password or "")}
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for index, script in enumerate(scripts):
+            path = Path(folder) / f"intake{index}.sql"
+            path.write_text(script)
+            files += ["-f", str(path)]
+        command = [
+            PGBENCH, "-n", "-h", parts.hostname or HOST, "-p", str(parts.port or 5432),
+            "-U", parts.username or "postgres", "-c", str(concurrency),
+            "-j", str(min(concurrency, 2)), "-T", str(max(1, round(duration))), "-l",
+            *files, parts.path.lstrip("/"),
+        ]  # fmt: skip
+        busy = machine_busy()
+        done = subprocess.run(
+            command, env=env, cwd=folder, capture_output=True, text=True, check=False
+        )
+        machine = machine_busy() - busy
+        if done.returncode != 0:
+            raise RuntimeError(f"pgbench failed:\n{done.stderr[-2000:]}")
+        latencies: list[float] = []
+        for log in Path(folder).glob("pgbench_log.*"):
+            for line in log.read_text().splitlines():
+                latencies.append(int(line.split()[2]) / 1e6)
+        failed = int(m.group(1)) if (m := re.search(r"failed: (\d+)", done.stdout)) else 0
+        tps = re.search(r"tps = ([\d.]+) \(without", done.stdout)
+        elapsed = len(latencies) / float(tps.group(1)) if tps else duration
+    return Cell(latencies, failed, elapsed, 0.0, machine)
+
+
+# --- The table ------------------------------------------------------------------------------
+
+
+def row(what: str, conc: str, rate: str, p50: str, p99: str, ratio: str, note: str) -> str:
+    return f"| {what} | {conc} | {rate} | {p50} | {p99} | {ratio} | {note} |"
+
+
+def cell_note(cell: Cell, cap: int) -> str:
+    notes = []
+    if cell.errors:
+        notes.append(f"{cell.errors} errors")
+    if len(cell.latencies) + cell.errors >= cap:
+        notes.append("request cap reached")
+    done = len(cell.latencies) + cell.errors
+    if done and cell.server_cpu:
+        per = 1000 / done
+        notes.append(
+            f"CPU ms/req: server {cell.server_cpu * per:.1f}, "
+            f"PostgreSQL {cell.db_cpu * per:.1f}, client {cell.client_cpu * per:.2f}"
+        )
+    if cell.machine_cpu > 0 and cell.client_cpu > 0:
+        notes.append(f"client {cell.client_cpu / cell.machine_cpu:.0%} of the machine's CPU")
+    return "; ".join(notes)
+
+
+def other_rows(module_name: str, url: str) -> list[str]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        module = __import__(module_name)
+    except ImportError:
+        return [row(f"{module_name}", "", "not run", "", "", "", f"bench/{module_name}.py missing")]
+    try:
+        results = module.measure(url)
+    except Exception as exc:
+        return [row(module_name, "", "failed", "", "", "", str(exc).splitlines()[0][:120])]
+    lines = []
+    for r in results:
+        target = f"target {r['target']}" if r["target"] else ""
+        note = "; ".join(part for part in (target, r["note"]) if part)
+        lines.append(row(r["what"], "", str(r["value"]), "", "", "", note))
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="docs/performance.md explains the rows and records the figures.",
+    )
+    parser.add_argument("--database-url", default=DEFAULT_URL, help=f"(default {DEFAULT_URL})")
+    parser.add_argument(
+        "--others-database-url",
+        default=OTHERS_URL,
+        help=f"database for the routing and sweep rows (default {OTHERS_URL})",
+    )
+    parser.add_argument("--port", type=int, default=8621, help="server port (default 8621)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1)")
+    parser.add_argument("--concurrency", default="1,8,32", help="comma-separated (default 1,8,32)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds per cell (default 2)")
+    parser.add_argument(
+        "--duration", type=float, default=10.0, help="measured seconds per cell (default 10)"
+    )
+    parser.add_argument(
+        "--max-requests", type=int, default=20_000, help="cap per cell (default 20000)"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run, of {', '.join(PARTS)} (default all)",
+    )
+    args = parser.parse_args()
+    parts = {p.strip() for p in args.only.split(",") if p.strip()}
+    if parts - set(PARTS):
+        parser.error(f"--only takes {', '.join(PARTS)}")
+    levels = [int(c) for c in args.concurrency.split(",")]
+
+    lines = [
+        row("what", "conc.", "req/s", "p50 ms", "p99 ms", "÷ ceiling", "note"),
+        row("---", "--:", "--:", "--:", "--:", "--:", "---"),
+    ]
+    ceilings: dict[int, float] = {}
+    measured: dict[tuple[str, int], Cell] = {}
+    if parts & {"intake", "reads", "ceiling"}:
+        create_database(args.database_url)
+        setup_django(args.database_url)
+        fixture = prepare()
+        if "ceiling" in parts:
+            say(f"capturing {CAPTURED_INTAKES} real intakes for pgbench")
+            scripts = capture_intakes(fixture, CAPTURED_INTAKES)
+            for level in levels:
+                say(f"pgbench, concurrency {level}")
+                cell = pgbench(
+                    args.database_url, scripts, concurrency=level, duration=args.duration
+                )
+                ceilings[level] = cell.rate
+                measured[("ceiling", level)] = cell
+        if "reads" in parts:
+            fixture.numbers = readable_numbers(fixture)
+        from django.db import connections
+
+        connections.close_all()  # the server has the database to itself
+        server = Server(
+            url=args.database_url, port=args.port, workers=args.workers, threads=args.threads
+        )
+        try:
+            server.wait_ready()
+            # Every worker builds its grid index on its first located request: do that before
+            # anything is timed, with more connections than workers so each one gets some.
+            say("warming up every worker")
+            make, expect = makers(fixture)["intake REST POST /api/v1/needs"]
+            run_cell(
+                server.port, make, expect, concurrency=2 * args.workers * args.threads,
+                warmup=0, duration=max(3.0, args.warmup), cap=args.max_requests,
+            )  # fmt: skip
+            database = urllib.parse.urlsplit(args.database_url).path.lstrip("/")
+
+            def probe() -> tuple[dict[int, float], dict[int, float]]:
+                return server.cpu(), backends_cpu(database)
+
+            wanted = [
+                name
+                for name in makers(fixture)
+                if (name.startswith("intake") and "intake" in parts)
+                or (name.startswith("read") and "reads" in parts)
+            ]
+            for name in wanted:
+                make, expect = makers(fixture)[name]
+                for level in levels:
+                    say(f"{name}, concurrency {level}")
+                    measured[(name, level)] = run_cell(
+                        server.port,
+                        make,
+                        expect,
+                        concurrency=level,
+                        warmup=args.warmup,
+                        duration=args.duration,
+                        cap=args.max_requests,
+                        probe=probe,
+                    )
+        finally:
+            server.stop()
+        for (name, level), cell in measured.items():
+            if name == "ceiling":
+                continue
+            ratio = ""
+            if name.startswith("intake") and ceilings.get(level):
+                ratio = f"{cell.rate / ceilings[level]:.0%}"
+            lines.append(
+                row(
+                    name, str(level), f"{cell.rate:,.0f}", f"{cell.percentile(50):.1f}",
+                    f"{cell.percentile(99):.1f}", ratio, cell_note(cell, args.max_requests),
+                )
+            )  # fmt: skip
+        for level in levels:
+            cell = measured.get(("ceiling", level))  # type: ignore[assignment]
+            if cell is not None:
+                lines.append(
+                    row(
+                        "ceiling: pgbench, an intake's writes", str(level), f"{cell.rate:,.0f}",
+                        f"{cell.percentile(50):.1f}", f"{cell.percentile(99):.1f}", "100%",
+                        f"{cell.errors} failed" if cell.errors else "",
+                    )
+                )  # fmt: skip
+    for part in ("routing", "sweep"):
+        if part in parts:
+            say(f"{part} (bench/{part}.py)")
+            lines += other_rows(part, args.others_database_url)
+        else:
+            lines.append(row(part, "", "not run", "", "", "", "left out by --only"))
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"\nload average at the end (1 / 5 / 15 min): {load} on {os.cpu_count()} cores\n"
+        f"server: civicgrid serve --workers {args.workers} --threads {args.threads}; "
+        f"{args.warmup:g} s warm-up + {args.duration:g} s per cell (cap {args.max_requests:,})"
+    )
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""What every intake reads of rows that rarely change, cached per process for a few seconds
+(`core/localcache`, `LOCAL_CACHE_TTL`): the categories with their questions and deadlines, the
+working-day calendar, the upper levels of the network and their dispatchers.
+
+Saving or deleting one of the watched models in this process empties its namespace at once;
+other processes see the change within the TTL. The returned rows are shared: do not change
+them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
+from civicgrid.core.localcache import cached, watch
+from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
+from civicgrid.network.models import Node, NodeKind, Person, Role, RoleBinding
+
+T = TypeVar("T")
+
+CATEGORIES = "needs.categories"
+CALENDAR = "needs.calendar"
+NETWORK = "needs.network"
+
+watch(CATEGORIES, Category, CategoryQuestion, CategoryDeadline)
+watch(CALENDAR, CalendarDay)
+watch(NETWORK, Node, RoleBinding, Person)
+
+
+def category_by_code(code: str) -> Category | None:
+    """The active category with this code (its questions prefetched), or None."""
+
+    def load() -> Category | None:
+        rows = Category.objects.filter(code=code, is_active=True)
+        return rows.prefetch_related("questions").first()
+
+    return cached(CATEGORIES, ("code", code), load)
+
+
+def offered_to_residents(category: Category) -> bool:
+    """Shown to residents and precise: no active child is shown to them."""
+
+    def load() -> bool:
+        children = category.children.filter(is_active=True, shown_to_residents=True)
+        return category.shown_to_residents and not children.exists()
+
+    return cached(CATEGORIES, ("offered", category.pk), load)
+
+
+def category_value(key: tuple[object, ...], load: Callable[[], T]) -> T:
+    """Anything derived from the categories and their deadlines (`deadlines.limits_for`)."""
+    return cached(CATEGORIES, key, load)
+
+
+def calendar_overrides(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
+    """The CalendarDay rows between two dates: date → is a working day."""
+
+    def load() -> dict[dt.date, bool]:
+        rows = CalendarDay.objects.filter(date__range=(first, last))
+        return dict(rows.values_list("date", "is_working"))
+
+    return dict(cached(CALENDAR, (first, last), load))
+
+
+def nearest_above(node: Node) -> dict[str, Node]:
+    """The nearest community and town strictly above `node`, by kind (those that exist)."""
+    upper = cached(NETWORK, "upper", _upper_levels)
+    found: dict[str, Node] = {}
+    for pk in reversed(node.ancestor_ids()[:-1]):
+        n = upper.get(pk)
+        if n is not None:
+            found.setdefault(n.kind, n)
+    return found
+
+
+def _upper_levels() -> dict[int, Node]:
+    # Every community and town: a few hundred rows in a city, read once per TTL.
+    rows = Node.objects.filter(kind__in=(NodeKind.COMMUNITY, NodeKind.TOWN))
+    return {n.pk: n for n in rows}
+
+
+def dispatchers_of(node: Node) -> list[Person]:
+    """The active community staff at the nearest level at or above `node` that has any."""
+    staff = cached(NETWORK, "staff", _community_staff)
+    for pk in reversed(node.ancestor_ids()):
+        if pk in staff:
+            return list(staff[pk])
+    return []
+
+
+def _community_staff() -> dict[int, list[Person]]:
+    # Every active community staff binding, by node: one read per TTL instead of one per need.
+    rows = RoleBinding.objects.filter(role=Role.COMMUNITY_STAFF, person__is_active=True)
+    staff: dict[int, list[Person]] = {}
+    for binding in rows.select_related("person").order_by("pk"):
+        staff.setdefault(binding.node_id, []).append(binding.person)
+    return staff
