@@ -20,11 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from child import rows_from_child
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://civicgrid:civicgrid@127.0.0.1:5433/civicgrid_sweep"
@@ -34,22 +35,8 @@ SEED = 6
 
 
 def measure(database_url: str = DEFAULT_URL) -> list[dict[str, Any]]:
-    """Run the benchmark in a child process (Django is configured once per process, for one
-    database) and return its rows: what, value, target, note."""
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.setdefault("SECRET_KEY", "bench-only-secret")
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bench/routing.py failed:\n{done.stderr[-3000:]}")
-    rows: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return rows
+    """Run the benchmark in a child process and return its rows: what, value, target, note."""
+    return rows_from_child(__file__, database_url, timeout=900)
 
 
 def run(count: int) -> list[dict[str, Any]]:

@@ -47,7 +47,9 @@ def _wait_until_up(proc: subprocess.Popen[bytes]) -> None:
     raise AssertionError("the server did not answer within 30 s")
 
 
-def test_serve_execs_gunicorn_which_stops_on_sigterm(tmp_path: Path):
+def production_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a production server (no demo, no debug, https) on a scratch
+    database, with nothing collected in STATIC_ROOT."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -58,6 +60,11 @@ def test_serve_execs_gunicorn_which_stops_on_sigterm(tmp_path: Path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
     )
+    return env
+
+
+def test_serve_execs_gunicorn_which_stops_on_sigterm(tmp_path: Path):
+    env = production_env(tmp_path)
     proc = subprocess.Popen(
         [CIVICGRID, "serve", "--bind", f"127.0.0.1:{PORT}", "--workers", "1", "--without-static"],
         env=env,
@@ -86,17 +93,7 @@ def test_serve_refuses_nonsense_numbers():
 
 
 def test_serve_refuses_to_start_before_collectstatic(tmp_path: Path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("CIVICGRID_DEMO", "DEBUG", "HTTPS", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        SECRET_KEY="serve-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        STATIC_ROOT=str(tmp_path / "static"),
-        LANGUAGE_CODE="en",
-    )
+    env = {**production_env(tmp_path), "LANGUAGE_CODE": "en"}
     done = subprocess.run(
         [CIVICGRID, "serve", "--bind", f"127.0.0.1:{PORT}", "--workers", "1"],
         env=env,
