@@ -41,11 +41,14 @@ class TokenAuth(HttpBearer):
         row = None
         if parsed is not None:
             prefix, whole = parsed
-            row = (
-                ApiToken.objects.select_related("person")
-                .filter(prefix=prefix, revoked_at__isnull=True)
-                .first()
-            )
+            # get(), not first(): the prefix is unique, and first() would sort by the model's
+            # ordering, which Django rebuilds on every request.
+            try:
+                row = ApiToken.objects.select_related("person").get(
+                    prefix=prefix, revoked_at__isnull=True
+                )
+            except ApiToken.DoesNotExist:
+                row = None
             # Compare the hashes in constant time even though they are hashes: it costs
             # nothing and leaves nothing to reason about.
             if row is not None and not hmac.compare_digest(row.token_hash, token_hash(whole)):

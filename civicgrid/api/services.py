@@ -74,7 +74,7 @@ def token_revoke(*, person: Person, token_id: int) -> ApiToken:
     return row
 
 
-# Not atomic as a whole: the block below is the transaction (a savepoint only when a caller
+# Not atomic as a whole: need_raise's block is the transaction (a savepoint only when a caller
 # already opened one), which spares a savepoint's two round trips per create.
 def need_raise_once(*, client: str, key: str | None, **raise_kwargs: Any) -> tuple[Need, bool]:
     """`needs.services.need_raise`, at most once per (client, Idempotency-Key).
@@ -86,13 +86,17 @@ def need_raise_once(*, client: str, key: str | None, **raise_kwargs: Any) -> tup
     """
     if not key:
         return need_services.need_raise(**raise_kwargs), True
-    earlier = IdempotencyKey.objects.filter(client=client, key=key).select_related("need").first()
-    if earlier is not None:
-        return earlier.need, False
+    # Only the need's id: a join with the need's forty columns cost more to build and read
+    # than the rest of the lookup (docs/performance.md, third pass); a retry reads the need.
+    earlier = IdempotencyKey.objects.filter(client=client, key=key).values_list("need_id")
+    for (need_id,) in earlier[:1]:
+        return Need.objects.get(pk=need_id), False
+    # The key row is written in the need's transaction (`also`), without a savepoint of its own.
     try:
-        with transaction.atomic():
-            need = need_services.need_raise(**raise_kwargs)
-            IdempotencyKey.objects.create(client=client, key=key, need=need)
+        need = need_services.need_raise(
+            **raise_kwargs,
+            also=lambda need: IdempotencyKey.objects.create(client=client, key=key, need=need),
+        )
     except IntegrityError:
         winner = IdempotencyKey.objects.select_related("need").get(client=client, key=key)
         return winner.need, False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -180,8 +180,12 @@ def need_raise(
     photos: Sequence[Any] = (),
     on_behalf_of: str = "",
     source_person: Person | None = None,
+    also: Callable[[Need], object] | None = None,
 ) -> Need:
     """Raise a need (群众点单) from any channel.
+
+    `also(need)` is a write of the caller's made in the need's own transaction (the API's
+    idempotency key): an IntegrityError it raises rolls the need back and reaches the caller.
 
     Raises Invalid with a message that says what to fix; nothing is saved then."""
     if channel not in Channel.values or channel == Channel.PROACTIVE:
@@ -230,10 +234,15 @@ def need_raise(
         need.number = new_number()
         try:
             with transaction.atomic():
-                return workflow.open_need(need, actor, photos=cleaned_photos)
+                workflow.open_need(need, actor, photos=cleaned_photos)
+                if also is not None:
+                    also(need)
+                return need
         except IntegrityError:
-            # A tracking number collision (1 in 10^12 per pair): draw again.
             need.pk = None
+            if not Need.objects.filter(number=need.number).exists():
+                raise  # not the tracking number: the caller's own write failed
+            # A tracking number collision (1 in 10^12 per pair): draw again.
             continue
     raise RuntimeError("could not draw a unique tracking number")
 

@@ -207,4 +207,10 @@ def forget_grid_index() -> None:
 def grid_containing(lon: float, lat: float) -> Node | None:
     """The small grid that contains the point (longitude, latitude), or None."""
     node_id = grid_index().locate(lon, lat)
-    return Node.objects.filter(pk=node_id).first() if node_id is not None else None
+    if node_id is None:
+        return None
+    # get(), not first(): no ORDER BY path to build and run for a primary key.
+    try:
+        return Node.objects.get(pk=node_id)
+    except Node.DoesNotExist:
+        return None  # deleted since the index was built

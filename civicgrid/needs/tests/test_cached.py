@@ -21,9 +21,11 @@ def test_a_second_intake_reads_no_category_deadline_or_dispatcher_rows():
 
     def intake() -> Need:
         # What the resident page, the API and Open311 do: the category from the cache.
+        category = cached.category_by_code("roads")
+        assert category is not None
         return services.need_raise(
             by=workflow.RESIDENT,
-            category=cached.category_by_code("roads"),
+            category=category,
             description="路灯坏了",
             channel=Channel.WEB,
             node=w.t["gridA"],

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from PIL import Image
 
 from civicgrid.core.errors import Invalid, NotAllowed
@@ -158,3 +159,29 @@ def test_duplicates_are_suggested_by_grid_category_time_and_similar_text():
     found = [n for n, _score in duplicate_candidates(dup)]
     assert found[0] == first and other_grid not in found
     assert unrelated in found  # same grid and category, but ranked lower
+
+
+def test_a_tracking_number_collision_draws_another_number(monkeypatch):
+    w = nf.world()
+    taken = nf.raise_need(w).number
+    drawn = iter([taken, "K7M4QXP2"])
+    monkeypatch.setattr(services, "new_number", lambda: next(drawn))
+    need = nf.raise_need(w)
+    assert need.number == "K7M4QXP2"
+    assert Need.objects.count() == 2
+
+
+def test_a_failing_write_of_the_caller_rolls_the_need_back_without_retrying():
+    w = nf.world()
+    earlier = nf.raise_need(w)
+    calls = []
+
+    def duplicate(need: Need) -> None:
+        calls.append(need.number)
+        # A unique column written again: the IntegrityError the API's idempotency key raises.
+        Need.objects.filter(pk=need.pk).update(number=earlier.number)
+
+    with pytest.raises(IntegrityError):
+        nf.raise_need(w, also=duplicate)
+    assert len(calls) == 1  # not taken for a tracking number collision
+    assert Need.objects.count() == 1
