@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,7 +121,7 @@ def _need_row(need: Need) -> dict[str, Any]:
         "rating_comment": need.rating_comment,
         "rated_at": _local(need.rated_at),
         "anonymised_at": _local(need.anonymised_at),
-        "timeline": [_event_row(e) for e in need.events.order_by("seq")],
+        "timeline": [_event_row(e) for e in need.events.all()],  # prefetched in seq order
         "photos": [
             {"file": p.image.name, "width": p.width, "height": p.height, "at": _local(p.created_at)}
             for p in need.photos.all()
@@ -167,7 +167,7 @@ def personal_data_export(
         needs_in_reach(by)
         .filter(contact_phone=phone)
         .select_related("category", "node")
-        .prefetch_related("photos")
+        .prefetch_related("photos", Prefetch("events", NeedEvent.objects.order_by("seq")))
         .order_by("created_at", "id")
     )
     subjects = [f"need:{n.number}" for n in needs]

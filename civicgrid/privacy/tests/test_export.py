@@ -125,3 +125,20 @@ def test_the_privacy_export_command(tmp_path):
         call_command("privacy_export", "--phone", PHONE, "--output", str(tmp_path / "x.csv"))
     with pytest.raises(CommandError):
         call_command("privacy_export", "--phone", "not-a-phone", stdout=StringIO())
+
+
+def test_the_export_reads_in_a_fixed_number_of_queries_however_many_needs(
+    django_assert_max_num_queries,
+):
+    w = nf.world()
+    for _ in range(2):
+        nf.raise_need(w)
+    services.personal_data_export(phone=PHONE, by=None, via="command")  # warm the caches
+    with django_assert_max_num_queries(20) as few:
+        services.personal_data_export(phone=PHONE, by=None, via="command")
+    for _ in range(6):
+        nf.raise_need(w)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        data = services.personal_data_export(phone=PHONE, by=None, via="command")
+    assert len(data["needs"]) == 8
+    assert all(row["timeline"][0]["action"] == "raise" for row in data["needs"])
