@@ -75,12 +75,20 @@ def external_backends() -> list[Any]:
 
 def notify(recipients: Iterable[Any], *, kind: str, data: dict[str, Any], url: str = "") -> None:
     """Put a message in each recipient's inbox and hand it to the other backends on commit."""
-    people = {p.pk: p for p in recipients if p is not None}
-    if not people:
+    notify_many([(recipients, kind, data, url)])
+
+
+def notify_many(messages: Iterable[tuple[Iterable[Any], str, dict[str, Any], str]]) -> None:
+    """`notify` for several messages (recipients, kind, data, url) at once: one INSERT for all
+    the inbox rows and one delivery task for all of them."""
+    rows = [
+        Notification(recipient_id=pk, kind=kind, data=data, url=url)
+        for recipients, kind, data, url in messages
+        for pk in {p.pk: p for p in recipients if p is not None}
+    ]
+    if not rows:
         return
-    rows = Notification.objects.bulk_create(
-        [Notification(recipient_id=pk, kind=kind, data=data, url=url) for pk in people]
-    )
+    rows = Notification.objects.bulk_create(rows)
     if settings.NOTIFICATION_BACKENDS:
         ids = [row.pk for row in rows]
         if _queue_in_this_database():
@@ -108,10 +116,13 @@ def _enqueue_delivery(ids: list[int]) -> None:
 
 def deliver(ids: list[int]) -> None:
     """Send stored notifications through the external backends (run by the worker)."""
-    rows = Notification.objects.filter(pk__in=ids).select_related("recipient")
+    rows = Notification.objects.filter(pk__in=ids).values_list(
+        "recipient_id", "recipient__mobile", "kind", "data", "url"
+    )
     with translation.override(settings.LANGUAGE_CODE):
         messages = [
-            Message(r.recipient_id, r.recipient.mobile, render(r.kind, r.data), r.url) for r in rows
+            Message(recipient, mobile, render(kind, data), url)
+            for recipient, mobile, kind, data, url in rows
         ]
     for backend in external_backends():
         backend.send(messages)

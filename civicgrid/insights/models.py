@@ -44,19 +44,21 @@ class Stat(models.Model):
     channel = models.CharField(max_length=16)
     kind = models.CharField(max_length=12)
 
-    received = models.IntegerField(default=0)
+    # Every counter defaults to 0 in the database too: the rollups' upserts name only the
+    # counters they change (insights/rollups.py).
+    received = models.IntegerField(default=0, db_default=0)
     # rejected, withdrawn or merged: left out of the resolution rate's denominator
-    excluded = models.IntegerField(default=0)
-    responded = models.IntegerField(default=0)
-    responded_on_time = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    resolved_on_time = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)  # satisfied or fairly satisfied
+    excluded = models.IntegerField(default=0, db_default=0)
+    responded = models.IntegerField(default=0, db_default=0)
+    responded_on_time = models.IntegerField(default=0, db_default=0)
+    resolved = models.IntegerField(default=0, db_default=0)
+    resolved_on_time = models.IntegerField(default=0, db_default=0)
+    rated = models.IntegerField(default=0, db_default=0)
+    satisfied = models.IntegerField(default=0, db_default=0)  # satisfied or fairly satisfied
 
     # One column per time bucket (response_b0 … resolve_b13): the medians' histograms.
-    locals().update({name: models.IntegerField(default=0) for name in RESPONSE_BUCKETS})
-    locals().update({name: models.IntegerField(default=0) for name in RESOLVE_BUCKETS})
+    locals().update({n: models.IntegerField(default=0, db_default=0) for n in RESPONSE_BUCKETS})
+    locals().update({n: models.IntegerField(default=0, db_default=0) for n in RESOLVE_BUCKETS})
 
     class Meta:
         abstract = True
@@ -98,14 +100,14 @@ class MonthlyTotal(models.Model):
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     kind = models.CharField(max_length=12)
-    received = models.IntegerField(default=0)
-    excluded = models.IntegerField(default=0)
-    responded = models.IntegerField(default=0)
-    responded_on_time = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    resolved_on_time = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
+    received = models.IntegerField(default=0, db_default=0)
+    excluded = models.IntegerField(default=0, db_default=0)
+    responded = models.IntegerField(default=0, db_default=0)
+    responded_on_time = models.IntegerField(default=0, db_default=0)
+    resolved = models.IntegerField(default=0, db_default=0)
+    resolved_on_time = models.IntegerField(default=0, db_default=0)
+    rated = models.IntegerField(default=0, db_default=0)
+    satisfied = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("monthly totals")
@@ -125,10 +127,10 @@ class HandlerStat(models.Model):
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     handler = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    resolved = models.IntegerField(default=0)
-    resolved_on_time = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0, db_default=0)
+    resolved_on_time = models.IntegerField(default=0, db_default=0)
+    rated = models.IntegerField(default=0, db_default=0)
+    satisfied = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("handler figures")

@@ -10,6 +10,7 @@ rebuild and the tests use it to check that the two agree.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -132,8 +133,8 @@ TOTAL_KEY = ("node_id", "day", "kind")
 HANDLER_KEY = ("node_id", "day", "handler_id")
 
 
-def _upsert(model: Any, key: tuple[str, ...], rows: list[tuple[Any, ...]], delta: Facts) -> None:
-    """Add `delta` to the rows of `model` with these keys (one tuple of `key` columns each),
+def _upsert(model: Any, key: tuple[str, ...], rows: dict[tuple[Any, ...], Facts]) -> None:
+    """Add to the rows of `model` with these keys (a tuple of `key` columns each) their delta,
     creating the missing ones: a single INSERT … ON CONFLICT DO UPDATE for all of them, the
     same SQL on PostgreSQL and SQLite (3.24+). Every key column is NOT NULL, so ON CONFLICT
     always finds an existing row.
@@ -142,24 +143,28 @@ def _upsert(model: Any, key: tuple[str, ...], rows: list[tuple[Any, ...]], delta
     transactions counting into shared ancestors take the row locks in one order and cannot
     deadlock; the deepest nodes come first and the busiest rows (the root's) last, which keeps
     those locked for the shortest time."""
-    changes = {name: value for name, value in delta.items() if value}
-    ordered = sorted(set(rows), reverse=True)
-    if not changes or not ordered:
+    changed = {name for delta in rows.values() for name, value in delta.items() if value}
+    if not changed:
         return
+    ordered = sorted(rows, reverse=True)
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
+    # Only the counters that change: the others start at their database default, 0.
     counters = [
-        f.column for f in model._meta.concrete_fields if not f.primary_key and f.column not in key
+        f.column
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.column not in key and f.column in changed
     ]
     columns = ", ".join(quote(name) for name in (*key, *counters))
     # The counters are whole numbers we computed, written into the SQL as literals: only the
     # key columns are parameters, which keeps the statement short (the driver caches the
     # parsing of statements under 4 kB) and cheap to build.
-    counts = ", ".join(str(int(changes.get(name, 0))) for name in counters)
-    one_row = "(" + ", ".join(["%s"] * len(key)) + ", " + counts + ")"
+    placeholders = ", ".join(["%s"] * len(key))
+    counts = [", ".join(str(int(rows[row].get(name, 0))) for name in counters) for row in ordered]
+    values = ", ".join(f"({placeholders}, {row_counts})" for row_counts in counts)
     updates = ", ".join(
-        f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}" for name in changes
+        f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}" for name in counters
     )
     params = [
         connection.ops.adapt_datefield_value(v) if _is_date(v) else v
@@ -168,7 +173,7 @@ def _upsert(model: Any, key: tuple[str, ...], rows: list[tuple[Any, ...]], delta
     ]
     # Names come from the model, counts are int(): nothing from outside is spliced in.
     sql = (
-        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one_row] * len(ordered))} "  # noqa: S608
+        f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
         f"ON CONFLICT ({', '.join(quote(name) for name in key)}) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
@@ -182,12 +187,27 @@ def _is_date(value: Any) -> bool:
 def apply(need: Any, delta: Facts) -> None:
     """Add `delta` to the need's cohort at its node and every ancestor: three statements, one
     per table, whatever the depth of the tree."""
-    nodes, day, category_id, channel, kind = cohort(need)
-    month = day.replace(day=1)
-    totals = {name: value for name, value in delta.items() if name in COUNTERS}
-    _upsert(DailyStat, DAILY_KEY, [(n, day, category_id, channel, kind) for n in nodes], delta)
-    _upsert(MonthlyStat, DAILY_KEY, [(n, month, category_id, channel, kind) for n in nodes], delta)
-    _upsert(MonthlyTotal, TOTAL_KEY, [(n, month, kind) for n in nodes], totals)
+    apply_many([(need, delta)])
+
+
+def apply_many(changes: Iterable[tuple[Any, Facts]]) -> None:
+    """`apply` for several needs at once, still three statements: deltas that fall on the same
+    row (a shared ancestor, the same day and category) are added up first."""
+    daily: dict[tuple[Any, ...], Facts] = defaultdict(lambda: defaultdict(int))
+    monthly: dict[tuple[Any, ...], Facts] = defaultdict(lambda: defaultdict(int))
+    total: dict[tuple[Any, ...], Facts] = defaultdict(lambda: defaultdict(int))
+    for need, delta in changes:
+        nodes, day, category_id, channel, kind = cohort(need)
+        month = day.replace(day=1)
+        for name, value in delta.items():
+            for n in nodes:
+                daily[(n, day, category_id, channel, kind)][name] += value
+                monthly[(n, month, category_id, channel, kind)][name] += value
+                if name in COUNTERS:
+                    total[(n, month, kind)][name] += value
+    _upsert(DailyStat, DAILY_KEY, daily)
+    _upsert(MonthlyStat, DAILY_KEY, monthly)
+    _upsert(MonthlyTotal, TOTAL_KEY, total)
 
 
 def difference(before: Facts, after: Facts) -> Facts:
@@ -204,6 +224,26 @@ def record_new(need: Any) -> None:
         record_handler(need, resolved=1, on_time=1)
 
 
+def raised_facts(need: Any) -> Facts:
+    """What a need adds to its cohort the moment it is raised, whatever happened to it since."""
+    return _facts(
+        created_at=need.created_at,
+        state="submitted",
+        responded_at=None,
+        responded_on_time=None,
+        resolved_at=None,
+        resolved_on_time=None,
+        rating="",
+    )
+
+
+def record_raised(needs: Iterable[Any]) -> None:
+    """Count needs raised earlier and followed up now (workflow.follow_up): three statements
+    for the whole batch. Later events of these needs were counted by their own transitions as
+    differences, so only what the raise itself adds is added here."""
+    apply_many((need, raised_facts(need)) for need in needs)
+
+
 def record_change(need: Any, before: Facts) -> None:
     """Count what a transition changed; `before` is facts(need) taken before it."""
     delta = difference(before, facts(need))
@@ -217,12 +257,14 @@ def record_handler(
     if not need.assignee_id:
         return
     day = timezone.localdate().replace(day=1)  # by month: the leaderboard's granularity
-    _upsert(
-        HandlerStat,
-        HANDLER_KEY,
-        [(node_id, day, need.assignee_id) for node_id in need.node.ancestor_ids()],
-        {"resolved": resolved, "resolved_on_time": on_time, "rated": rated, "satisfied": satisfied},
-    )
+    delta = {
+        "resolved": resolved,
+        "resolved_on_time": on_time,
+        "rated": rated,
+        "satisfied": satisfied,
+    }
+    rows = {(node_id, day, need.assignee_id): delta for node_id in need.node.ancestor_ids()}
+    _upsert(HandlerStat, HANDLER_KEY, rows)
 
 
 def zero() -> dict[str, int]:
