@@ -314,6 +314,15 @@ TASKS = {"default": {"BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.Databas
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 # Needs per transaction in the sweep: one commit per batch; a crash redoes at most one batch.
 SWEEP_BATCH = envint("SWEEP_BATCH", 50)
+# What a newly raised need sets off (the "new need" message to its dispatchers and its count in
+# the rollups): "worker" leaves it to `civicgrid worker`, which does it for every need raised
+# since its last poll in one transaction, about a second later; "inline" does it in the
+# request that raised the need. docs/workflow.md, "After intake".
+INTAKE_FOLLOW_UP = envstr("INTAKE_FOLLOW_UP", "worker")
+if INTAKE_FOLLOW_UP not in ("worker", "inline"):
+    raise ImproperlyConfigured(
+        f"INTAKE_FOLLOW_UP must be 'worker' or 'inline', not {INTAKE_FOLLOW_UP!r}."
+    )
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 

@@ -17,5 +17,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 LANGUAGE_CODE = "zh-hans"
+# Most tests read the notifications and rollups right after raising a need; the worker's way
+# is tested where it is set explicitly (needs/tests/test_follow_up.py).
+INTAKE_FOLLOW_UP = "inline"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

@@ -28,7 +28,12 @@ def computed() -> tuple[Rows, Rows]:
     for need in needs.iterator(chunk_size=CHUNK):
         timeline = list(need.events.all())
         nodes, day, category_id, channel, kind = rollups.cohort(need)
-        for name, value in rollups.facts_from_events(need, timeline).items():
+        counted = rollups.facts_from_events(need, timeline)
+        if need.awaiting_follow_up:
+            # The worker will add what the raise adds when it follows the need up.
+            for name, value in rollups.raised_facts(need).items():
+                counted[name] = counted.get(name, 0) - value
+        for name, value in counted.items():
             for node_id in nodes:
                 daily[(node_id, day, category_id, channel, kind)][name] += value
         resolver = None

@@ -340,6 +340,9 @@ class Need(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Set when the personal data was removed (privacy/services.need_anonymise).
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Raised, but its dispatchers not yet told and it not yet counted in the rollups: the
+    # worker's part of intake (workflow.follow_up_pending, settings.INTAKE_FOLLOW_UP).
+    awaiting_follow_up = models.BooleanField(default=False, editable=False)
 
     objects = NeedQuerySet.as_manager()
 
@@ -382,6 +385,12 @@ class Need(models.Model):
                 fields=["resolved_at"],
                 condition=models.Q(state="resolved"),
                 name="need_sweep_unrated_idx",
+            ),
+            # The needs the worker has still to follow up: a handful at any time.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(awaiting_follow_up=True),
+                name="need_follow_up_idx",
             ),
         ]
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -34,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
-from civicgrid.core.notifications import notify
+from civicgrid.core.notifications import notify_many
 from civicgrid.insights import rollups
 from civicgrid.needs import cached, deadlines
 from civicgrid.needs.models import (
@@ -280,13 +281,15 @@ def responsible_of(need: Need) -> list[Person]:
     return owners_of(need)
 
 
+def _message(
+    need: Need, people: Iterable[Person], kind: str, **data: Any
+) -> tuple[Iterable[Person], str, dict[str, Any], str]:
+    url = f"/console/needs/{need.number}/"
+    return people, kind, {"number": format_number(need.number), **data}, url
+
+
 def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> None:
-    notify(
-        people,
-        kind=kind,
-        data={"number": format_number(need.number), **data},
-        url=f"/console/needs/{need.number}/",
-    )
+    notify_many([_message(need, people, kind, **data)])
 
 
 # --- Writing ------------------------------------------------------------------------------
@@ -328,12 +331,17 @@ def _append(
 @transaction.atomic(savepoint=False)
 def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = False) -> Need:
     """Save a new need and write its first event. `record=True` is for proactive work that
-    is recorded when already done: it starts and stays closed."""
+    is recorded when already done: it starts and stays closed.
+
+    A raised need is then followed up (its dispatchers told, the rollups counted) here or by
+    the worker a moment later, as `INTAKE_FOLLOW_UP` says."""
     now = timezone.now()
     need.state = State.CLOSED if record else State.SUBMITTED
     if record:
         need.closed_at = need.resolved_at = need.responded_at = now
         need.responded_on_time = need.resolved_on_time = True
+    later = not record and settings.INTAKE_FOLLOW_UP == "worker"
+    need.awaiting_follow_up = later
     need.save()
     _append(
         need,
@@ -345,12 +353,45 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
         at=now,
         first=True,  # a need just saved has no events yet
     )
-    if not record:
-        _notify(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
+    if record:
+        rollups.record_new(need)
+    elif not later:
+        follow_up([need])
+    return need
+
+
+def follow_up(needs: Sequence[Need]) -> None:
+    """What raising a need sets off, for several needs at once: a "new need" message to the
+    dispatchers of each, and their counts in the rollups (a few statements for the batch)."""
+    notify_many(
+        _message(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
+        for need in needs
+    )
     # Last: the ancestors' rollup rows are shared by every intake, and their row locks are
     # held until the commit (docs/performance.md).
-    rollups.record_new(need)
-    return need
+    rollups.record_raised(needs)
+
+
+def follow_up_pending(batch: int = 500) -> int:
+    """Follow up the needs raised since the last call (`civicgrid worker` calls this on every
+    poll); returns how many. Each batch is one transaction that follows its needs up and
+    clears their mark, so a crash redoes the whole batch or none of it. Several workers may
+    run at once: a need another one holds is skipped (`skip_locked`), never done twice."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            needs = list(
+                Need.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("node", "owner_node")
+                .filter(awaiting_follow_up=True)
+                .order_by("pk")[:batch]
+            )
+            if needs:
+                follow_up(needs)
+                Need.objects.filter(pk__in=[n.pk for n in needs]).update(awaiting_follow_up=False)
+        done += len(needs)
+        if len(needs) < batch:
+            return done
 
 
 @transaction.atomic

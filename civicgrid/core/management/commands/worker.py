@@ -1,4 +1,5 @@
-"""`civicgrid worker`: run background tasks from the database queue and the periodic sweep.
+"""`civicgrid worker`: run background tasks from the database queue and the periodic sweep, and
+follow up the needs raised since the last poll (their dispatchers told, their counts added).
 
 Run it as its own process (several are fine): the web processes only enqueue.
 """
@@ -19,7 +20,7 @@ log = logging.getLogger("civicgrid.worker")
 
 
 class Command(BaseCommand):
-    help = "Run queued background tasks and the periodic deadline sweep."
+    help = "Run queued tasks, the periodic deadline sweep and the follow-up of new needs."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         from django_tasks_db.management.commands.db_worker import Worker
 
         from civicgrid.core.scheduler import enqueue_due
+        from civicgrid.needs.workflow import follow_up_pending
 
         running = True
 
@@ -45,6 +47,9 @@ class Command(BaseCommand):
         self.stdout.write(f"CivicGrid worker {worker_id} started")
         while running:
             close_old_connections()
+            # Before the queue: following up notifies, and enqueues the delivery of those
+            # messages, which this same poll then runs.
+            follow_up_pending()
             enqueue_due()
             # batch=True: run every ready task, then come back here to check the schedule.
             Worker(
