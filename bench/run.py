@@ -347,8 +347,8 @@ class Cell:
     client_cpu: float  # seconds of this process's CPU during the measured part
     machine_cpu: float  # seconds of CPU used by the whole machine meanwhile
     server_cpu: float = 0.0  # seconds of CPU of the gunicorn processes and the worker meanwhile
-    worker_cpu: float = 0.0  # of which the worker's (following up new needs)
     db_cpu: float = 0.0  # seconds of CPU of the PostgreSQL backends serving the benchmark
+    worker_cpu: float = 0.0  # of server_cpu, the worker's (following up new needs)
 
     @property
     def rate(self) -> float:
@@ -462,7 +462,10 @@ async def _load(
         (server_then, db_then), (server_now, db_now) = probed[0], probe()
         server, db = cpu_spent(server_then, server_now), cpu_spent(db_then, db_now)
         worker = sum(server_now[pid] - server_then.get(pid, 0.0) for pid in server_now if pid < 0)
-    return Cell(latencies, errors, last - measure_from, client, machine, server, db, worker)
+    return Cell(
+        latencies, errors, last - measure_from, client, machine,
+        server_cpu=server, db_cpu=db, worker_cpu=worker,
+    )  # fmt: skip
 
 
 def run_cell(port: int, make: Callable[[], bytes], expect: int, **options: Any) -> Cell:

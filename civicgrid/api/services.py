@@ -80,26 +80,24 @@ def need_raise_once(*, client: str, key: str | None, **raise_kwargs: Any) -> tup
     """`needs.services.need_raise`, at most once per (client, Idempotency-Key).
 
     Returns the need and whether it was made now (False: a retry, the first need returned).
-    Two concurrent creates with one key: both may raise a need, but only one key row can be
-    inserted; the loser's insert fails inside its transaction (or savepoint), which takes its
-    need with it, and it returns the winner's need instead. No duplicate survives.
+    The key row is written in the need's own transaction, and its unique constraint decides:
+    a retry, or the loser of two concurrent creates with one key, fails to insert it, which
+    rolls its need back with it, and is given the need the key already names. No duplicate
+    survives. First creates, nearly all of them, so need no lookup before their writes; a
+    retry pays for a rolled-back transaction instead.
     """
     if not key:
         return need_services.need_raise(**raise_kwargs), True
-    # Only the need's id: a join with the need's forty columns cost more to build and read
-    # than the rest of the lookup (docs/performance.md, third pass); a retry reads the need.
-    earlier = IdempotencyKey.objects.filter(client=client, key=key).values_list("need_id")
-    for (need_id,) in earlier[:1]:
-        return Need.objects.get(pk=need_id), False
-    # The key row is written in the need's transaction (`also`), without a savepoint of its own.
     try:
         need = need_services.need_raise(
             **raise_kwargs,
             also=lambda need: IdempotencyKey.objects.create(client=client, key=key, need=need),
         )
     except IntegrityError:
-        winner = IdempotencyKey.objects.select_related("need").get(client=client, key=key)
-        return winner.need, False
+        earlier = IdempotencyKey.objects.filter(client=client, key=key).values_list("need_id")
+        for (need_id,) in earlier[:1]:
+            return Need.objects.get(pk=need_id), False
+        raise  # not the key: let it be seen
     return need, True
 
 

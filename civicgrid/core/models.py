@@ -64,3 +64,19 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RateCounter(models.Model):
+    """One fixed-window request counter per scope and client (core/ratelimit.py), counted with
+    a single statement; restarted at 1 when a new window begins. Pruned hourly by the worker."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    window_end = models.BigIntegerField()  # Unix time at which the counted window ends
+    count = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self) -> str:
+        return self.key

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -79,18 +79,18 @@ def notify(recipients: Iterable[Any], *, kind: str, data: dict[str, Any], url: s
 
 
 def notify_many(messages: Iterable[tuple[Iterable[Any], str, dict[str, Any], str]]) -> None:
-    """`notify` for several messages (recipients, kind, data, url) at once: one INSERT for all
-    the inbox rows and one delivery task for all of them."""
-    rows = [
-        Notification(recipient_id=pk, kind=kind, data=data, url=url)
-        for recipients, kind, data, url in messages
-        for pk in {p.pk: p for p in recipients if p is not None}
-    ]
+    """`notify` for several messages (recipients, kind, data, url) at once: the inbox rows in
+    a few INSERTs and one delivery task for all of them."""
+    rows = []
+    field = Notification._meta.get_field("data")
+    connection = connections[router.db_for_write(Notification)]
+    for recipients, kind, data, url in messages:
+        stored = field.get_db_prep_save(data, connection)
+        rows += [(pk, kind, stored, url) for pk in {p.pk: p for p in recipients if p is not None}]
     if not rows:
         return
-    rows = Notification.objects.bulk_create(rows)
+    ids = _insert(connection, rows)
     if settings.NOTIFICATION_BACKENDS:
-        ids = [row.pk for row in rows]
         if _queue_in_this_database():
             # The queue is a table of this database: the delivery task commits or rolls back
             # with the notification, so a process killed just after the commit loses no
@@ -98,6 +98,32 @@ def notify_many(messages: Iterable[tuple[Iterable[Any], str, dict[str, Any], str
             _enqueue_delivery(ids)
         else:
             transaction.on_commit(lambda: _enqueue_delivery(ids))
+
+
+# Rows per INSERT: the statement's text stays under the 4 kB below which psycopg keeps its
+# parsing, so every full chunk reuses it.
+CHUNK = 50
+
+
+def _insert(connection: Any, rows: list[tuple[int, str, Any, str]]) -> list[int]:
+    """INSERT the inbox rows (recipient id, kind, data as stored, url), returning their ids.
+    Plain SQL rather than `bulk_create`, which builds a model instance and prepares every
+    field of every row: for a worker's batch of new needs that was most of its time."""
+    quote = connection.ops.quote_name
+    meta = Notification._meta
+    names = ("recipient", "kind", "data", "url", "created_at")
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            # Names come from the model; every value is a parameter.
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} RETURNING id"  # noqa: S608
+            cursor.execute(sql, [v for row in chunk for v in (*row, now)])
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def _queue_in_this_database() -> bool:

@@ -1,10 +1,11 @@
-"""Fixed-window rate limits kept in the shared cache, so every app process counts together.
+"""Fixed-window rate limits that every app process and machine counts together.
 
     wait = hit("open311-post", client_ip(request), limit=30, per=60)
     if wait: answer 429 with Retry-After: wait
 
-The default cache is the database (a table made by a migration), which every process and
-machine shares; a Redis cache can replace it by setting CACHE_URL.
+`hit()` counts requests in the database's `RateCounter` table with one statement (the
+database cache took six per request). Failed logins (`blocked`, `count`, `forget`) use the shared
+cache: the database table by default, Redis when CACHE_URL says so.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import math
 import time
 
 from django.core.cache import caches
+from django.db import connections, router
 from django.http import HttpRequest
+
+from civicgrid.core.models import RateCounter
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -60,10 +64,37 @@ def _wait(per: int) -> int:
 
 def hit(scope: str, who: str, *, limit: int, per: int) -> int:
     """Count one request; return 0 if allowed, else the seconds until the window resets."""
-    count = _count_one(_key(scope, who, per), per)
-    if count <= limit:
+    window_end = (int(time.time()) // per + 1) * per
+    if _increment(f"{scope}:{who}"[:255], window_end) <= limit:
         return 0
     return _wait(per)
+
+
+def _increment(key: str, window_end: int) -> int:
+    """The key's count in the window ending at `window_end`, this request included: one
+    INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL, SQLite 3.35+), atomic however many
+    processes count at once. A counter left from an earlier window starts again at 1."""
+    connection = connections[router.db_for_write(RateCounter)]
+    quote = connection.ops.quote_name
+    table = quote(RateCounter._meta.db_table)
+    key_, end, count = quote("key"), quote("window_end"), quote("count")
+    # Names come from the model; the key and the window are parameters.
+    sql = (
+        f"INSERT INTO {table} ({key_}, {end}, {count}) VALUES (%s, %s, 1) "  # noqa: S608
+        f"ON CONFLICT ({key_}) DO UPDATE SET "
+        f"{count} = CASE WHEN {table}.{end} = EXCLUDED.{end} THEN {table}.{count} + 1 ELSE 1 END, "
+        f"{end} = EXCLUDED.{end} RETURNING {count}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, window_end])
+        return int(cursor.fetchone()[0])
+
+
+def prune(now: float | None = None) -> int:
+    """Delete counters whose window ended over an hour ago; returns how many."""
+    now = time.time() if now is None else now
+    deleted, _by_model = RateCounter.objects.filter(window_end__lt=int(now) - 3600).delete()
+    return deleted
 
 
 # Counting only some events (failed logins): check first, count once the outcome is known.

@@ -20,6 +20,11 @@ def periodic_tasks() -> dict[str, tuple[Any, int]]:
             import_string("civicgrid.needs.tasks.sweep_deadlines"),
             settings.SWEEP_INTERVAL_SECONDS,
         ),
+        # Deletes the request counters of rate-limit windows that ended over an hour ago.
+        "core.prune_rate_counters": (
+            import_string("civicgrid.core.tasks.prune_rate_counters"),
+            3600,
+        ),
         # Removes personal data from needs closed longer than NEED_RETENTION_DAYS ago.
         "privacy.anonymise_expired": (
             import_string("civicgrid.privacy.tasks.anonymise_expired_needs"),

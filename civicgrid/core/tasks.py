@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from civicgrid.core import notifications
+from civicgrid.core import notifications, ratelimit
 
 
 @task()
 def deliver_notifications(ids: list[int]) -> None:
     notifications.deliver(ids)
+
+
+@task()
+def prune_rate_counters() -> int:
+    return ratelimit.prune()

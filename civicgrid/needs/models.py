@@ -342,7 +342,7 @@ class Need(models.Model):
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     # Raised, but its dispatchers not yet told and it not yet counted in the rollups: the
     # worker's part of intake (workflow.follow_up_pending, settings.INTAKE_FOLLOW_UP).
-    awaiting_follow_up = models.BooleanField(default=False, editable=False)
+    awaiting_follow_up = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = NeedQuerySet.as_manager()
 

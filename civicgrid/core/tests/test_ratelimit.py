@@ -7,7 +7,8 @@ import time_machine
 from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
-from civicgrid.core.ratelimit import client_ip, hit
+from civicgrid.core.models import RateCounter
+from civicgrid.core.ratelimit import client_ip, hit, prune
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +43,24 @@ def test_behind_one_proxy_the_client_is_the_last_forwarded_address():
 def test_without_a_proxy_forwarded_headers_are_ignored():
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="9.9.9.9", REMOTE_ADDR="127.0.0.1")
     assert client_ip(request) == "127.0.0.1"
+
+
+def test_one_counter_row_per_client_counted_by_one_statement():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(1_800_000_010, tick=False):
+        hit("t", "1.2.3.4", limit=3, per=60)
+        with CaptureQueriesContext(connection) as captured:
+            hit("t", "1.2.3.4", limit=3, per=60)
+    assert len(captured) == 1
+    assert RateCounter.objects.get(key="t:1.2.3.4").count == 2
+
+
+def test_old_counters_are_pruned_and_the_current_ones_kept():
+    with time_machine.travel(1_800_000_010, tick=False):
+        hit("t", "old", limit=3, per=60)
+    with time_machine.travel(1_800_003_700, tick=False):
+        hit("t", "new", limit=3, per=60)
+        assert prune() == 1
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["t:new"]

@@ -233,3 +233,23 @@ def test_the_report_sentence_counts_category_groups_in_both_languages():
         "Collected 2 opinions, resolved 2 conflicts and risks, handled 0 petitions by proxy "
         "and solved 0 practical difficulties."
     )
+
+
+@pytest.mark.parametrize("value", ["web'); DROP TABLE x; --", "Web", "", True, 1.5, None])
+def test_a_rollup_key_value_that_is_not_an_id_date_or_code_is_refused(value):
+    from civicgrid.insights.rollups import _literal
+
+    with pytest.raises(ValueError, match="not a rollup key value"):
+        _literal(value)
+
+
+def test_rollup_key_values_are_written_as_plain_literals():
+    import datetime as dt
+
+    from civicgrid.insights.rollups import _literal
+
+    assert [_literal(v) for v in (42, dt.date(2026, 11, 29), "walk_in")] == [
+        "42",
+        "'2026-11-29'",
+        "'walk_in'",
+    ]
