@@ -111,8 +111,10 @@ def _insert(connection: Any, rows: list[tuple[int, str, Any, str]]) -> list[int]
     field of every row: for a worker's batch of new needs that was most of its time."""
     quote = connection.ops.quote_name
     meta = Notification._meta
-    names = ("recipient", "kind", "data", "url", "created_at")
-    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    names = ["recipient", "kind", "data", "url", "created_at"]  # in the model's order
+    fields = [f for f in meta.concrete_fields if f.name in names]
+    assert [f.name for f in fields] == names
+    columns = ", ".join(quote(f.column) for f in fields)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     ids: list[int] = []
     with connection.cursor() as cursor:

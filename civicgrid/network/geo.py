@@ -209,8 +209,9 @@ def grid_containing(lon: float, lat: float) -> Node | None:
     node_id = grid_index().locate(lon, lat)
     if node_id is None:
         return None
-    # get(), not first(): no ORDER BY path to build and run for a primary key.
+    # get(), not first(): no ORDER BY path to build and run for a primary key; not the
+    # polygon, which the index already holds and a need does not use.
     try:
-        return Node.objects.get(pk=node_id)
+        return Node.objects.defer("polygon").get(pk=node_id)
     except Node.DoesNotExist:
         return None  # deleted since the index was built

@@ -5,7 +5,8 @@ A few clients stream POST /api/v1/needs, each create with its own Idempotency-Ke
 the whole server, master and workers, is killed. After a restart: every create that got a
 2xx exists exactly once, and retrying every create with its key makes each of the others
 exactly once and returns the same need for the answered ones. No need without its key, no
-key without its need, one "raise" event each, and the rollups still equal a recount.
+key without its need, one "raise" event each, and the rollups still equal a recount, before
+and after the worker follows the needs up.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from django.utils import timezone
 
 from civicgrid.api.models import IdempotencyKey
 from civicgrid.api.tests.conftest import token_of
+from civicgrid.core.models import Notification
 from civicgrid.insights.kpis import Period
 from civicgrid.insights.tests.checks import assert_rollups_equal_a_recount
+from civicgrid.needs import workflow
 from civicgrid.needs.models import Need, NeedEvent
 from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.workflow import RAISE
@@ -226,7 +229,16 @@ def test_a_killed_app_server_loses_no_create_and_makes_none_twice(tmp_path):
     raises = NeedEvent.objects.filter(action=RAISE).values("need_id").annotate(n=Count("id"))
     assert len(raises) == len(keys) and {r["n"] for r in raises} == {1}
     today = timezone.localdate()
-    assert_rollups_equal_a_recount(w.t["league"], Period(today - dt.timedelta(1), today))
+    period = Period(today - dt.timedelta(1), today)
+    # The server runs as in production (INTAKE_FOLLOW_UP=worker): the needs wait for the
+    # worker, the rollups already agree with the event log, and after the worker's pass with
+    # a count of the raw needs too, each need announced once.
+    assert Need.objects.filter(awaiting_follow_up=True).count() == len(keys)
+    assert_rollups_equal_a_recount(w.t["league"], period)
+    assert workflow.follow_up_pending() == len(keys)
+    assert_rollups_equal_a_recount(w.t["league"], period)
+    announced = Notification.objects.filter(kind="need_new").values("url").annotate(n=Count("id"))
+    assert len(announced) == len(keys)
     print(
         f"\n{len(creates)} creates: {len(answered)} answered before the kill, "
         f"{len(in_flight)} cut off in flight ({made_before_the_kill} of them committed "
