@@ -10,8 +10,9 @@ What it does (docs/performance.md explains every row and records the figures):
    an Open311 application key (both new on every run).
 2. Starts the app with `civicgrid serve --bind 127.0.0.1:PORT --workers N` (gunicorn) with
    HTTPS=false and OPEN311_POST_LIMIT raised so that the benchmark is not rate-limited; the
-   REST calls carry the token, and token callers are never rate-limited. The server is stopped
-   at the end whatever happens.
+   REST calls carry the token, and token callers are never rate-limited. `civicgrid worker`
+   runs beside it (it follows up the new needs) and its CPU is counted with the server's. Both
+   are stopped at the end whatever happens.
 3. Each cell: a short warm-up, then a fixed duration (or a cap on requests, whichever comes
    first) at concurrency 1, 8 and 32, from a small asyncio HTTP/1.1 keep-alive client on raw
    sockets in this process (its CPU share is reported):
