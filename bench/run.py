@@ -103,15 +103,11 @@ class Fixture:
 def prepare() -> Fixture:
     """Migrate, build the city if absent, make a token and an Open311 key."""
     from django.core.management import call_command
-    from django.utils import timezone
-    from django_tasks_db.models import DBTaskResult
 
     from civicgrid.api import services as api_services
-    from civicgrid.core.models import Schedule
     from civicgrid.demo.scale import SCALE_CODE, scale_exists
     from civicgrid.needs.models import Category
     from civicgrid.needs.seed import seed_everything
-    from civicgrid.needs.workflow import follow_up_pending
     from civicgrid.network.models import Node, NodeKind, Person, Role
     from civicgrid.open311 import services as open311_services
     from civicgrid.open311.models import Application
@@ -124,13 +120,7 @@ def prepare() -> Fixture:
         say("building the 10,000-grid city (about a minute)")
         call_command("seed_demo", scale=True, verbosity=0)
 
-    # The worker that runs beside the server is stopped with it, leaving queued deliveries and
-    # needs to follow up behind; the sweep would find the earlier runs' needs overdue. Start
-    # from an empty queue, every need followed up and no periodic task due for a day, so that
-    # the worker's CPU in the table is this run's intake's follow-up and deliveries.
-    DBTaskResult.objects.all().delete()
-    Schedule.objects.update(next_run_at=timezone.now() + dt.timedelta(days=1))
-    follow_up_pending()
+    quiet_queue()
 
     person = Person.objects.filter(roles__role=Role.COMMUNITY_STAFF, roles__node__code=TOWN)
     staff = person.order_by("pk").first()
@@ -157,6 +147,26 @@ def prepare() -> Fixture:
     grids = Node.objects.filter(kind=NodeKind.SMALL_GRID, code__startswith=SCALE_CODE)
     points = [(lat, lon) for lat, lon in grids.values_list("lat", "lon") if lat is not None]
     return Fixture(token=token, open311_key=key, categories=categories, points=points)
+
+
+def quiet_queue() -> None:
+    """The worker that runs beside the server is stopped with it, leaving queued deliveries and
+    needs to follow up behind, and pgbench's replayed intakes enqueue deliveries of their own;
+    the sweep would find the earlier runs' needs overdue. Start from an empty queue, every need
+    followed up and no periodic task due for a day, so that the worker's CPU in the table is
+    this run's intakes' follow-up and deliveries."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from civicgrid.core.models import Schedule
+    from civicgrid.core.scheduler import periodic_tasks
+    from civicgrid.needs.workflow import follow_up_pending
+
+    DBTaskResult.objects.all().delete()
+    later = timezone.now() + dt.timedelta(days=1)
+    for name in periodic_tasks():
+        Schedule.objects.update_or_create(name=name, defaults={"next_run_at": later})
+    follow_up_pending()
 
 
 def readable_numbers(fixture: Fixture, *, at_least: int = 200) -> list[str]:
@@ -724,6 +734,7 @@ def main() -> None:
                 )
                 ceilings[level] = cell.rate
                 measured[("ceiling", level)] = cell
+            quiet_queue()  # the deliveries pgbench's scripts enqueued are no one's
         if "reads" in parts:
             fixture.numbers = readable_numbers(fixture)
         from django.db import connections
