@@ -160,7 +160,7 @@ def _upsert(model: Any, key: tuple[str, ...], rows: dict[tuple[Any, ...], Facts]
     columns = ", ".join(quote(name) for name in (*key, *counters))
     # Everything is written into the SQL as literals, each checked by `_literal`, and the
     # statement runs without parameters: the driver scans a statement with parameters for its
-    # placeholders on every call, which for a worker's batch of hundreds of needs cost more
+    # %s markers on every call, which for a worker's batch of hundreds of needs cost more
     # than building it.
     values = ", ".join(
         "("
