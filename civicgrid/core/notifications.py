@@ -122,7 +122,10 @@ def _insert(connection: Any, rows: list[tuple[int, str, Any, str]]) -> list[int]
             chunk = rows[start : start + CHUNK]
             values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
             # Names come from the model; every value is a parameter.
-            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} RETURNING id"  # noqa: S608
+            sql = (
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608
+                f"RETURNING {quote(str(meta.pk.column))}"
+            )
             cursor.execute(sql, [v for row in chunk for v in (*row, now)])
             ids += [row[0] for row in cursor.fetchall()]
     return ids

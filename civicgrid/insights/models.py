@@ -35,17 +35,11 @@ RESOLVE_BUCKETS = tuple(f"resolve_b{i}" for i in range(BUCKETS))
 ALL_COUNTERS = COUNTERS + RESPONSE_BUCKETS + RESOLVE_BUCKETS
 
 
-class Stat(models.Model):
-    """The counters of one cohort slice: a node, a date, a category, a channel, a kind."""
+class Counters(models.Model):
+    """The eight headline counters (`COUNTERS`), shared by the per-slice and the total rows.
+    Every counter defaults to 0 in the database too: the rollups' upserts name only the
+    counters they change (insights/rollups.py)."""
 
-    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    category_id = models.BigIntegerField()
-    channel = models.CharField(max_length=16)
-    kind = models.CharField(max_length=12)
-
-    # Every counter defaults to 0 in the database too: the rollups' upserts name only the
-    # counters they change (insights/rollups.py).
     received = models.IntegerField(default=0, db_default=0)
     # rejected, withdrawn or merged: left out of the resolution rate's denominator
     excluded = models.IntegerField(default=0, db_default=0)
@@ -55,6 +49,19 @@ class Stat(models.Model):
     resolved_on_time = models.IntegerField(default=0, db_default=0)
     rated = models.IntegerField(default=0, db_default=0)
     satisfied = models.IntegerField(default=0, db_default=0)  # satisfied or fairly satisfied
+
+    class Meta:
+        abstract = True
+
+
+class Stat(Counters):
+    """The counters of one cohort slice: a node, a date, a category, a channel, a kind."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category_id = models.BigIntegerField()
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=12)
 
     # One column per time bucket (response_b0 … resolve_b13): the medians' histograms.
     locals().update({n: models.IntegerField(default=0, db_default=0) for n in RESPONSE_BUCKETS})
@@ -92,7 +99,7 @@ class MonthlyStat(Stat):
         ]
 
 
-class MonthlyTotal(models.Model):
+class MonthlyTotal(Counters):
     """The eight counters per node, month and kind, without the category and channel split:
     what a map of hundreds of grids or a list of children reads when nothing is filtered
     (a town's 500 grids: 5,500 rows a year instead of 112,000)."""
@@ -100,14 +107,6 @@ class MonthlyTotal(models.Model):
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     kind = models.CharField(max_length=12)
-    received = models.IntegerField(default=0, db_default=0)
-    excluded = models.IntegerField(default=0, db_default=0)
-    responded = models.IntegerField(default=0, db_default=0)
-    responded_on_time = models.IntegerField(default=0, db_default=0)
-    resolved = models.IntegerField(default=0, db_default=0)
-    resolved_on_time = models.IntegerField(default=0, db_default=0)
-    rated = models.IntegerField(default=0, db_default=0)
-    satisfied = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("monthly totals")
