@@ -136,6 +136,16 @@ def owner_for(node: Node) -> Node:
     return node
 
 
+def _outside_grids() -> Invalid:
+    return Invalid(
+        _(
+            "That location is outside every grid we serve. "
+            "Choose your community from the list instead."
+        ),
+        code="outside_grids",
+    )
+
+
 def locate(*, node: Node | None, lat: float | None, lon: float | None) -> Node:
     if node is not None:
         return node
@@ -146,13 +156,7 @@ def locate(*, node: Node | None, lat: float | None, lon: float | None) -> Node:
             )
         grid = grid_containing(lon, lat)
         if grid is None:
-            raise Invalid(
-                _(
-                    "That location is outside every grid we serve. "
-                    "Choose your community from the list instead."
-                ),
-                code="outside_grids",
-            )
+            raise _outside_grids()
         return grid
     raise Invalid(
         _("Say where: scan a QR code, use your location or choose your community."), code="no_place"
@@ -240,6 +244,9 @@ def need_raise(
                 return need
         except IntegrityError:
             need.pk = None
+            if lat is not None and not Node.objects.filter(pk=place.pk).exists():
+                # A grid deleted since this process's routing index was read (network/geo.py).
+                raise _outside_grids() from None
             if not Need.objects.filter(number=need.number).exists():
                 raise  # not the tracking number: the caller's own write failed
             # A tracking number collision (1 in 10^12 per pair): draw again.

@@ -7,9 +7,11 @@ an edge belongs to the grids whose boundary it touches (`intersects`, not `conta
 touches several (a shared edge or corner) the grid with the smallest id wins, so the answer is
 the same in every process. A point in a hole is outside.
 
-Each process keeps its index in memory. Polygons may be changed by another process, so the
-index is rebuilt when the database says grid polygons changed, checked at most every
-`GRID_INDEX_TTL` seconds.
+Each process keeps its index in memory, with each grid's row (all but the polygon), so that
+routing a need costs no query. Grids may be changed by another process, so the index is rebuilt
+when the database says a grid changed (their number or latest `updated_at`), checked at most
+every `GRID_INDEX_TTL` seconds: a grid's row can be that old. Services that change grids with
+`update()` set `updated_at` themselves (`network.services.node_move`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import shapely
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Max
 from shapely.geometry import shape
 from shapely.strtree import STRtree
@@ -109,6 +113,7 @@ class GridIndex:
     geometries: list[shapely.Geometry]  # prepared, in tree order
     ids: list[int]  # node_ids as Python ints
     buckets: Buckets | None
+    rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # id → ROW_FIELDS values
 
     @classmethod
     def build(cls, grids: Iterable[tuple[int, object]]) -> GridIndex:
@@ -173,6 +178,9 @@ class GridIndex:
 _lock = threading.Lock()
 _cached: dict[str, object] = {"index": None, "version": None, "checked": 0.0}
 
+# A grid's columns kept with the index: all but the polygon, which the index holds parsed.
+ROW_FIELDS = tuple(f.attname for f in Node._meta.concrete_fields if f.name != "polygon")
+
 
 def _grids_version() -> tuple[int, str]:
     row = Node.objects.filter(kind=NodeKind.SMALL_GRID, polygon__isnull=False).aggregate(
@@ -181,8 +189,23 @@ def _grids_version() -> tuple[int, str]:
     return row["n"], str(row["last"])
 
 
+def _build() -> GridIndex:
+    """The index of every grid with a polygon, and their rows, read in one pass."""
+    rows: dict[int, tuple[Any, ...]] = {}
+    columns = Node.objects.filter(kind=NodeKind.SMALL_GRID, polygon__isnull=False).values_list(
+        "polygon", *ROW_FIELDS
+    )
+
+    def grids() -> Iterable[tuple[int, object]]:
+        for polygon, *row in columns.iterator(chunk_size=2000):
+            rows[row[0]] = tuple(row)  # ROW_FIELDS starts with the id
+            yield row[0], polygon
+
+    return replace(GridIndex.build(grids()), rows=rows)
+
+
 def grid_index() -> GridIndex:
-    """This process's index, rebuilt when grid polygons changed (checked every TTL seconds)."""
+    """This process's index, rebuilt when grids changed (checked every TTL seconds)."""
     now = time.monotonic()
     index = _cached["index"]
     if index is not None and now - float(_cached["checked"]) < settings.GRID_INDEX_TTL:  # type: ignore[arg-type]
@@ -190,10 +213,7 @@ def grid_index() -> GridIndex:
     with _lock:
         version = _grids_version()
         if _cached["index"] is None or version != _cached["version"]:
-            grids = Node.objects.filter(
-                kind=NodeKind.SMALL_GRID, polygon__isnull=False
-            ).values_list("id", "polygon")
-            _cached["index"] = GridIndex.build(grids.iterator(chunk_size=2000))
+            _cached["index"] = _build()
             _cached["version"] = version
         _cached["checked"] = now
         return _cached["index"]  # type: ignore[return-value]
@@ -205,13 +225,13 @@ def forget_grid_index() -> None:
 
 
 def grid_containing(lon: float, lat: float) -> Node | None:
-    """The small grid that contains the point (longitude, latitude), or None."""
-    node_id = grid_index().locate(lon, lat)
+    """The small grid that contains the point (longitude, latitude), or None.
+
+    A new Node each time, built from the row read with the index (no query; the polygon is
+    left deferred). A grid deleted since then is still returned until the index is rebuilt:
+    writing a need there fails on its foreign key (`needs.services.need_raise` says so)."""
+    index = grid_index()
+    node_id = index.locate(lon, lat)
     if node_id is None:
         return None
-    # get(), not first(): no ORDER BY path to build and run for a primary key; not the
-    # polygon, which the index already holds and a need does not use.
-    try:
-        return Node.objects.defer("polygon").get(pk=node_id)
-    except Node.DoesNotExist:
-        return None  # deleted since the index was built
+    return Node.from_db(DEFAULT_DB_ALIAS, ROW_FIELDS, index.rows[node_id])

@@ -80,11 +80,15 @@ def node_move(*, node: Node, new_parent: Node | None) -> Node:
     old_path = node.path
     new_path = _child_path(new_parent, node.pk)
     depth_change = ((new_parent.depth + 1) if new_parent else 0) - node.depth
+    now = timezone.now()
+    # updated_at too: the routing index in every process keeps the grids' rows, and rebuilds
+    # when their latest updated_at changes (network/geo.py).
     Node.objects.filter(path__startswith=old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + depth_change,
+        updated_at=now,
     )
-    Node.objects.filter(pk=node.pk).update(parent=new_parent)
+    Node.objects.filter(pk=node.pk).update(parent=new_parent, updated_at=now)
     node.refresh_from_db()
     return node
 

@@ -185,3 +185,21 @@ def test_a_failing_write_of_the_caller_rolls_the_need_back_without_retrying():
         nf.raise_need(w, also=duplicate)
     assert len(calls) == 1  # not taken for a tracking number collision
     assert Need.objects.count() == 1
+
+
+# A real transaction: the foreign key is checked when the need's transaction commits.
+@pytest.mark.django_db(transaction=True)
+def test_a_grid_deleted_after_the_routing_index_was_read_is_a_clear_error():
+    from civicgrid.network.geo import forget_grid_index, grid_index
+    from civicgrid.network.models import Node
+
+    w = nf.world()
+    forget_grid_index()
+    grid_index()  # this process's index still has gridB until its next check
+    w.t["gridB"].role_bindings.all().delete()
+    Node.objects.filter(pk=w.t["gridB"].pk).delete()
+    with pytest.raises(Invalid) as caught:
+        nf.raise_need(w, node=None, lat=0.5, lon=1.5)
+    assert caught.value.code == "outside_grids"
+    assert not Need.objects.exists()
+    forget_grid_index()

@@ -128,3 +128,35 @@ def test_the_bucket_lookup_agrees_with_the_tree_everywhere():
     assert found == index.locate_many(points)
     assert index.locate(10.5, 2.5) is None and index.locate(4, 4) == 5
     assert index.locate(float("nan"), 1.0) is None
+
+
+def test_a_located_grid_costs_no_query_and_is_the_row_without_its_polygon(
+    t, django_assert_num_queries
+):
+    grid_index()  # built (two queries: the version and the rows)
+    with django_assert_num_queries(0):
+        first = grid_containing(0.5, 0.5)
+        again = grid_containing(0.5, 0.5)
+    assert first == t["gridA"] and first is not again  # a new instance each time: safe to change
+    stored = Node.objects.get(pk=t["gridA"].pk)
+    for name in ("code", "name", "kind", "parent_id", "path", "depth", "updated_at"):
+        assert getattr(first, name) == getattr(stored, name)
+    assert "polygon" in first.get_deferred_fields()
+    assert first.polygon == stored.polygon  # read on demand
+
+
+@override_settings(GRID_INDEX_TTL=0)
+def test_grids_renamed_or_moved_elsewhere_are_seen_at_the_next_check(t):
+    from civicgrid.network.services import node_move
+
+    assert grid_containing(0.5, 0.5).name == "A网格"
+    grid = Node.objects.get(pk=t["gridA"].pk)
+    grid.name = "甲网格"
+    grid.save()
+    assert grid_containing(0.5, 0.5).name == "甲网格"
+    # A move rewrites paths with update(): it must still be seen (it sets updated_at).
+    node_move(node=t["big1"], new_parent=t["comm2"])
+    moved = grid_containing(0.5, 0.5)
+    assert moved.path == f.node_path_of(moved)
+    assert moved.path.startswith(Node.objects.get(pk=t["comm2"].pk).path)
+    forget_grid_index()
