@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.api.models import ApiToken, IdempotencyKey
 from civicgrid.core.errors import Invalid, NotFound
+from civicgrid.core.inserts import insert
 from civicgrid.needs import services as need_services
 from civicgrid.needs.models import Need
 from civicgrid.network.models import Person
@@ -91,7 +92,7 @@ def need_raise_once(*, client: str, key: str | None, **raise_kwargs: Any) -> tup
     try:
         need = need_services.need_raise(
             **raise_kwargs,
-            also=lambda need: IdempotencyKey.objects.create(client=client, key=key, need=need),
+            also=lambda need: insert(IdempotencyKey(client=client, key=key, need=need)),
         )
     except IntegrityError:
         earlier = IdempotencyKey.objects.filter(client=client, key=key).values_list("need_id")

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.core.inserts import insert
 from civicgrid.core.notifications import notify_many
 from civicgrid.insights import rollups
 from civicgrid.needs import cached, deadlines
@@ -309,7 +310,7 @@ def _append(
     first: bool = False,
 ) -> NeedEvent:
     last = 0 if first else need.events.aggregate(m=Max("seq"))["m"] or 0
-    event = NeedEvent.objects.create(
+    event = NeedEvent(
         need=need,
         seq=last + 1,
         action=action,
@@ -321,6 +322,7 @@ def _append(
         data=data or {},
         created_at=at or timezone.now(),
     )
+    insert(event)
     for photo in photos:
         NeedPhoto.objects.create(need=need, event=event, image=photo)
     return event
@@ -342,7 +344,7 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
         need.responded_on_time = need.resolved_on_time = True
     later = not record and settings.INTAKE_FOLLOW_UP == "worker"
     need.awaiting_follow_up = later
-    need.save()
+    insert(need)
     _append(
         need,
         RECORD if record else RAISE,

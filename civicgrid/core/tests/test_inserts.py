@@ -1,0 +1,94 @@
+"""core.inserts: the same row as save() writes, in one statement built once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save, pre_save
+from django.forms.models import model_to_dict
+
+from civicgrid.api.models import IdempotencyKey
+from civicgrid.core import inserts
+from civicgrid.core.inserts import insert
+from civicgrid.needs.models import Channel, Kind, Need, NeedEvent, State
+from civicgrid.needs.tests import factories as nf
+
+pytestmark = pytest.mark.django_db
+
+
+def new_need(w: nf.World, number: str) -> Need:
+    return Need(
+        number=number,
+        kind=Kind.REQUEST,
+        category=nf.category(),
+        description="路灯不亮",
+        answers={"passable": "no", "多": ["一", "二"]},
+        node=w.t["gridA"],
+        owner_node=w.t["comm1"],
+        lat=46.08,
+        lon=122.05,
+        channel=Channel.WEB,
+        contact_phone="13912345678",
+        state=State.SUBMITTED,
+        response_due=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC),
+        awaiting_follow_up=True,
+    )
+
+
+def test_the_row_is_the_one_save_writes():
+    w = nf.world()
+    saved = new_need(w, "SAVED001")
+    saved.save()
+    inserted = insert(new_need(w, "INSERT01"))
+    assert inserted.pk is not None and inserted.pk != saved.pk
+    assert not inserted._state.adding and inserted._state.db == "default"
+    stored = {n.number: n for n in Need.objects.filter(pk__in=[saved.pk, inserted.pk])}
+    a, b = model_to_dict(stored["SAVED001"]), model_to_dict(stored["INSERT01"])
+    for row in (a, b):
+        row.pop("id"), row.pop("number")
+    assert a == b
+    assert stored["INSERT01"].created_at is not None  # auto_now_add ran
+    assert stored["INSERT01"].awaiting_follow_up is True
+
+
+def test_the_statement_is_built_once_and_each_insert_is_one_query(django_assert_num_queries):
+    w = nf.world()
+    need = insert(new_need(w, "FIRST001"))
+    cached = dict(inserts._statements)
+    with django_assert_num_queries(1):
+        insert(
+            NeedEvent(need=need, seq=1, action="raise", to_state=State.SUBMITTED,
+                      created_at=need.created_at)
+        )  # fmt: skip
+    second = new_need(w, "SECOND01")
+    with django_assert_num_queries(1):
+        insert(second)
+    assert inserts._statements.keys() >= cached.keys()
+    assert inserts._statements[(Need, "default")] is cached[(Need, "default")]
+
+
+def test_constraints_still_decide():
+    w = nf.world()
+    need = insert(new_need(w, "UNIQUE01"))
+    insert(IdempotencyKey(client="token:1", key="k1", need=need))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(IdempotencyKey(client="token:1", key="k1", need=need))
+    assert IdempotencyKey.objects.count() == 1
+
+
+def test_it_refuses_rows_that_are_not_new_and_unsaved_relations():
+    w = nf.world()
+    need = insert(new_need(w, "EXISTS01"))
+    with pytest.raises(TypeError, match="new rows only"):
+        insert(need)
+    with pytest.raises(ValueError, match="unsaved"):
+        insert(IdempotencyKey(client="c", key="k", need=new_need(w, "UNSAVED1")))
+
+
+@pytest.mark.parametrize("model", [Need, NeedEvent, IdempotencyKey])
+def test_nothing_listens_for_the_models_it_writes(model):
+    # insert() sends no signals: a receiver added for these models would silently miss rows.
+    assert not pre_save.has_listeners(model)
+    assert not post_save.has_listeners(model)
