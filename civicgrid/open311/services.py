@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
@@ -74,8 +74,11 @@ def application_rotate_key(*, application: Application) -> str:
     return plain
 
 
-def application_for_key(key: str | None) -> Application | None:
-    """The active application holding `key`, or None."""
+def application_for_key(key: str | None) -> int | None:
+    """The id of the active application holding `key`, or None.
+
+    Asked on every Open311 POST: the statement is written out (the ORM built the same query
+    anew each time, a tenth of a create's CPU); the key's prefix is its one parameter."""
     if not key or not KEY_RE.match(key):
         return None
     # The demo key is published in the docs: a database that started as a demo must not keep
@@ -83,11 +86,19 @@ def application_for_key(key: str | None) -> Application | None:
     if key == DEMO_KEY and not settings.DEMO_MODE:
         return None
     digest = hash_key(key)
-    # order_by(): no ORDER BY name for Django to build and PostgreSQL to run on every POST.
-    candidates = Application.objects.filter(key_prefix=key[:PREFIX_LENGTH], is_active=True)
-    for application in candidates.order_by():
-        if constant_time_compare(application.key_hash, digest):
-            return application
+    connection = connections[router.db_for_read(Application)]
+    quote = connection.ops.quote_name
+    column = {f.name: quote(str(f.column)) for f in Application._meta.concrete_fields}
+    sql = (
+        f"SELECT {column['id']}, {column['key_hash']} "  # noqa: S608 (names from the model)
+        f"FROM {quote(Application._meta.db_table)} "
+        f"WHERE {column['key_prefix']} = %s AND {column['is_active']}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key[:PREFIX_LENGTH]])
+        for application_id, key_hash in cursor.fetchall():
+            if constant_time_compare(key_hash, digest):
+                return int(application_id)
     return None
 
 
