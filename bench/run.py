@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import importlib.util
 import json
 import os
 import random
@@ -230,10 +229,10 @@ class Server:
             str(threads),
         ]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
-        # gunicorn puts its working directory first on sys.path: the folder holding the
-        # `civicgrid` package this script imports (ROOT, unless PYTHONPATH points elsewhere).
-        spec = importlib.util.find_spec("civicgrid")
-        app_root = Path(spec.origin).parent.parent if spec and spec.origin else ROOT
+        # gunicorn puts its working directory first on sys.path: the server runs the tree this
+        # script belongs to, as the script itself does (setup_django), whatever PYTHONPATH
+        # says. To measure another tree, run that tree's own bench/run.py.
+        app_root = ROOT
         self.process = subprocess.Popen(
             command, env=env, cwd=app_root, stdout=self.log, stderr=self.log, start_new_session=True
         )
