@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -86,20 +87,25 @@ def application_for_key(key: str | None) -> int | None:
     if key == DEMO_KEY and not settings.DEMO_MODE:
         return None
     digest = hash_key(key)
-    connection = connections[router.db_for_read(Application)]
-    quote = connection.ops.quote_name
-    column = {f.name: quote(str(f.column)) for f in Application._meta.concrete_fields}
-    sql = (
-        f"SELECT {column['id']}, {column['key_hash']} "  # noqa: S608 (names from the model)
-        f"FROM {quote(Application._meta.db_table)} "
-        f"WHERE {column['key_prefix']} = %s AND {column['is_active']}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key[:PREFIX_LENGTH]])
+    alias = router.db_for_read(Application) or "default"
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_active_keys_sql(alias), [key[:PREFIX_LENGTH]])
         for application_id, key_hash in cursor.fetchall():
             if constant_time_compare(key_hash, digest):
                 return int(application_id)
     return None
+
+
+@functools.cache
+def _active_keys_sql(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    column = {f.name: quote(str(f.column)) for f in Application._meta.concrete_fields}
+    # Names come from the model; the key's prefix is the one parameter.
+    return (
+        f"SELECT {column['id']}, {column['key_hash']} "  # noqa: S608
+        f"FROM {quote(Application._meta.db_table)} "
+        f"WHERE {column['key_prefix']} = %s AND {column['is_active']}"
+    )
 
 
 def ensure_demo_application() -> Application:
