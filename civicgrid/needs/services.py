@@ -243,7 +243,7 @@ def need_raise(
                     also(need)
                 return need
         except IntegrityError:
-            need.pk = None
+            need.pk, need._state.adding = None, True  # a new row again, for the next attempt
             if lat is not None and not Node.objects.filter(pk=place.pk).exists():
                 # A grid deleted since this process's routing index was read (network/geo.py).
                 raise _outside_grids() from None
