@@ -1,51 +1,92 @@
-"""A new row written with an INSERT statement built once per model and database.
+"""New rows written with INSERT statements built once per model, columns and database.
 
-`Model.save()` compiles its INSERT on every call, field by field. For the rows every intake
-writes (the need, its first event, the API's idempotency key) that compiling was a fifth of
-the request's CPU (docs/performance.md, fifth pass). `insert(obj)` does what `save()` does
-for a new row — each field's `pre_save` (auto_now_add and the like), each value prepared by
-its field for the database, the id read back — but keeps the SQL text after the first call.
+`Model.save()` and `bulk_create()` compile their INSERT field by field on every call, and
+`bulk_create` builds a model instance per row. For the rows every intake writes (the need,
+its first event, the API's idempotency key) that compiling was a fifth of the request's CPU,
+and for the inbox rows of a worker's batch most of its time (docs/performance.md, fourth and
+fifth passes). Two entry points share one statement builder:
 
-It sends no `pre_save`/`post_save` signals and skips a model's own `save()`: use it only for
-models that need neither (core/tests/test_inserts.py checks that nothing listens to them).
+- `insert(obj)` does what `save()` does for a new row — each field's `pre_save`
+  (auto_now_add and the like), each value prepared by its field, the related-object check,
+  the id read back — with the SQL text kept after the first call;
+- `insert_rows(model, names, rows)` writes rows of values already prepared for the database,
+  for the fields `names`, up to `CHUNK` rows per statement, and returns their ids in order.
+
+Neither sends `pre_save`/`post_save` signals nor calls a model's own `save()`: use them only
+for models that need neither (core/tests/test_inserts.py checks that nothing listens to them).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, router
 from django.db.models import Field, Model
 from django.db.models.expressions import DatabaseDefault
 
-_statements: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]]]] = {}
+# Rows per statement: an inbox batch's statement text stays under the 4 kB below which
+# psycopg keeps its parsing, so every full chunk reuses it.
+CHUNK = 50
+
+_statements: dict[tuple[type[Model], str, tuple[str, ...], int], str] = {}
 
 
-def _statement(model: type[Model], alias: str) -> tuple[str, list[Field[Any, Any]]]:
-    """The INSERT … RETURNING id for one row of `model`, and the fields in its column order."""
-    key = (model, alias)
+def _statement(model: type[Model], alias: str, names: tuple[str, ...], count: int) -> str:
+    """INSERT … VALUES (…) × count … RETURNING id for the fields `names` of `model`."""
+    key = (model, alias, names, count)
     if key not in _statements:
         meta = model._meta
         connection = connections[alias]
         ops = connection.ops
-        fields = [
-            f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field
-        ]
+        concrete = {f.name: f for f in meta.concrete_fields}
+        fields = [concrete[name] for name in names]  # a KeyError names a field that is not a column
         if meta.auto_field is None or any(hasattr(f, "get_placeholder") for f in fields):
-            raise TypeError(f"{model.__name__}: insert() handles plain fields and an auto id")
+            raise TypeError(f"{model.__name__}: inserts handle plain fields and an auto id")
         if not connection.features.can_return_columns_from_insert:
             raise TypeError(f"{connection.vendor} cannot return the new id from an INSERT")
         # The backends' own API for INSERT … RETURNING (not in django-stubs).
         returning, _params = ops.return_insert_columns([meta.auto_field])  # type: ignore[attr-defined]
-        sql = "{} {} ({}) VALUES ({}) {}".format(
+        row = "({})".format(", ".join(["%s"] * len(fields)))
+        # Names come from the model; every value is a parameter.
+        _statements[key] = "{} {} ({}) VALUES {} {}".format(
             ops.insert_statement(),
             ops.quote_name(meta.db_table),
             ", ".join(ops.quote_name(str(f.column)) for f in fields),
-            ", ".join(["%s"] * len(fields)),
+            ", ".join([row] * count),
             returning,
         )
-        _statements[key] = (sql, fields)
     return _statements[key]
+
+
+def insert_rows(
+    model: type[Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    using: str | None = None,
+) -> list[int]:
+    """Write rows of database-ready values for the fields `names`; return their new ids."""
+    alias = using or router.db_for_write(model)
+    ids: list[int] = []
+    with connections[alias].cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            cursor.execute(
+                _statement(model, alias, tuple(names), len(chunk)),
+                [value for row in chunk for value in row],
+            )
+            ids += [int(row[0]) for row in cursor.fetchall()]
+    return ids
+
+
+@functools.cache
+def _new_row_fields(model: type[Model]) -> tuple[list[Field[Any, Any]], tuple[str, ...]]:
+    """The fields save() writes for a new row of `model` (all but the auto id), and their names."""
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    return fields, tuple(f.name for f in fields)
 
 
 def insert(obj: Model, *, using: str | None = None) -> Model:
@@ -54,20 +95,17 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
     if not obj._state.adding or obj.pk is not None:
         raise TypeError(f"{model.__name__} {obj.pk}: insert() writes new rows only")
     alias = using or router.db_for_write(model, instance=obj)
-    sql, fields = _statement(model, alias)
     # What save() checks first: a related object assigned before it was saved is refused.
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     connection = connections[alias]
-    params = []
+    fields, names = _new_row_fields(model)
+    values = []
     for field in fields:
         value = field.pre_save(obj, add=True)
         if isinstance(value, DatabaseDefault):
             raise TypeError(f"{field}: insert() needs a value, not the database's default")
-        params.append(field.get_db_prep_save(value, connection=connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        (pk,) = connection.ops.fetch_returned_insert_columns(cursor, ())  # type: ignore[attr-defined]
-    obj.pk = pk
+        values.append(field.get_db_prep_save(value, connection=connection))
+    (obj.pk,) = insert_rows(model, names, [values], using=alias)
     obj._state.adding = False
     obj._state.db = alias
     return obj

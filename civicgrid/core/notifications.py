@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.inserts import insert_rows
 from civicgrid.core.models import Notification
 
 log = logging.getLogger("civicgrid.notifications")
@@ -80,16 +81,20 @@ def notify(recipients: Iterable[Any], *, kind: str, data: dict[str, Any], url: s
 
 def notify_many(messages: Iterable[tuple[Iterable[Any], str, dict[str, Any], str]]) -> None:
     """`notify` for several messages (recipients, kind, data, url) at once: the inbox rows in
-    a few INSERTs and one delivery task for all of them."""
-    rows = []
-    field = Notification._meta.get_field("data")
+    a few INSERTs (`core.inserts.insert_rows`: no model instance per row) and one delivery
+    task for all of them."""
     connection = connections[router.db_for_write(Notification)]
+    meta = Notification._meta
+    now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    rows = []
     for recipients, kind, data, url in messages:
-        stored = field.get_db_prep_save(data, connection)
-        rows += [(pk, kind, stored, url) for pk in {p.pk: p for p in recipients if p is not None}]
+        stored = meta.get_field("data").get_db_prep_save(data, connection)
+        rows += [
+            (pk, kind, stored, url, now) for pk in {p.pk: p for p in recipients if p is not None}
+        ]
     if not rows:
         return
-    ids = _insert(connection, rows)
+    ids = insert_rows(Notification, ["recipient", "kind", "data", "url", "created_at"], rows)
     if settings.NOTIFICATION_BACKENDS:
         if _queue_in_this_database():
             # The queue is a table of this database: the delivery task commits or rolls back
@@ -98,37 +103,6 @@ def notify_many(messages: Iterable[tuple[Iterable[Any], str, dict[str, Any], str
             _enqueue_delivery(ids)
         else:
             transaction.on_commit(lambda: _enqueue_delivery(ids))
-
-
-# Rows per INSERT: the statement's text stays under the 4 kB below which psycopg keeps its
-# parsing, so every full chunk reuses it.
-CHUNK = 50
-
-
-def _insert(connection: Any, rows: list[tuple[int, str, Any, str]]) -> list[int]:
-    """INSERT the inbox rows (recipient id, kind, data as stored, url), returning their ids.
-    Plain SQL rather than `bulk_create`, which builds a model instance and prepares every
-    field of every row: for a worker's batch of new needs that was most of its time."""
-    quote = connection.ops.quote_name
-    meta = Notification._meta
-    names = ["recipient", "kind", "data", "url", "created_at"]  # in the model's order
-    fields = [f for f in meta.concrete_fields if f.name in names]
-    assert [f.name for f in fields] == names
-    columns = ", ".join(quote(f.column) for f in fields)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-            # Names come from the model; every value is a parameter.
-            sql = (
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608
-                f"RETURNING {quote(str(meta.pk.column))}"
-            )
-            cursor.execute(sql, [v for row in chunk for v in (*row, now)])
-            ids += [row[0] for row in cursor.fetchall()]
-    return ids
 
 
 def _queue_in_this_database() -> bool:

@@ -10,6 +10,7 @@ cache: the database table by default, Redis when CACHE_URL says so.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -74,20 +75,24 @@ def _increment(key: str, window_end: int) -> int:
     """The key's count in the window ending at `window_end`, this request included: one
     INSERT … ON CONFLICT DO UPDATE … RETURNING (PostgreSQL, SQLite 3.35+), atomic however many
     processes count at once. A counter left from an earlier window starts again at 1."""
-    connection = connections[router.db_for_write(RateCounter)]
-    quote = connection.ops.quote_name
+    alias = router.db_for_write(RateCounter) or "default"
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_increment_sql(alias), [key, window_end])
+        return int(cursor.fetchone()[0])
+
+
+@functools.cache
+def _increment_sql(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
     table = quote(RateCounter._meta.db_table)
     key_, end, count = quote("key"), quote("window_end"), quote("count")
     # Names come from the model; the key and the window are parameters.
-    sql = (
+    return (
         f"INSERT INTO {table} ({key_}, {end}, {count}) VALUES (%s, %s, 1) "  # noqa: S608
         f"ON CONFLICT ({key_}) DO UPDATE SET "
         f"{count} = CASE WHEN {table}.{end} = EXCLUDED.{end} THEN {table}.{count} + 1 ELSE 1 END, "
         f"{end} = EXCLUDED.{end} RETURNING {count}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key, window_end])
-        return int(cursor.fetchone()[0])
 
 
 def prune(now: float | None = None) -> int:

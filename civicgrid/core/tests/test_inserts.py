@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from civicgrid.api.models import IdempotencyKey
 from civicgrid.core import inserts
-from civicgrid.core.inserts import insert
+from civicgrid.core.inserts import insert, insert_rows
+from civicgrid.core.models import Notification
 from civicgrid.needs.models import Channel, Kind, Need, NeedEvent, State
 from civicgrid.needs.tests import factories as nf
+from civicgrid.network.tests import factories as network_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -56,17 +59,35 @@ def test_the_row_is_the_one_save_writes():
 def test_the_statement_is_built_once_and_each_insert_is_one_query(django_assert_num_queries):
     w = nf.world()
     need = insert(new_need(w, "FIRST001"))
-    cached = dict(inserts._statements)
+    event = NeedEvent(
+        need=need, seq=1, action="raise", to_state=State.SUBMITTED, created_at=need.created_at
+    )
     with django_assert_num_queries(1):
-        insert(
-            NeedEvent(need=need, seq=1, action="raise", to_state=State.SUBMITTED,
-                      created_at=need.created_at)
-        )  # fmt: skip
+        insert(event)
+    built = dict(inserts._statements)
     second = new_need(w, "SECOND01")
     with django_assert_num_queries(1):
         insert(second)
-    assert inserts._statements.keys() >= cached.keys()
-    assert inserts._statements[(Need, "default")] is cached[(Need, "default")]
+    assert inserts._statements == built  # the same texts, none built again
+
+
+def test_many_rows_go_in_chunks_and_their_ids_come_back_in_order(django_assert_num_queries):
+    people = [network_factories.person(f"收件人{i}") for i in range(3)]
+    meta = Notification._meta
+    prepare = {name: meta.get_field(name).get_db_prep_save for name in ("data", "created_at")}
+    now = prepare["created_at"](timezone.now(), connection)
+    rows = [
+        (people[i % 3].pk, f"kind_{i}", prepare["data"]({"i": i}, connection), "", now)
+        for i in range(120)
+    ]
+    names = ["recipient", "kind", "data", "url", "created_at"]
+    with django_assert_num_queries(3):  # 50 + 50 + 20
+        ids = insert_rows(Notification, names, rows)
+    stored = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    assert [stored[pk] for pk in ids] == [f"kind_{i}" for i in range(120)]
+    assert Notification.objects.get(pk=ids[7]).data == {"i": 7}
+    with django_assert_num_queries(0):
+        assert insert_rows(Notification, names, []) == []
 
 
 def test_constraints_still_decide():
@@ -87,7 +108,7 @@ def test_it_refuses_rows_that_are_not_new_and_unsaved_relations():
         insert(IdempotencyKey(client="c", key="k", need=new_need(w, "UNSAVED1")))
 
 
-@pytest.mark.parametrize("model", [Need, NeedEvent, IdempotencyKey])
+@pytest.mark.parametrize("model", [Need, NeedEvent, IdempotencyKey, Notification])
 def test_nothing_listens_for_the_models_it_writes(model):
     # insert() sends no signals: a receiver added for these models would silently miss rows.
     assert not pre_save.has_listeners(model)
