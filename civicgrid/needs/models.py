@@ -65,6 +65,16 @@ class Category(Localised):
     )
     # Groups the report sentences count by ("opinions", "conflicts", "petitions"...).
     report_group = models.SlugField(_("report group"), max_length=40, blank=True)
+    # The publication rule (needs/publication.py): a deployment that wants open reports
+    # (FixMyStreet style) publishes what residents wrote in this category without a staff step.
+    public_by_default = models.BooleanField(
+        _("published by default"),
+        default=False,
+        help_text=_(
+            "Show residents' descriptions and photos of this kind of need to the public without "
+            "waiting for staff to publish them (never for anonymous or staff-entered needs)."
+        ),
+    )
     sort = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -271,8 +281,14 @@ class Need(models.Model):
         related_name="+",
         help_text=_("The representative or provider whose QR code was scanned."),
     )
-    contact_phone = models.CharField(_("contact phone"), max_length=11, blank=True)
+    # A Chinese mobile (11 digits) or, from Open311 clients, an international number in E.164.
+    contact_phone = models.CharField(_("contact phone"), max_length=16, blank=True)
     contact_name = models.CharField(_("contact name"), max_length=64, blank=True)
+    # Open311 clients may send an email instead of a phone (FixMyStreet sends a phone only
+    # when the user gave one).
+    contact_email = models.EmailField(
+        _("contact email"), max_length=254, blank=True, default="", db_default=""
+    )
     anonymous = models.BooleanField(_("anonymous"), default=False)
     submitter = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_needs"
@@ -286,6 +302,13 @@ class Need(models.Model):
         related_name="entered_needs",
     )
     on_behalf_of = models.CharField(_("on behalf of"), max_length=64, blank=True)
+    # Could not be placed in a small grid (an address only, a point outside every grid): it
+    # waits at `node` (the jurisdiction it came through) for a dispatcher to place it.
+    unplaced = models.BooleanField(_("waiting to be placed"), default=False, db_default=False)
+    # What the public may read of the need (needs/publication.py): nothing a resident typed
+    # until staff publish it, optionally as an edited summary; the original stays internal.
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    public_summary = models.TextField(_("public summary"), blank=True, default="", db_default="")
 
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED, editable=False
@@ -386,6 +409,12 @@ class Need(models.Model):
                 condition=models.Q(state="resolved"),
                 name="need_sweep_unrated_idx",
             ),
+            # The unplaced queue (docs/workflow.md): a handful waiting for a dispatcher.
+            models.Index(
+                fields=["node"],
+                condition=models.Q(unplaced=True),
+                name="need_unplaced_idx",
+            ),
             # The needs the worker has still to follow up: a handful at any time.
             models.Index(
                 fields=["id"],
@@ -436,6 +465,8 @@ class NeedEvent(models.Model):
     # "resident", "system" or blank (then actor says who).
     actor_kind = models.CharField(max_length=12, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # A staff note is internal unless sent as a public reply; residents' notes never are.
+    public = models.BooleanField(_("public reply"), default=False, db_default=False)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
