@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None, prog: str = "civicgrid") -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = prog
     if len(argv) > 1 and argv[1] == "demo":
-        # Demo mode allows the built-in secret key and serves static files from source.
+        # Demo mode makes its own secret key, accepts the demo password, serves static from source.
         os.environ.setdefault("CIVICGRID_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
     from django.core.management import execute_from_command_line

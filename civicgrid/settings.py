@@ -47,14 +47,40 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# Demo mode is what `civicgrid demo` runs: a built-in secret key is allowed only there.
+# Demo mode is what `civicgrid demo` runs: only there (and with DEBUG) may SECRET_KEY be empty,
+# and a random one is then kept in the data folder.
 DEMO_MODE = envbool("CIVICGRID_DEMO", False)
 DEBUG = envbool("DEBUG", False)
+
+
+def demo_secret_key(var_dir: Path) -> str:
+    """The demo's secret key: random, made once per data folder (var/demo-secret-key, mode
+    0600), so that a demo's sessions and tracking links cannot be forged from published code.
+    Written to a temporary file and linked into place: of two processes starting at once, one
+    key wins and both read it whole."""
+    path = var_dir / "demo-secret-key"
+    if not path.exists():
+        import contextlib
+        import secrets
+        import tempfile
+
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=var_dir, prefix=".demo-secret-key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50) + "\n")
+            # Another process linked its key first: read that one.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
 
 SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY:
     if DEMO_MODE or DEBUG:
-        SECRET_KEY = "demo-only-insecure-key-never-use-in-production"  # noqa: S105
+        SECRET_KEY = demo_secret_key(VAR_DIR)
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment (see .env.example), "
@@ -88,7 +114,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, for superusers only (network/adminsite.py).
+    "civicgrid.network.adminconfig.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -215,12 +242,18 @@ AUTH_USER_MODEL = "network.Person"
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
-# The model backend with failed-login throttling (core/loginthrottle.py): after this many
-# failures per mobile number, or per client address, within LOGIN_FAILURE_WINDOW seconds,
-# logins are refused for that long. Covers the console and the admin login alike.
+# The model backend with failed-login throttling (core/loginthrottle.py, docs/deploy.md),
+# for the console and the admin login alike. A number that failed this many times from one
+# address within LOGIN_LOCK_SECONDS is refused there for that long; after
+# LOGIN_BACKOFF_FREE_FAILURES failures from anywhere, a number waits 1, 2, 4… seconds, at most
+# LOGIN_BACKOFF_MAX_SECONDS, between attempts (a back-off, not a lock); an address that failed
+# on this many different numbers within LOGIN_FAILURE_WINDOW seconds is refused for that long.
 AUTHENTICATION_BACKENDS = ["civicgrid.core.loginthrottle.ThrottledModelBackend"]
-LOGIN_FAILURES_PER_MOBILE = envint("LOGIN_FAILURES_PER_MOBILE", 5)
-LOGIN_FAILURES_PER_IP = envint("LOGIN_FAILURES_PER_IP", 50)
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = envint("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5)
+LOGIN_LOCK_SECONDS = envint("LOGIN_LOCK_SECONDS", 5 * 60)
+LOGIN_BACKOFF_FREE_FAILURES = envint("LOGIN_BACKOFF_FREE_FAILURES", 5)
+LOGIN_BACKOFF_MAX_SECONDS = envint("LOGIN_BACKOFF_MAX_SECONDS", 5 * 60)
+LOGIN_FAILED_ACCOUNTS_PER_ADDRESS = envint("LOGIN_FAILED_ACCOUNTS_PER_ADDRESS", 20)
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 15 * 60)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -306,6 +339,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # categories, locating a point); callers with a token or a session are not limited here.
 API_ANON_CREATES_PER_MINUTE = envint("API_ANON_CREATES_PER_MINUTE", 20)
 API_ANON_READS_PER_MINUTE = envint("API_ANON_READS_PER_MINUTE", 120)
+# Needs one token (or one person's session) may create per minute through POST /needs.
+API_TOKEN_CREATES_PER_MINUTE = envint("API_TOKEN_CREATES_PER_MINUTE", 60)
+
+# --- Resident pages (no account) ------------------------------------------------------------
+# Counted per client address (TRUSTED_PROXY_COUNT says which hop) like the API and Open311;
+# over the limit the resident gets a page in their language and Retry-After. Raising a need
+# (POST /raise/...): generous enough for an office or a village behind one address.
+RESIDENT_RAISE_LIMIT = envint("RESIDENT_RAISE_LIMIT", 20)
+RESIDENT_RAISE_WINDOW = envint("RESIDENT_RAISE_WINDOW", 600)
+# Rating and withdrawing on the tracking page (POST /track/...).
+RESIDENT_TRACK_LIMIT = envint("RESIDENT_TRACK_LIMIT", 30)
+RESIDENT_TRACK_WINDOW = envint("RESIDENT_TRACK_WINDOW", 600)
+# Rating without the tracking link, by the last four digits of the phone: tries per need and
+# per address in each window. 5 an hour per need lets a guesser try at most 840 of the 10,000
+# numbers in the NEED_RATING_DAYS a need can be rated; each try is in the need's timeline.
+RESIDENT_LAST4_PER_NEED = envint("RESIDENT_LAST4_PER_NEED", 5)
+RESIDENT_LAST4_PER_ADDRESS = envint("RESIDENT_LAST4_PER_ADDRESS", 10)
+RESIDENT_LAST4_WINDOW = envint("RESIDENT_LAST4_WINDOW", 3600)
 
 # --- Background work and notifications --------------------------------------------------
 # `civicgrid worker` runs queued tasks from the database; a Redis-backed queue can replace it.

@@ -24,7 +24,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from civicgrid.api.models import ApiToken
-from civicgrid.api.services import is_demo_token, split_token, token_hash
+from civicgrid.api.services import is_demo_token, may_hold_token, split_token, token_hash
 from civicgrid.core.errors import NotAllowed
 from civicgrid.core.ratelimit import client_ip
 from civicgrid.network.models import Person
@@ -54,6 +54,9 @@ class TokenAuth(HttpBearer):
                 person = None
         if person is None or not person.is_active:
             raise AuthenticationError(message=_("The API token is unknown or revoked."))
+        # Checked on use, not only when made: a person whose staff role ends keeps no API.
+        if not may_hold_token(person):
+            raise AuthenticationError(message=_("API tokens are only for staff roles."))
         now = timezone.now()
         last_used = _aware(person.token_last_used_at)
         if last_used is None or now - last_used >= LAST_USED_RESOLUTION:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from civicgrid.api.auth import caller
+from civicgrid.api.auth import caller, client_of
 from civicgrid.api.schemas import ErrorOut
 from civicgrid.core.errors import DomainError
 from civicgrid.core.ratelimit import client_ip, hit
@@ -64,6 +64,14 @@ def limit_anonymous(request: HttpRequest, scope: str, per_minute: int) -> None:
     if caller(request) is not None:
         return
     wait = hit(f"api-{scope}", client_ip(request), limit=per_minute, per=60)
+    if wait:
+        raise RateLimited(wait)
+
+
+def limit_known_caller(request: HttpRequest, scope: str, per_minute: int) -> None:
+    """Count a call with a token (per token) or a session (per person); RateLimited once over
+    `per_minute`. A leaked or runaway token floods no more than this."""
+    wait = hit(f"api-{scope}", client_of(request), limit=per_minute, per=60)
     if wait:
         raise RateLimited(wait)
 

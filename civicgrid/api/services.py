@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.api.models import ApiToken, IdempotencyKey
-from civicgrid.core.errors import Invalid, NotFound
+from civicgrid.core.errors import Invalid, NotAllowed, NotFound
 from civicgrid.core.inserts import insert
 from civicgrid.needs import services as need_services
 from civicgrid.needs.models import Need
 from civicgrid.network.models import Person
+from civicgrid.network.scope import is_staff_user
 
 TOKEN_PREFIX = "cg"  # noqa: S105 (the tokens' fixed first part, not a secret)
 # The prefix is letters and digits only, so that "_" separates the token's parts unambiguously
@@ -39,10 +40,19 @@ def split_token(token: str) -> tuple[str, str] | None:
     return parts[1], token
 
 
+def may_hold_token(person: Person) -> bool:
+    """Whether this person may make and use API tokens: an active account with a staff role
+    (or a superuser). Checked when a token is made and on every request it makes."""
+    return person.is_active and is_staff_user(person)
+
+
 @transaction.atomic
 def token_create(*, person: Person, name: str) -> tuple[ApiToken, str]:
     """A new token acting as `person`; returns the row and the token, which is never shown
-    again (only its hash is kept)."""
+    again (only its hash is kept). Only staff roles hold tokens: a resident's account with a
+    token could script the resident channel past its per-address limits."""
+    if not may_hold_token(person):
+        raise NotAllowed(_("API tokens are only for staff roles."), code="tokens_for_staff_only")
     name = need_services.clean_text(name, field=_("Name"), limit=60)
     if ApiToken.objects.filter(person=person, revoked_at__isnull=True).count() >= MAX_TOKENS:
         raise Invalid(

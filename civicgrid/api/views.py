@@ -48,7 +48,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as failure:
                 form.add_error("name", failure.message)
-                status = 400
+                status = failure.status
             else:
                 form = TokenForm()
         else:
@@ -56,7 +56,12 @@ def token_list(request: HttpRequest) -> HttpResponse:
     tokens = ApiToken.objects.filter(person=_person(request)).only(
         "id", "name", "prefix", "created_at", "last_used_at", "revoked_at"
     )
-    context = {"form": form, "tokens": tokens, "new_token": new_token}
+    context = {
+        "form": form,
+        "tokens": tokens,
+        "new_token": new_token,
+        "may_hold_token": services.may_hold_token(_person(request)),
+    }
     return render(request, "api/tokens.html", context, status=status)
 
 

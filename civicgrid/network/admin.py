@@ -15,7 +15,17 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.network import services
 from civicgrid.network.forms import NodeAdminForm, PersonChangeForm, PersonCreationForm
-from civicgrid.network.models import Membership, Node, Organisation, Person, RoleBinding
+from civicgrid.network.models import (
+    AccessChange,
+    Membership,
+    Node,
+    Organisation,
+    Person,
+    RoleBinding,
+)
+
+# What a person may do, besides their role bindings: every change to these is logged.
+ACCESS_FLAGS = ("is_active", "is_staff", "is_superuser")
 
 
 @admin.register(Node)
@@ -88,6 +98,74 @@ class PersonAdmin(UserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        before = Person.objects.filter(pk=obj.pk).values(*ACCESS_FLAGS).first() if change else None
+        super().save_model(request, obj, form, change)
+        for flag in ACCESS_FLAGS:
+            old = before[flag] if before else getattr(Person(), flag)  # a new person's default
+            new = getattr(obj, flag)
+            if old != new:
+                _log(request, obj, f"{flag}: {old} → {new}")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        person = form.instance
+        before = _groups_and_permissions(person)
+        super().save_related(request, form, formsets, change)
+        after = _groups_and_permissions(person)
+        for label, old, new in zip(("groups", "permissions"), before, after, strict=True):
+            if old != new:
+                added, removed = sorted(new - old), sorted(old - new)
+                _log(request, person, f"{label}: +{added} -{removed}")
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not RoleBinding:
+            super().save_formset(request, form, formset, change)
+            return
+        person = form.instance
+        before = _bindings_of(person)
+        super().save_formset(request, form, formset, change)
+        _log_bindings(request, person, before, _bindings_of(person))
+
+
+def _log(request: HttpRequest, person: Person, what: str) -> None:
+    actor = request.user if isinstance(request.user, Person) else None
+    services.access_change_log(person=person, what=what, by=actor, source="admin")
+
+
+def _groups_and_permissions(person: Person) -> tuple[set[str], set[str]]:
+    if person.pk is None:
+        return set(), set()
+    groups = set(person.groups.values_list("name", flat=True))
+    permissions = {
+        f"{app}.{codename}"
+        for app, codename in person.user_permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    return groups, permissions
+
+
+def _bindings_of(person: Person | None) -> set[tuple[str, int]]:
+    if person is None or person.pk is None:
+        return set()
+    return set(RoleBinding.objects.filter(person=person).values_list("role", "node_id"))
+
+
+def _log_bindings(
+    request: HttpRequest,
+    person: Person,
+    before: set[tuple[str, int]],
+    after: set[tuple[str, int]],
+) -> None:
+    names = dict(
+        Node.objects.filter(pk__in={node for _role, node in before ^ after}).values_list(
+            "pk", "name"
+        )
+    )
+    for verb, bindings in (("bound", after - before), ("unbound", before - after)):
+        for role, node in sorted(bindings):
+            _log(request, person, f"role {verb}: {role} at {names.get(node, node)}")
+
 
 @admin.register(RoleBinding)
 class RoleBindingAdmin(admin.ModelAdmin):
@@ -96,6 +174,46 @@ class RoleBindingAdmin(admin.ModelAdmin):
     search_fields = ("person__name", "person__mobile", "node__name", "node__code")
     list_select_related = ("person", "node")
     autocomplete_fields = ("person", "node")
+
+    def save_model(self, request: HttpRequest, obj: RoleBinding, form: Any, change: bool) -> None:
+        old = RoleBinding.objects.filter(pk=obj.pk).select_related("person").first()
+        super().save_model(request, obj, form, change)
+        if old is not None and old.person_id != obj.person_id:
+            _log_bindings(request, old.person, {(old.role, old.node_id)}, set())
+            old = None
+        before = {(old.role, old.node_id)} if old is not None else set()
+        _log_bindings(request, obj.person, before, {(obj.role, obj.node_id)})
+
+    def delete_model(self, request: HttpRequest, obj: RoleBinding) -> None:
+        person, gone = obj.person, {(obj.role, obj.node_id)}
+        super().delete_model(request, obj)
+        _log_bindings(request, person, gone, set())
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        gone = list(queryset.select_related("person"))
+        super().delete_queryset(request, queryset)
+        for binding in gone:
+            _log_bindings(request, binding.person, {(binding.role, binding.node_id)}, set())
+
+
+@admin.register(AccessChange)
+class AccessChangeAdmin(admin.ModelAdmin):
+    """The access log, to read: rows are written by the changes themselves."""
+
+    list_display = ("at", "person_name", "what", "actor", "source")
+    list_filter = ("source",)
+    search_fields = ("person_name", "person__mobile", "what")
+    list_select_related = ("actor",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class MembershipInline(admin.TabularInline):

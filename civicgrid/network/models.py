@@ -325,3 +325,42 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.organisation}"
+
+
+class AccessChange(models.Model):
+    """One change to what a person may do: a role bound or unbound, the active, staff or
+    superuser flag, groups or permissions. Appended by `network/services.py` and the admin,
+    never changed: the audit trail of who gave whom which access, and when.
+
+    `what` is written in English, as a log line: it records a fact, it is not a page's text.
+    The person's name is kept too, so the row still says whom it was about if they are deleted.
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        Person,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="access_changes",
+    )
+    person_name = models.CharField(pgettext_lazy("person", "name"), max_length=64, blank=True)
+    what = models.CharField(_("what changed"), max_length=300)
+    # "admin", "import", "service" (a command or the console): where the change was made.
+    source = models.CharField(_("made in"), max_length=20, default="service")
+
+    class Meta:
+        verbose_name = _("access change")
+        verbose_name_plural = _("access changes")
+        ordering: ClassVar[list[str]] = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_name}: {self.what}"

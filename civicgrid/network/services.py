@@ -14,7 +14,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.network.models import Node, Person, Role, RoleBinding
+from civicgrid.network.models import AccessChange, Node, Person, Role, RoleBinding
 
 T = TypeVar("T")
 
@@ -107,11 +107,41 @@ def person_create(
     return person
 
 
-def role_bind(*, person: Person, role: str, node: Node) -> RoleBinding:
+# --- The access log: every change to what a person may do (AccessChange) ---------------------
+
+
+def binding_text(role: str, node: Node) -> str:
+    return f"{role} at {node.name}"
+
+
+def access_change_log(
+    *, person: Person, what: str, by: Person | None, source: str = "service"
+) -> AccessChange:
+    """Append one line to the access log. Called inside the change's own transaction, so the
+    log holds a change exactly when it happened."""
+    return AccessChange.objects.create(
+        person=person, person_name=person.name, actor=by, what=what[:300], source=source
+    )
+
+
+@transaction.atomic
+def role_bind(
+    *, person: Person, role: str, node: Node, by: Person | None = None, source: str = "service"
+) -> RoleBinding:
     if role not in Role.values:
         raise ValidationError(_("Unknown role: %(role)s") % {"role": role}, code="unknown_role")
-    binding, _created = RoleBinding.objects.get_or_create(person=person, role=role, node=node)
+    binding, created = RoleBinding.objects.get_or_create(person=person, role=role, node=node)
+    if created:
+        what = f"role bound: {binding_text(role, node)}"
+        access_change_log(person=person, what=what, by=by, source=source)
     return binding
+
+
+@transaction.atomic
+def role_unbind(*, binding: RoleBinding, by: Person | None = None, source: str = "service") -> None:
+    person, what = binding.person, f"role unbound: {binding_text(binding.role, binding.node)}"
+    binding.delete()
+    access_change_log(person=person, what=what, by=by, source=source)
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -200,7 +230,13 @@ def person_bulk_rename(*, people: Sequence[Person], batch_size: int = 1000) -> i
 
 
 @transaction.atomic
-def role_bulk_bind(*, bindings: Iterable[tuple[int, str, int]], batch_size: int = 1000) -> None:
+def role_bulk_bind(
+    *,
+    bindings: Iterable[tuple[int, str, int]],
+    batch_size: int = 1000,
+    by: Person | None = None,
+    source: str = "import",
+) -> None:
     """Bind (person_id, role, node_id) triples; triples already bound are left alone.
 
     ignore_conflicts covers a binding made by someone else between the caller's check and now.
@@ -212,3 +248,23 @@ def role_bulk_bind(*, bindings: Iterable[tuple[int, str, int]], batch_size: int 
             _("Unknown role: %(role)s") % {"role": ", ".join(sorted(unknown))}, code="unknown_role"
         )
     RoleBinding.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+    # One log line per requested binding: callers pass only new ones (the import does).
+    people: dict[int, str] = {}
+    for chunk in _chunks(sorted({row.person_id for row in rows}), IN_CHUNK):
+        people.update(Person.objects.filter(pk__in=chunk).values_list("pk", "name"))
+    nodes: dict[int, str] = {}
+    for chunk in _chunks(sorted({row.node_id for row in rows}), IN_CHUNK):
+        nodes.update(Node.objects.filter(pk__in=chunk).values_list("pk", "name"))
+    AccessChange.objects.bulk_create(
+        [
+            AccessChange(
+                person_id=row.person_id,
+                person_name=people.get(row.person_id, ""),
+                actor=by,
+                what=f"role bound: {row.role} at {nodes.get(row.node_id, row.node_id)}"[:300],
+                source=source,
+            )
+            for row in rows
+        ],
+        batch_size=batch_size,
+    )

@@ -8,15 +8,23 @@ import re
 
 import pytest
 import time_machine
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from civicgrid.api.models import ApiToken
 from civicgrid.api.services import token_create, token_revoke
 from civicgrid.api.tests.conftest import Api, assert_error
-from civicgrid.core.errors import NotFound
+from civicgrid.core.errors import NotAllowed, NotFound
+from civicgrid.needs.models import Need
 from civicgrid.needs.tests import factories as nf
+
+ROAD = {
+    "category": "roads",
+    "description": "路面塌了一个坑",
+    "contact_phone": "13912345678",
+    "answers": {"passable": "no"},
+}
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +175,46 @@ def test_the_demo_token_works_in_demo_mode_only(client, settings):
     response = client.get("/api/v1/needs", **auth)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+# --- Only staff roles hold tokens (issue 11, point 8) ------------------------------------------
+
+
+def test_a_resident_account_cannot_make_a_token_in_the_console_or_the_service(w):
+    resident = w.unit_member  # an account with no staff role
+    page = login(resident).post(reverse("tokens:list"), {"name": "my script"})
+    assert page.status_code == 403
+    assert "only for staff roles" in page.content.decode()
+    with pytest.raises(NotAllowed):
+        token_create(person=resident, name="my script")
+    assert not ApiToken.objects.filter(person=resident).exists()
+
+
+def test_a_token_whose_holder_lost_their_staff_role_is_refused(w):
+    _row, token = token_create(person=w.grid_worker, name="field app")
+    assert Api(token).get("/needs").status_code == 200
+    w.grid_worker.roles.all().delete()
+    error = assert_error(Api(token).get("/needs"), 401, "unauthenticated")
+    assert "staff" in error["message"]
+    assert_error(
+        Api(token).post("/needs", {**ROAD, "node": w.t["gridA"].pk}), 401, "unauthenticated"
+    )
+    assert Need.objects.count() == 0
+
+
+@override_settings(API_TOKEN_CREATES_PER_MINUTE=2)
+def test_creates_with_a_token_are_rate_limited_per_token(w):
+    body = {**ROAD, "node": w.t["gridA"].pk}
+    first = Api(token_create(person=w.dispatcher, name="a")[1])
+    second = Api(token_create(person=w.dispatcher, name="b")[1])
+    with time_machine.travel(1_800_000_000, tick=False):
+        assert first.post("/needs", body).status_code == 201
+        assert first.post("/needs", body).status_code == 201
+        third = first.post("/needs", body)
+        error = assert_error(third, 429, "rate_limited")
+        assert int(third["Retry-After"]) >= 1
+        assert error["details"]["retry_after"] == int(third["Retry-After"])
+        # Another token counts on its own; reads are not counted.
+        assert second.post("/needs", body).status_code == 201
+        assert first.get("/needs").status_code == 200
+    assert Need.objects.count() == 3

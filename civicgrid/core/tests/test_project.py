@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -56,3 +58,28 @@ def test_defaults_are_shanghai_time_and_simplified_chinese():
 
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.LANGUAGE_CODE == "zh-hans"
+
+
+def _demo_secret(var_dir: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", "from civicgrid import settings; print(settings.SECRET_KEY)"],
+        env={**PROJECT_ENV, "CIVICGRID_DEMO": "1", "CIVICGRID_VAR_DIR": str(var_dir)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_the_demo_secret_key_is_random_per_data_folder_and_kept_private(tmp_path: Path):
+    # The secret signs sessions and makes the tracking links' keys: a published constant would
+    # let anyone compute the key of any need's link on any demo-built database.
+    first, second = tmp_path / "one", tmp_path / "two"
+    key = _demo_secret(first)
+    assert key == _demo_secret(first)  # kept: links and sessions survive a restart
+    assert key != _demo_secret(second)
+    assert len(key) >= 50
+    assert "demo-only-insecure-key" not in key
+    stored = first / "demo-secret-key"
+    assert stored.read_text().strip() == key
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600

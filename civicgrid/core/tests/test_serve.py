@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 PORT = 8601
 CIVICGRID = str(Path(sys.executable).with_name("civicgrid"))
@@ -103,3 +104,27 @@ def test_serve_refuses_to_start_before_collectstatic(tmp_path: Path):
     )
     assert done.returncode != 0
     assert "civicgrid collectstatic --noinput" in done.stderr
+
+
+@pytest.mark.django_db
+def test_serve_warns_when_the_database_holds_the_demo_region(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from civicgrid.demo.region import ROOT_CODE
+    from civicgrid.network.models import NodeKind
+    from civicgrid.network.services import node_create
+
+    execs: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: execs.append(argv))
+    call_command("serve", "--workers", "1", "--without-static")
+    assert len(execs) == 1
+    assert "demo" not in capsys.readouterr().err
+
+    node_create(code=ROOT_CODE, name="巴彦淖尔市", kind=NodeKind.LEAGUE, parent=None)
+    with translation.override("en"):
+        call_command("serve", "--workers", "1", "--without-static")
+    err = capsys.readouterr().err
+    assert len(execs) == 2
+    assert "WARNING" in err
+    assert "demo region" in err
+    assert "published" in err

@@ -124,3 +124,128 @@ def test_admin_lists_search_by_chinese_name(admin_client, url_name):
     factories.region()
     response = admin_client.get(reverse(f"admin:{url_name}_changelist"), {"q": "网格"})
     assert response.status_code == 200
+
+
+# --- The admin is for superusers; changes to access are logged (issue 11, point 1) ------------
+
+
+def league_admin(tree: dict[str, Node]) -> Person:
+    """A league's administrator as the demo has one: a staff flag and the admin role."""
+    return factories.person("盟管理员", roles=[(Role.ADMIN, tree["league"])], is_staff=True)
+
+
+def person_form(person: Person, **changes: object) -> dict[str, object]:
+    bindings = list(person.roles.order_by("pk"))
+    data: dict[str, object] = {
+        "mobile": person.mobile,
+        "name": person.name,
+        "is_active": "on" if person.is_active else "",
+        "is_staff": "on" if person.is_staff else "",
+        "is_superuser": "on" if person.is_superuser else "",
+        "roles-TOTAL_FORMS": str(len(bindings)),
+        "roles-INITIAL_FORMS": str(len(bindings)),
+        "roles-MIN_NUM_FORMS": "0",
+        "roles-MAX_NUM_FORMS": "1000",
+    }
+    for i, binding in enumerate(bindings):
+        data.update(
+            {
+                f"roles-{i}-id": binding.pk,
+                f"roles-{i}-person": person.pk,
+                f"roles-{i}-role": binding.role,
+                f"roles-{i}-node": binding.node_id,
+            }
+        )
+    data.update(changes)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_a_staff_person_with_a_role_cannot_use_the_admin_nor_make_themselves_superuser(client):
+    tree = factories.region()
+    me = league_admin(tree)
+    client.force_login(me)
+    for url in ("/admin/", reverse("admin:network_person_change", args=[me.pk])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    response = client.post(
+        reverse("admin:network_person_change", args=[me.pk]), person_form(me, is_superuser="on")
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    me.refresh_from_db()
+    assert not me.is_superuser
+
+
+def test_the_admin_login_refuses_staff_who_are_not_superusers(client):
+    me = league_admin(factories.region())
+    response = client.post(
+        "/admin/login/",
+        {"username": me.mobile, "password": "pass-12345"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_superuser_making_someone_superuser_writes_an_access_log_row(admin_client):
+    from civicgrid.network.models import AccessChange
+
+    tree = factories.region()
+    other = league_admin(tree)
+    response = admin_client.post(
+        reverse("admin:network_person_change", args=[other.pk]),
+        person_form(other, is_superuser="on", is_staff=""),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    other.refresh_from_db()
+    assert other.is_superuser
+    rows = list(AccessChange.objects.filter(person=other).order_by("pk"))
+    whats = {row.what for row in rows}
+    assert "is_superuser: False → True" in whats
+    assert "is_staff: True → False" in whats
+    assert all(row.actor.mobile == "13800000001" and row.source == "admin" for row in rows)
+    assert all(row.at is not None for row in rows)
+
+
+def test_roles_bound_and_unbound_in_the_admin_or_a_service_are_logged(admin_client):
+    from civicgrid.network import services
+    from civicgrid.network.models import AccessChange
+
+    tree = factories.region()
+    person = factories.person()
+    services.role_bind(person=person, role=Role.GRID_WORKER, node=tree["gridA"], by=None)
+    data = person_form(
+        person,
+        **{
+            "roles-TOTAL_FORMS": "2",
+            "roles-1-role": Role.COMMUNITY_STAFF,
+            "roles-1-node": tree["comm1"].pk,
+            "roles-0-DELETE": "on",
+        },
+    )
+    response = admin_client.post(reverse("admin:network_person_change", args=[person.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(person.roles.values_list("role", flat=True)) == [Role.COMMUNITY_STAFF]
+    log = list(AccessChange.objects.filter(person=person).order_by("pk"))
+    assert [(row.source, row.what) for row in log] == [
+        ("service", f"role bound: grid_worker at {tree['gridA'].name}"),
+        ("admin", f"role bound: community_staff at {tree['comm1'].name}"),
+        ("admin", f"role unbound: grid_worker at {tree['gridA'].name}"),
+    ]
+
+
+def test_the_access_log_is_read_only_in_the_admin(admin_client):
+    from civicgrid.network.models import AccessChange
+
+    person = factories.person()
+    AccessChange.objects.create(person=person, actor=None, what="is_staff: False → True")
+    assert admin_client.get(reverse("admin:network_accesschange_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:network_accesschange_add")).status_code == 403
+    row = AccessChange.objects.get()
+    response = admin_client.post(
+        reverse("admin:network_accesschange_change", args=[row.pk]), {"what": "nothing"}
+    )
+    assert response.status_code in (302, 403)
+    row.refresh_from_db()
+    assert row.what == "is_staff: False → True"

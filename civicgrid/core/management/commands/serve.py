@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from civicgrid.core.serving import gunicorn_argv, gunicorn_path
@@ -47,6 +48,17 @@ def static_not_collected() -> bool:
     if not isinstance(storage, ManifestFilesMixin) or settings.STATIC_ROOT is None:
         return False
     return not (Path(settings.STATIC_ROOT) / storage.manifest_name).exists()
+
+
+def holds_demo_region() -> bool:
+    """True when the database holds the region `civicgrid demo` builds, whose passwords, API
+    token and Open311 key are published. A database not migrated yet holds nothing."""
+    from civicgrid.demo.region import demo_exists
+
+    try:
+        return demo_exists()
+    except DatabaseError:
+        return False
 
 
 class Command(BaseCommand):
@@ -124,6 +136,15 @@ class Command(BaseCommand):
             graceful_timeout=graceful,
             access_log=options["access_log"],
         )
+        if holds_demo_region():
+            self.stderr.write(
+                _(
+                    "WARNING: this database holds the demo region, whose logins and keys are "
+                    "published. Outside demo mode its accounts cannot log in with the demo "
+                    "password, its API token and Open311 key are refused; do not serve it to "
+                    "the public. Start from an empty database for real use (docs/deploy.md)."
+                )
+            )
         self.stdout.write(" ".join(argv[1:]))
         self.stdout.flush()
         # Django was started with DJANGO_SETTINGS_MODULE set by `civicgrid`; the workers

@@ -1,7 +1,8 @@
 """`civicgrid demo`: migrate, build the demo region if it is missing, print the logins, serve.
 
-`civicgrid.cli` sets CIVICGRID_DEMO=1 before Django starts, which allows the built-in secret
-key and lets whitenoise serve static files from the source folders (no collectstatic).
+`civicgrid.cli` sets CIVICGRID_DEMO=1 before Django starts, which allows an empty SECRET_KEY
+(a random one is kept in the data folder), lets the demo password log in, and lets whitenoise
+serve static files from the source folders (no collectstatic).
 """
 
 from __future__ import annotations
@@ -75,8 +76,7 @@ class Command(BaseCommand):
         serve(
             [
                 [sys.executable, "-m", "civicgrid", "worker"],
-                # Bound to 127.0.0.1 only: the demo has a public password and a built-in
-                # secret key.
+                # Bound to 127.0.0.1 only: the demo has a public password.
                 gunicorn_argv(gunicorn, bind=f"127.0.0.1:{port}", workers=2),
             ],
             env,
