@@ -80,3 +80,25 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class OnceKey(models.Model):
+    """A one-time key: the first request carrying it does the work and stores what it made; a
+    repeat (a double click, a resent form) finds that instead of doing it again (core/once.py).
+    The key is written in the same transaction as the work, and the unique constraint decides
+    between two requests racing with one key. Deleted after `once.KEEP` by the worker."""
+
+    scope = models.CharField(max_length=40, help_text="what the key is for, e.g. resident-raise")
+    key = models.CharField(max_length=64)
+    result = models.CharField(max_length=200, blank=True, help_text="what the first request made")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("one-time key")
+        verbose_name_plural = _("one-time keys")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["scope", "key"], name="oncekey_scope_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

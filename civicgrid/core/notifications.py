@@ -41,6 +41,7 @@ TEXTS: dict[str, Any] = {
     "need_resolved": _("Need %(number)s was resolved"),
     "need_taken": _("Need %(number)s was taken by %(handler)s"),
     "need_merged": _("Need %(number)s was merged into %(target)s"),
+    "need_restored": _("Need %(number)s was restored after a withdrawal: %(note)s"),
 }
 
 

@@ -25,6 +25,11 @@ def periodic_tasks() -> dict[str, tuple[Any, int]]:
             import_string("civicgrid.core.tasks.prune_rate_counters"),
             3600,
         ),
+        # Deletes one-time form keys older than a day (core/once.py).
+        "core.prune_once_keys": (
+            import_string("civicgrid.core.tasks.prune_once_keys"),
+            3600,
+        ),
         # Removes personal data from needs closed longer than NEED_RETENTION_DAYS ago.
         "privacy.anonymise_expired": (
             import_string("civicgrid.privacy.tasks.anonymise_expired_needs"),

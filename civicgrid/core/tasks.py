@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from civicgrid.core import notifications, ratelimit
+from civicgrid.core import notifications, once, ratelimit
 
 
 @task()
@@ -15,3 +15,8 @@ def deliver_notifications(ids: list[int]) -> None:
 @task()
 def prune_rate_counters() -> int:
     return ratelimit.prune()
+
+
+@task()
+def prune_once_keys() -> int:
+    return once.prune()

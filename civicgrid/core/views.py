@@ -1,7 +1,9 @@
-"""Views that belong to no domain: the health check, the in-app inbox (the bell) and the page
-for a request too large or malformed to read."""
+"""Views that belong to no domain: the health check, the in-app inbox (the bell), the page
+for a request too large or malformed to read, and the page for too many requests."""
 
 from __future__ import annotations
+
+import math
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,6 +34,17 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         "max_photos": settings.NEED_MAX_PHOTOS,
     }
     return render(request, "core/bad_request.html", context, status=413 if too_large else 400)
+
+
+def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
+    """429 for a person at a browser (the resident pages): what happened, in their language,
+    and how long to wait; Retry-After says the same to software. Nothing was saved."""
+    minutes = max(1, math.ceil(wait / 60))
+    context = {"wait": wait, "minutes": minutes, "in_seconds": wait < 60}
+    response = render(request, "core/too_many_requests.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

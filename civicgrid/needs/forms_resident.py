@@ -32,6 +32,10 @@ FIELD_FOR_CODE = {
 }
 
 
+# The resident page's own limit on descriptions, below the intake's (the Open311 spec's 4,000):
+# typed on a phone, read out on a call.
+RESIDENT_MAX_DESCRIPTION = 2000
+
 # Past this many small grids the picker offers communities only (their dispatcher routes the
 # need on): a list of every grid of a city would make the page too heavy for a slow phone.
 PICKER_MAX_GRIDS = 400
@@ -114,6 +118,8 @@ class RaiseForm(forms.Form):
     anonymous = forms.BooleanField(
         label=gettext_lazy("Hide my name from the people handling it"), required=False
     )
+    # A one-time key drawn when the form is shown (core/once.py): sent twice, one need.
+    once = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -174,7 +180,11 @@ class RaiseForm(forms.Form):
         data = super().clean() or {}
         self._check(
             "description",
-            lambda: services.clean_text(data.get("description", ""), field=_("Description")),
+            lambda: services.clean_text(
+                data.get("description", ""),
+                field=_("Description"),
+                limit=RESIDENT_MAX_DESCRIPTION,
+            ),
         )
         try:
             services.clean_answers(self.category, self.answers())
@@ -207,7 +217,13 @@ class RaiseForm(forms.Form):
         if (data.get("lat") or data.get("lon")) and (lat is None or lon is None):
             self._error("place", _("We could not read your location. Choose your place."))
             return
-        self._check("place", lambda: services.locate(node=None, lat=lat, lon=lon))
+        if lat is None or lon is None:
+            return  # no place, no point: accepted, unplaced, at the top of the region
+        try:
+            services.locate(node=None, lat=lat, lon=lon)
+        except Invalid as exc:
+            if exc.code != "outside_grids":  # outside every grid: accepted, unplaced
+                self._error("place", exc.message)
 
     def point(self) -> tuple[float | None, float | None]:
         try:
@@ -258,6 +274,9 @@ class RaiseForm(forms.Form):
             "anonymous": bool(data.get("anonymous")),
             "photos": self.photo_files,
             "source_person": self.binding.person,
+            # Never turned away for where it is: without a place, or outside every grid, the
+            # need waits at the top of the region for its dispatchers to place it.
+            "unplaced_at": None if self.node is not None else services.region_root(),
         }
 
 

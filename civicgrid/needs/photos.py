@@ -1,7 +1,15 @@
 """Photos from phones: size-limited, checked to be images, re-encoded, metadata stripped.
 
-Re-encoding from decoded pixels drops every EXIF block, the GPS position included, and any
-payload hidden in the file; a PDF or script renamed .jpg fails to decode and is refused.
+A stored photo keeps its pixels and its orientation, nothing else. The EXIF orientation is
+applied to the pixels, colours are converted to sRGB, and the pixels are copied into a new
+image that has no `info`: Pillow's JPEG encoder writes a comment (COM), XMP or an ICC profile it
+finds in an image's `info`, so re-encoding the decoded image alone kept a `<script>` comment.
+No EXIF (GPS position, camera, time), comment, XMP, ICC profile or other APPn marker survives;
+a PDF or script renamed .jpg fails to decode and is refused.
+
+The ICC profile is dropped rather than kept: it is free-form bytes (its text tags can carry a
+payload like a comment), and converting to sRGB first keeps the colours of a wide-gamut phone
+photo (Display P3) right in every browser, which assumes sRGB for an untagged JPEG.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import uuid
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from civicgrid.core.errors import Invalid
 
@@ -37,10 +45,12 @@ def clean_photo(upload: object) -> ContentFile:
         with Image.open(upload) as original:  # type: ignore[arg-type]
             original.load()
             upright = ImageOps.exif_transpose(original)
-            pixels = upright.convert("RGB")
+            pixels = _srgb(upright)
             pixels.thumbnail((MAX_SIDE, MAX_SIDE))
+            bare = Image.new("RGB", pixels.size)  # a new image: empty `info`, no metadata
+            bare.paste(pixels)
             out = io.BytesIO()
-            pixels.save(out, format="JPEG", quality=82, optimize=True)
+            bare.save(out, format="JPEG", quality=82, optimize=True)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise Invalid(
             _("“%(name)s” is not a photo we can read. Send a JPEG, PNG or WebP picture.")
@@ -48,6 +58,26 @@ def clean_photo(upload: object) -> ContentFile:
             code="photo_not_image",
         ) from exc
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex[:12]}.jpg")
+
+
+def _srgb(image: Image.Image) -> Image.Image:
+    """The image in RGB, its colours converted to sRGB when it carries another ICC profile."""
+    profile = image.info.get("icc_profile")
+    if profile and image.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            srgb = ImageCms.createProfile("sRGB")
+            converted = ImageCms.profileToProfile(
+                image.convert("CMYK" if image.mode == "CMYK" else "RGB"),
+                source,
+                srgb,
+                outputMode="RGB",
+            )
+            if converted is not None:
+                return converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken or hostile profile: keep the pixels as they are
+    return image.convert("RGB")
 
 
 def clean_photos(uploads: list[object]) -> list[ContentFile]:

@@ -84,6 +84,7 @@ PREFERRED = (
     Action.REJECT,
     Action.MERGE,
     Action.WITHDRAW,
+    Action.RESTORE,
 )
 FORWARD = frozenset(PREFERRED[:8])
 
@@ -165,6 +166,11 @@ class NeedWorkflow(RuleBasedStateMachine):
     def raise_need(self, place: str, priority: str, code: str, by: str) -> int:
         self.raised += 1
         staff = by != "resident"
+        # Staff raise only where they may write (needs/access.check_may_raise, issue 11).
+        if by == "comm2_staff":
+            place = "gridC"
+        elif by == "dispatcher" and place == "gridC":
+            place = "gridA"
         need = nf.raise_need(
             self.w,
             by=self.actors[by],
@@ -172,7 +178,6 @@ class NeedWorkflow(RuleBasedStateMachine):
             priority=priority,
             category=nf.category(code),
             answers={"passable": "partly"} if code == "roads" else {},
-            # Staff from outside the place may still raise one through the API channel.
             channel=Channel.API if staff else Channel.WEB,
         )
         return need.pk
@@ -255,6 +260,8 @@ class NeedWorkflow(RuleBasedStateMachine):
         # What went through was offered to this actor in that state (the console's buttons
         # and the workflow agree), and never to someone who may change nothing.
         assert action in allowed, (action, actor, need.state)
+        if action == Action.RESTORE:
+            self.closed.pop(need_id, None)  # a withdrawn need restored: it is open again
         assert actor not in NEVER_ACT
         self.done.add(action)
 
@@ -305,7 +312,16 @@ class NeedWorkflow(RuleBasedStateMachine):
                 rule_ = TRANSITIONS[Action(event.action)]
                 assert event.from_state == state, (need_id, event)
                 assert event.from_state in rule_.sources, (need_id, event)
-                assert event.to_state == rule_.target, (need_id, event)
+                if event.action == Action.RESTORE:
+                    # Back to where the withdrawal left from (submitted if unknown).
+                    left = [
+                        e.from_state
+                        for e in events
+                        if e.action == Action.WITHDRAW and e.seq < event.seq
+                    ]
+                    assert event.to_state == (left[-1] if left else "submitted"), event
+                else:
+                    assert event.to_state == rule_.target, (need_id, event)
                 state = event.to_state
             assert states[need_id] == state, (need_id, states[need_id], state)
 

@@ -34,6 +34,7 @@ EXPECTED = {
     "withdraw": (OPEN, "R", False),
     "merge": (["submitted", "accepted", "dispatched", "escalated"], "DC", False),
     "close_unrated": (["resolved"], "S", False),
+    "restore": (["withdrawn"], "DC", True),
 }
 # persona: the actor kind it is (blank: none at all)
 PERSONAS = {
