@@ -123,7 +123,7 @@ def needs_xlsx(request: HttpRequest) -> HttpResponseBase:
         return _bad(_errors(form))
     base = selectors.inbox(user, tab) if tab and tab != "all" else selectors.visible_needs(user)
     chosen = form.to_filter()
-    needs = selectors.filtered(base, chosen)
+    needs = selectors.filtered(base, chosen, user=user)
     code = chosen.node.code if chosen.node is not None else _scope_code(user)
     _log_reveal(user, f"ledger:needs:{code}", "contact_phone")
     return _download(ledgers.needs_ledger(needs, user), "needs", code)

@@ -23,21 +23,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
+from civicgrid.core import xlsx
 from civicgrid.insights import kpis
 from civicgrid.needs.models import PROACTIVE_KINDS, Channel, Kind, Need, Rating, State
-from civicgrid.network.models import Node, Role, mask_mobile
-from civicgrid.network.scope import role_paths
+from civicgrid.network.models import Node, mask_mobile
+from civicgrid.privacy.reveal import PHONE_ROLES as PHONE_ROLES
+from civicgrid.privacy.reveal import may_see_personal, phone_paths
 
 CHUNK = 2000
-# Roles whose holders read the resident's phone and name in full in a ledger.
-PHONE_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def write_workbook(
     """
     # Closed (and so deleted) by the FileResponse that streams it, or by the caller.
     out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    book = xlsxwriter.Workbook(out.name, {"constant_memory": True, "strings_to_formulas": False})
+    book = xlsx.workbook(out.name, constant_memory=True)
     header = book.add_format(
         {"bold": True, "bg_color": "#F2F2F2", "bottom": 1, "valign": "vcenter", "text_wrap": True}
     )
@@ -86,7 +85,7 @@ def write_workbook(
     sheet.freeze_panes(1, 0)
     sheet.set_row(0, 30)
     for index, column in enumerate(columns):
-        sheet.write_string(0, index, str(column.header), header)
+        xlsx.write_cell(sheet, 0, index, str(column.header), header)
     last = 0
     for last, row in enumerate(rows, start=1):
         for index, value in enumerate(row):
@@ -100,21 +99,10 @@ def write_workbook(
 
 
 def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
-    # Typed writes only: `sheet.write` would turn a description starting with "=" into a
-    # formula (spreadsheet injection), and we turn strings_to_formulas off for the same reason.
-    if value is None or value == "":
-        return
-    if isinstance(value, str):
-        sheet.write_string(row, col, value, fmt)
-    elif isinstance(value, bool):
-        text = pgettext("ledger", "Yes") if value else pgettext("ledger", "No")
-        sheet.write_string(row, col, text, fmt)
-    elif isinstance(value, int | float):
-        sheet.write_number(row, col, value, fmt)
-    elif isinstance(value, dt.datetime | dt.date):
-        sheet.write_datetime(row, col, value, fmt)
-    else:
-        sheet.write_string(row, col, str(value), fmt)
+    # Typed writes through core.xlsx: text stays text (spreadsheet injection).
+    if isinstance(value, bool):
+        value = pgettext("ledger", "Yes") if value else pgettext("ledger", "No")
+    xlsx.write_cell(sheet, row, col, value, fmt)
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:
@@ -134,19 +122,7 @@ def _labels(choices: Any) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-# --- Who reads personal data in full ------------------------------------------------------
-
-
-def phone_paths(user: Any) -> list[str] | None:
-    """Paths under which the user reads phones and names in full; None: everywhere."""
-    if getattr(user, "is_superuser", False):
-        return None
-    held = role_paths(user)
-    return [path for role in PHONE_ROLES for path in held.get(role, [])]
-
-
-def may_see_personal(paths: list[str] | None, node_path: str) -> bool:
-    return paths is None or any(node_path.startswith(p) for p in paths)
+# --- Who reads personal data in full is privacy/reveal.py's rule ----------------------------
 
 
 def mask_name(name: str) -> str:

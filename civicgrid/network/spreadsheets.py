@@ -29,9 +29,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
+from civicgrid.core import xlsx
 from civicgrid.network.geo import BadPolygon, parse_polygon
 from civicgrid.network.models import Node, NodeKind, Person, Role, RoleBinding, validate_mobile
 from civicgrid.network.services import (
@@ -863,28 +863,17 @@ def write_xlsx(path: Path | str, export: Export) -> None:
             "the polygons of %(codes)s are longer than an Excel cell holds; export to CSV instead"
         ) % {"codes": ", ".join(too_long[:10])}
         raise SpreadsheetError([RowError(Path(path).name, 0, "", message)])
-    book = openpyxl.Workbook(write_only=True)
+    book = xlsx.openpyxl_workbook()
     for title, columns, rows in (
         (NODES, NODE_COLUMNS, export.nodes),
         (PEOPLE, PEOPLE_COLUMNS, export.people),
     ):
         sheet = book.create_sheet(title)
-        sheet.append(list(columns))
+        sheet.append([xlsx.openpyxl_value(sheet, column) for column in columns])
         for row in rows:
-            sheet.append([_xlsx_value(sheet, value) for value in row])
+            # Text as text (core.xlsx): a name like "=HYPERLINK(...)" must not become a formula.
+            sheet.append([xlsx.openpyxl_value(sheet, value) for value in row])
     book.save(path)
-
-
-def _xlsx_value(sheet: Any, value: Any) -> Any:
-    if value == "":
-        return None
-    if isinstance(value, str) and value.startswith("="):
-        # openpyxl would store this as a formula, which Excel runs and read-only mode reads as
-        # empty: write it as plain text.
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def format_result(result: ImportResult) -> str:

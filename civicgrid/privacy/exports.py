@@ -7,8 +7,9 @@ import io
 import json
 from typing import Any
 
-import xlsxwriter
 from django.utils.translation import gettext as _
+
+from civicgrid.core import xlsx
 
 
 def as_json(data: dict[str, Any]) -> bytes:
@@ -18,15 +19,15 @@ def as_json(data: dict[str, Any]) -> bytes:
 def _sheet(book: Any, name: str, headers: list[str], rows: list[list[Any]]) -> None:
     sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, headers, bold)
+    xlsx.write_row(sheet, 0, headers, bold)
     for i, row in enumerate(rows, start=1):
-        sheet.write_row(i, 0, ["" if v is None else v for v in row])
+        xlsx.write_row(sheet, i, row)
     sheet.set_column(0, len(headers) - 1, 18)
 
 
 def as_xlsx(data: dict[str, Any]) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    book = xlsx.workbook(out, in_memory=True)
     needs = data["needs"]
     _sheet(
         book,

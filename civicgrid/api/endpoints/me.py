@@ -73,6 +73,6 @@ def read_one(request: HttpRequest, notification_id: Id) -> Any:
 
 @router.get("/people", response=responses({200: list[PersonOut]}), tags=["people"])
 def list_people(request: HttpRequest, q: SearchText = "", limit: Limit = 50) -> Any:
-    """People holding a role at a node within your scope (name, or the last 4+ digits of
-    their mobile), with those roles. Mobiles are masked."""
+    """People holding a role at a node within your scope (name, or their whole mobile number:
+    part of a number never matches), with those roles. Mobiles are masked."""
     return selectors.people(request.user, q=q, limit=limit)

@@ -1,0 +1,311 @@
+"""No write for those who may not write, proven by walking every URL pattern and every REST
+operation (extends the walk of test_access.py).
+
+Two people try every state-changing request of the project, with the objects of town A in the
+URL and in the body:
+
+- a read-only leader (Role.LEADER over the whole banner: sight, no change), logged in, and
+  with an API token;
+- a resident's account (a Person whose only role is Role.RESIDENT), logged in, and with a
+  token (a token a resident should never have been given: refused all the same).
+
+Every URL pattern is sent POST, PUT, PATCH and DELETE; every operation of the REST API's
+OpenAPI document that is not a GET is sent with a body its schema accepts, so that the request
+reaches the view. Each answer must be a refusal (401, 403, 404, 405, or a redirect to a login
+page), never a success, and no row may be written (needs, events, photos, people, roles,
+places). A pattern or an operation that lets them through fails the walk unless it is listed
+below with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+
+from civicgrid.api.api import api
+from civicgrid.api.models import ApiToken
+from civicgrid.api.services import token_hash
+from civicgrid.core.tests.test_access import (
+    ADMIN_PREFIX,
+    LOGIN_PATHS,
+    PATTERNS,
+    PUBLIC,
+    Towns,
+    make_towns,
+    post_data,
+    small_jpeg,
+    snapshot,
+    url_of,
+)
+from civicgrid.network.models import Person, Role
+from civicgrid.network.tests import factories as netf
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+API_PREFIX = "api/v1/"
+OPEN311_PREFIX = settings.OPEN311_PREFIX
+REFUSED = (401, 403, 404, 405)
+
+# Writes open to anyone by design, tested where they live; a person's account adds no right
+# to them (the resident page raises as a resident, with the resident page's categories).
+OPEN_WRITES: dict[str, str] = {
+    "resident:raise": "anyone raises a need as a resident (needs/tests/test_resident_views.py)",
+    "resident:track": "owner actions need the tracking key (needs/tests/test_resident_views.py)",
+}
+
+# Answers that are not refusals and write no data, with the reason.
+NO_DATA: dict[str, str] = {
+    "healthz": "the health check answers any method and writes nothing",
+    "set_language": "stores the chosen language in a cookie",
+    "console:login": "a login attempt (throttled; core/tests/test_login_throttle.py)",
+    "console:logout": "logs the caller out",
+    "admin:login": "the admin's login page (a leader is no admin)",
+    "admin:logout": "logs the caller out",
+    # The caller's own inbox and tokens: theirs to manage, nothing of anyone else's.
+    "inbox:read_all": "marks the caller's own notifications read",
+    "inbox:open": "opens one of the caller's own notifications",
+    "tokens:list": "the caller's own tokens (who may hold one: api/tests/test_tokens.py)",
+    "tokens:revoke": "revokes one of the caller's own tokens",
+    "api:read_all": "marks the caller's own notifications read",
+    "api:read_one": "marks one of the caller's own notifications read",
+    # Reading is what a leader does; a reveal is a read, logged (privacy/tests/test_masking.py).
+    "needs:phone": "reveals a phone to whoever may see the need, logged",
+    "api:reveal_phone": "reveals a phone to whoever may see the need, logged",
+}
+
+
+def answers_like_a_read(key: str, route: str) -> bool:
+    """Pages whose views treat any method as GET: public pages (PUBLIC in test_access, but
+    never the admin's), Open311's (its POST needs an application's key: tested below) and
+    the console's read-only pages listed here. They must still write nothing."""
+    if route.startswith(ADMIN_PREFIX) and key not in PUBLIC:
+        return False
+    return key in PUBLIC or key in CONSOLE_READS or route.startswith(OPEN311_PREFIX)
+
+
+CONSOLE_READS = {
+    "needs:list",
+    "needs:detail",
+    "needs:questions",
+    "needs:posters",
+    "needs:photo",
+    "inbox:list",
+    "console:home",
+    "console:network",
+    "console:node",
+    "console:node_children",
+    "console:map",
+    "console:grids_geojson",
+    "dashboard:index",
+    "dashboard:data",
+    "dashboard:report",
+    "ledgers:needs",
+    "ledgers:proactive",
+    "ledgers:kpis",
+    "privacy:requests",
+}
+
+COUNTED = (
+    "needs.Need",
+    "needs.NeedEvent",
+    "needs.NeedPhoto",
+    "network.Node",
+    "network.Person",
+    "network.RoleBinding",
+    "network.Organisation",
+    "network.Membership",
+    "needs.Category",
+)
+
+
+def rows() -> dict[str, int]:
+    return {label: apps.get_model(label).objects.count() for label in COUNTED}
+
+
+def bearer(person: Person) -> str:
+    """A token made directly, as one issued before the rule on who may hold one would be."""
+    plain = f"cg_w{person.pk:07d}_{'s' * 32}"
+    prefix = plain.split("_")[1]
+    ApiToken.objects.create(person=person, name="walk", prefix=prefix, token_hash=token_hash(plain))
+    return plain
+
+
+@dataclass
+class Caller:
+    label: str
+    person: Person
+    session: Client
+    token: Client
+
+
+@pytest.fixture
+def towns() -> Towns:
+    return make_towns()
+
+
+def callers(t: Towns) -> list[Caller]:
+    leader = netf.person("walk leader", roles=[(Role.LEADER, t.nodes["banner"])])
+    resident = netf.person("walk resident", roles=[(Role.RESIDENT, t.nodes["gridA"])])
+    found = []
+    for label, person in (("leader", leader), ("resident", resident)):
+        session = Client()
+        session.force_login(person)
+        token = Client(headers={"authorization": f"Bearer {bearer(person)}"})
+        found.append(Caller(label, person, session, token))
+    return found
+
+
+def refused(response: Any) -> bool:
+    if response.status_code in REFUSED:
+        return True
+    return response.status_code == 302 and response["Location"].startswith(LOGIN_PATHS)
+
+
+def test_no_url_pattern_lets_a_leader_or_a_resident_account_write(towns: Towns):
+    people = callers(towns)
+    before, town_a = rows(), snapshot(towns)
+    walked = 0
+    for caller in people:
+        for p in PATTERNS:
+            if p.key in OPEN_WRITES or p.route.startswith(API_PREFIX):
+                continue  # the REST API: every operation is walked from its OpenAPI document
+            url = url_of(p, towns)
+            client = caller.session
+            for method in WRITE_METHODS:
+                cache.clear()  # rate limits: each request is judged on its own
+                if method == "post":
+                    response = client.post(url, post_data(towns))
+                else:
+                    response = getattr(client, method)(url, "", content_type="application/json")
+                where = f"{caller.label} {method.upper()} {url} ({p.key})"
+                assert response.status_code < 500, f"{where}: {response.status_code}"
+                if p.key not in NO_DATA and not answers_like_a_read(p.key, p.route):
+                    assert refused(response), f"{where}: {response.status_code}"
+                assert rows() == before, f"{where} wrote a row"
+                walked += 1
+    assert walked > 800
+    assert snapshot(towns) == town_a
+
+
+def operations() -> Iterator[tuple[str, str, str]]:
+    """(method, path, operation id) of every REST operation that is not a read."""
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in WRITE_METHODS:
+                yield method, path, operation["operationId"]
+
+
+def operation_url(path: str, t: Towns) -> str:
+    values = {
+        "number": t.need_a.number,
+        "action": "accept",
+        "photo_id": t.photo_a.pk,
+        "notification_id": t.notification_a.pk,
+        "node_id": t.nodes["commA"].pk,
+    }
+    url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+    assert "{" not in url, url
+    return url
+
+
+def operation_body(operation_id: str, t: Towns) -> dict[str, Any]:
+    """A body the operation's schema accepts, aimed at town A, so that the view is reached
+    (a 422 from the schema would prove nothing)."""
+    if operation_id == "create_need":
+        return {
+            "json": {
+                "category": "roads",
+                "description": "walk",
+                "node": t.nodes["gridA"].pk,
+                "channel": "api",
+                "contact_phone": "13955556666",
+                "answers": {"passable": "no"},
+            }
+        }
+    if operation_id == "add_photos":
+        return {"multipart": {"text": "walk", "photos": [small_jpeg()]}}
+    return {"json": {"reason": "walk"}}
+
+
+def send_operation(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
+    if "multipart" in body:
+        return client.post(url, body["multipart"])
+    return getattr(client, method)(url, body["json"], content_type="application/json")
+
+
+# Operations that are not refused, and why (both write no data; NO_DATA says the same).
+PERSONAL = {"read_all", "read_one"}  # the caller's own notifications
+SIGHT = {"reveal_phone"}  # a logged reveal, to whoever may see the need: the leader
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["roads", "petitions"])
+def test_no_rest_operation_lets_a_leader_or_a_resident_account_write(towns: Towns, hidden: bool):
+    people = callers(towns)
+    before, town_a = rows(), snapshot(towns)
+    tried = 0
+    for caller in people:
+        for method, path, operation_id in operations():
+            url = operation_url(path, towns)
+            body = operation_body(operation_id, towns)
+            if hidden and "json" in body and "category" in body["json"]:
+                body["json"]["category"] = "petitions"
+            for client, how in ((caller.token, "token"), (caller.session, "session")):
+                cache.clear()
+                response = send_operation(client, method, url, body)
+                where = f"{caller.label} ({how}) {method.upper()} {url} ({operation_id})"
+                assert response.status_code != 422, f"{where}: the body did not reach the view"
+                allowed = operation_id in PERSONAL or (
+                    caller.label == "leader" and operation_id in SIGHT
+                )
+                if not allowed:
+                    assert response.status_code in REFUSED, (
+                        f"{where}: {response.status_code} {response.content[:200]!r}"
+                    )
+                assert rows() == before, f"{where} wrote a row"
+                tried += 1
+    assert {op for _m, _p, op in operations()} >= {"create_need", "act_on_need", "add_photos"}
+    assert tried >= 20
+    assert snapshot(towns) == town_a
+
+
+def test_open311_posts_nothing_for_a_person_without_an_application_key(towns: Towns):
+    people = callers(towns)
+    before = rows()
+    for caller in people:
+        for fmt in ("json", "xml"):
+            response = caller.session.post(
+                f"/open311/v2/requests.{fmt}",
+                {
+                    "service_code": "roads",
+                    "description": "walk",
+                    "lat": "0.5",
+                    "long": "0.5",
+                    "phone": "13955556666",
+                },
+            )
+            assert response.status_code in (401, 403), (caller.label, fmt, response.status_code)
+    assert rows() == before
+
+
+def test_the_walk_is_not_vacuous_a_dispatcher_does_write(towns: Towns):
+    """The same requests from staff who may write do write: the refusals above are the
+    access rule's, not a broken request."""
+    client = Client(headers={"authorization": f"Bearer {bearer(towns.staff_a)}"})
+    need = towns.need_a.number
+    body = operation_body("create_need", towns)["json"]
+    assert client.post("/api/v1/needs", body, content_type="application/json").status_code == 201
+    photos = client.post(f"/api/v1/needs/{need}/photos", {"text": "walk", "photos": [small_jpeg()]})
+    assert photos.status_code == 201, photos.content
+    session = Client()
+    session.force_login(towns.staff_a)
+    assert session.post(f"/console/needs/{need}/comment/", {"text": "walk"}).status_code == 302
