@@ -22,7 +22,8 @@ SERVICES_RELEASED = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
 def public_requests() -> QuerySet[Need]:
     """Needs raised by or for residents in kinds residents may raise: never proactive work or
     hidden kinds such as petitions. Each carries `public_events` (its public timeline, in
-    order) and its photos, fetched in three queries for the whole list."""
+    order) and its photos, fetched in three queries for the whole list. What of each the
+    public may read is `needs.publication`'s answer."""
     return (
         Need.objects.filter(kind=Kind.REQUEST, category__shown_to_residents=True)
         .select_related("category", "node", "owner_node", "assignee_org", "consultation")
@@ -55,7 +56,7 @@ def public_updates(start: dt.datetime, end: dt.datetime) -> QuerySet[NeedEvent]:
             need__kind=Kind.REQUEST,
             need__category__shown_to_residents=True,
         )
-        .select_related("need")
+        .select_related("need", "need__category")  # the publication rule reads both
         .annotate(state_before=Subquery(state_before))
         .order_by("created_at", "id")
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,7 +213,40 @@ CLEARED = {
     "lon": None,
     "description": "",
     "rating_comment": "",
+    "contact_email": "",
+    "public_summary": "",  # staff's public version may quote the resident too
 }
+
+# What replaces personal data in event notes.
+MASK = "***"
+# A Chinese mobile number (optionally +86) and an 18-character ID-card number (17 digits and a
+# check digit or X), standing alone: not part of a longer run of digits such as an order number.
+MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9]{9}(?![0-9])")
+ID_CARD_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_personal(text: str, *, contacts: list[str]) -> str:
+    """`text` with the given contact values (a phone, a name, an e-mail) and anything shaped
+    like a mobile or ID-card number replaced by MASK. Names shorter than two characters are
+    left: masking every "王" would garble the note and protect no one."""
+    for value in sorted({c.strip() for c in contacts if len(c.strip()) >= 2}, key=len)[::-1]:
+        text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
+    text = ID_CARD_IN_TEXT.sub(MASK, text)
+    return MOBILE_IN_TEXT.sub(MASK, text)
+
+
+def _contacts(need: Need) -> list[str]:
+    return [need.contact_phone, need.contact_name, need.on_behalf_of, need.contact_email]
+
+
+def _mask_event_notes(need: Need) -> None:
+    """Events are append-only, with one exception made here and only here: anonymisation
+    masks the personal data their notes quote (`NeedEventQuerySet.privacy_mask_note`)."""
+    contacts = _contacts(need)
+    for pk, note in NeedEvent.objects.filter(need=need).exclude(note="").values_list("pk", "note"):
+        masked = mask_personal(note, contacts=contacts)
+        if masked != note:
+            NeedEvent.objects.privacy_mask_note(pk, masked)
 
 
 def _kept_answers(need: Need) -> dict[str, Any]:
@@ -235,8 +269,9 @@ def need_anonymise(
 ) -> Need:
     """Remove the personal data of a closed need: contact phone and name, the name it was
     entered on behalf of, the address and precise point (the grid stays), the description,
-    free-text answers, the rating comment and the photos. Stamps `anonymised_at` and appends
-    an "anonymise" event; earlier events are immutable and stay (docs/privacy.md).
+    free-text answers, the rating comment and the photos; masks the contact, mobile and
+    ID-card numbers quoted in event notes (the one change ever made to an event). Stamps
+    `anonymised_at` and appends an "anonymise" event (docs/privacy.md).
 
     Raises Conflict for an open (or resolved, unrated) need, NotAllowed outside `by`'s reach."""
     reason = _clean_reason(reason)
@@ -254,6 +289,9 @@ def need_anonymise(
         )
     if need.anonymised_at is not None:
         return need
+    # Before the contact is cleared: it is what the notes are searched for.
+    _mask_event_notes(need)
+    reason = mask_personal(reason, contacts=_contacts(need))
     now = timezone.now()
     fields = {**CLEARED, "answers": _kept_answers(need), "anonymised_at": now}
     Need.objects.filter(pk=need.pk).update(**fields)

@@ -35,9 +35,9 @@ def test_updates_list_public_events_oldest_first_with_extended_statuses(client, 
     need = nf.raise_need(w)
     by = workflow.By(w.dispatcher)
     services.need_act(need=need, action="accept", by=by)
-    services.need_comment(need=need, by=by, text="明天派人去看")
+    services.need_comment(need=need, by=by, text="明天派人去看", public=True)
     workflow.remind(need.pk, timezone.now())  # staff only
-    services.need_act(need=need, action="reject", by=by, reason="已由镇里处理")
+    services.need_act(need=need, action="reject", by=by, reason="已由镇里处理", public=True)
     petition = nf.force(nf.raise_need(w), category=Category.objects.get(code="petitions"))
     found = updates(client, fmt)
     assert {u["service_request_id"] for u in found} == {need.number}
