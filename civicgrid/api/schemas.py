@@ -39,7 +39,7 @@ Day = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))
 # them equal to the workflow's own lists.
 ApiAction = Literal[
     "accept", "reject", "dispatch", "take", "start", "resolve", "return", "escalate",
-    "confirm", "reopen", "merge",
+    "confirm", "reopen", "merge", "restore",
 ]  # fmt: skip
 assert set(get_args(ApiAction)) == {str(a) for a in STAFF_ACTIONS}
 Inbox = Literal["to_accept", "to_dispatch", "mine", "overdue", "escalated"]
@@ -167,7 +167,11 @@ class NeedQuery(Schema):
     since: Day | None = None
     until: Day | None = None
     overdue: bool = False
-    q: SearchText = Field("", description="Tracking number, phone (or last digits), words.")
+    q: SearchText = Field(
+        "",
+        description="Tracking number or words; a whole phone number (community staff and "
+        "admins only, logged as a reveal). Part of a number never matches a phone.",
+    )
     inbox: Inbox | None = Field(None, description="One of the console's inboxes.")
     cursor: Cursor | None = Field(None, description="`next` of the previous page.")
     limit: int = Field(50, ge=1, le=100)
@@ -212,6 +216,7 @@ class EventOut(Schema):
     actor_name: str
     actor_kind: str = Field(description='"resident", "system" or "" (a person: actor_name).')
     note: str
+    public: bool = Field(description="A public reply; otherwise the note is internal.")
     data: dict[str, Any]
     at: dt.datetime
     photos: list[str] = Field(description="URLs of the event's photos (with your credentials).")
@@ -244,6 +249,11 @@ class ActionIn(Schema):
     )
     target: Number | None = Field(None, description="merge: the tracking number to merge into")
     rating: Literal["", "satisfied", "fair"] = Field("", description="confirm: resident's rating")
+    public: bool = Field(
+        False,
+        description="The reason is a public reply (tracking page, Open311); else internal. "
+        "Not for confirm: a rating comment is the resident's and never public.",
+    )
 
     @model_validator(mode="after")
     def one_assignee(self) -> ActionIn:

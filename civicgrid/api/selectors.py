@@ -20,6 +20,7 @@ from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need
 from civicgrid.needs.views.console import STAFF_ACTIONS, timeline_rows
 from civicgrid.network.models import Node, Role, RoleBinding, mask_mobile
 from civicgrid.network.scope import scope_paths, within_scope
+from civicgrid.privacy.reveal import whole_phone
 
 ROLE_LABELS = dict(Role.choices)
 
@@ -201,6 +202,7 @@ def need_detail(need: Need, user: Any) -> dict[str, Any]:
             "actor_name": r.actor,
             "actor_kind": r.event.actor_kind,
             "note": r.event.note,
+            "public": r.event.public,
             "data": r.event.data or {},
             "at": r.event.created_at,
             "photos": [
@@ -273,10 +275,11 @@ def people(user: Any, *, q: str, limit: int) -> list[dict[str, Any]]:
     )
     q = q.strip()
     if q:
-        digits = q.replace(" ", "").replace("-", "")
         match = Q(person__name__icontains=q)
-        if digits.isdigit() and len(digits) >= 4:
-            match |= Q(person__mobile__endswith=digits)
+        # A whole number only: matching its last digits rebuilt a masked number digit by digit.
+        mobile = whole_phone(q)
+        if mobile:
+            match |= Q(person__mobile=mobile)
         bindings = bindings.filter(match)
     ids = list(
         bindings.order_by("person__name", "person_id")

@@ -264,6 +264,33 @@ def record_change(need: Any, before: Facts) -> None:
         apply(need, delta)
 
 
+def record_move(need: Any, old_node: Any, counted: Facts) -> None:
+    """A need placed after intake (workflow.place): what its old place counted of it (`counted`)
+    moves to its new place, `need.node`. Ancestors the two share get both deltas, which cancel.
+    Handler counters are not moved: a need is placed before anyone resolves it."""
+    if not counted:
+        return
+    _nodes, day, category_id, channel, kind = cohort(need)
+    month = day.replace(day=1)
+    daily: dict[tuple[Any, ...], Facts] = defaultdict(lambda: defaultdict(int))
+    monthly: dict[tuple[Any, ...], Facts] = defaultdict(lambda: defaultdict(int))
+    total: dict[tuple[Any, ...], Facts] = defaultdict(lambda: defaultdict(int))
+    for nodes, sign in ((old_node.ancestor_ids(), -1), (need.node.ancestor_ids(), 1)):
+        for name, value in counted.items():
+            for n in nodes:
+                daily[(n, day, category_id, channel, kind)][name] += sign * value
+                monthly[(n, month, category_id, channel, kind)][name] += sign * value
+                if name in COUNTERS:
+                    total[(n, month, kind)][name] += sign * value
+    for model, key, rows in (
+        (DailyStat, DAILY_KEY, daily),
+        (MonthlyStat, DAILY_KEY, monthly),
+        (MonthlyTotal, TOTAL_KEY, total),
+    ):
+        # The shared ancestors' rows do not change: left out of the statement.
+        _upsert(model, key, {k: v for k, v in rows.items() if any(v.values())})
+
+
 def record_handler(
     need: Any, *, resolved: int = 0, on_time: int = 0, rated: int = 0, satisfied: int = 0
 ) -> None:

@@ -74,6 +74,15 @@ def nearest_above(node: Node) -> dict[str, Node]:
     return found
 
 
+def region_root() -> Node | None:
+    """The top of the network (the first by path if there are several), or None."""
+
+    def load() -> Node | None:
+        return Node.objects.filter(parent__isnull=True).order_by("path").first()
+
+    return cached(NETWORK, "root", load)
+
+
 def _upper_levels() -> dict[int, Node]:
     # Every community and town: a few hundred rows in a city, read once per TTL.
     rows = Node.objects.filter(kind__in=(NodeKind.COMMUNITY, NodeKind.TOWN))

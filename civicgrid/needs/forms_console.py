@@ -236,7 +236,7 @@ class NeedFilterForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Number, phone or its last digits, words")}
+            attrs={"type": "search", "placeholder": _("Number, whole phone number, words")}
         ),
     )
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int)
@@ -302,8 +302,22 @@ NOTE_ACTIONS = frozenset(
         Action.ESCALATE,
         Action.CONFIRM,
         Action.REOPEN,
+        Action.RESTORE,
     }
 )
+
+
+# Staff notes are internal unless sent as a public reply (docs/privacy.md). Not for a
+# confirmation: its note is the resident's rating comment, which is never public.
+PUBLIC_REPLY_ACTIONS = NOTE_ACTIONS - {Action.CONFIRM}
+
+
+def public_reply_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Public reply: the resident and the public (tracking page, Open311) read it"),
+        help_text=_("Unticked, the note is internal: only staff read it."),
+        required=False,
+    )
 
 
 class ActionForm(forms.Form):
@@ -352,6 +366,8 @@ class ActionForm(forms.Form):
                 max_length=2000,
                 widget=forms.Textarea(attrs=attrs),
             )
+            if action in PUBLIC_REPLY_ACTIONS:
+                self.fields["public"] = public_reply_field()
 
     def clean_target(self) -> Any:
         value = self.cleaned_data["target"]
@@ -366,6 +382,8 @@ class ActionForm(forms.Form):
         """Keyword arguments for `services.need_act`. Call after `is_valid()`."""
         d = self.cleaned_data
         params: dict[str, Any] = {"reason": d.get("reason", "")}
+        if "public" in self.fields:
+            params["public"] = bool(d.get("public"))
         if self.action == Action.DISPATCH and self.targets is not None:
             params.update(self.targets.params(d["target"]))
         elif self.action == Action.ESCALATE:
@@ -380,6 +398,22 @@ class ActionForm(forms.Form):
 class CommentForm(forms.Form):
     text = forms.CharField(
         label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    public = public_reply_field()
+
+
+class PublishForm(forms.Form):
+    """Publish a need's text and photos (needs/publication.py), optionally as a summary."""
+
+    summary = forms.CharField(
+        label=_("Public summary (optional)"),
+        help_text=_(
+            "What the public reads instead of the resident's words: leave out names, "
+            "addresses, numbers. Empty: the resident's description is published as written."
+        ),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -409,6 +443,29 @@ class PlaceField(forms.TypedChoiceField):
         self.choices = [("", _("Choose a place")), *_indented(nodes)]
         if len(nodes) == 1:
             self.initial = nodes[0].pk
+
+
+class PlaceNeedForm(forms.Form):
+    """Where an unplaced need is: a place in the dispatcher's area, or a point on the map (its
+    small grid is found), or both (the place, with the point kept as the position)."""
+
+    node = forms.TypedChoiceField(label=_("Place"), coerce=int, required=False)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = PlaceField(nodes=place_choices(user), label=_("Place"), required=False)
+        self.fields["node"] = field
+        self.nodes = field.nodes
+
+    def params(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "node": self.nodes.get(data.get("node") or 0),
+            "lat": data.get("lat"),
+            "lon": data.get("lon"),
+        }
 
 
 class OnBehalfForm(forms.Form):

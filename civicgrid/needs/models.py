@@ -450,6 +450,12 @@ class NeedEventQuerySet(models.QuerySet["NeedEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise TypeError("The timeline is append-only: events are never deleted.")
 
+    def privacy_mask_note(self, pk: int, note: str) -> int:
+        """The one exception to append-only, for anonymisation only
+        (privacy/services.need_anonymise): replace an event's note by the same note with
+        personal data masked. Nothing else of an event ever changes (docs/privacy.md)."""
+        return models.QuerySet.update(self.filter(pk=pk), note=note)
+
 
 class NeedEvent(models.Model):
     """One entry of a need's timeline. Appended by the workflow; never edited or deleted."""

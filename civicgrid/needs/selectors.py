@@ -19,6 +19,7 @@ from civicgrid.needs.models import AWAITING_RESPONSE, OPEN_STATES, Need, NeedEve
 from civicgrid.needs.services import normalise_number
 from civicgrid.network.models import Membership, Node, Role
 from civicgrid.network.scope import role_paths, scope_q
+from civicgrid.privacy.reveal import phone_search_q
 
 
 def visible_needs(user: Any) -> QuerySet[Need]:
@@ -53,7 +54,7 @@ def dispatcher_paths(user: Any) -> list[str]:
     return [p for role in workflow.DISPATCHER_ROLES for p in held.get(role, [])]
 
 
-INBOXES = ("to_accept", "to_dispatch", "mine", "overdue", "escalated")
+INBOXES = ("to_accept", "to_dispatch", "mine", "overdue", "escalated")  # the REST API's
 
 
 def inbox(user: Any, name: str) -> QuerySet[Need]:
@@ -84,6 +85,10 @@ def inbox(user: Any, name: str) -> QuerySet[Need]:
         return base.filter(overdue_at__isnull=False, state__in=OPEN_STATES)
     if name == "escalated":
         return base.filter(dispatch_q, state=State.ESCALATED)
+    if name == "unplaced":
+        # Reports no grid could be found for, waiting at the level of the dispatchers who
+        # place them (services.need_place): in their scope, held at their level or below.
+        return base.filter(dispatch_q, unplaced=True, state__in=OPEN_STATES)
     return base.none()
 
 
@@ -99,7 +104,10 @@ class NeedFilter:
     q: str = ""
 
 
-def filtered(qs: QuerySet[Need], f: NeedFilter) -> QuerySet[Need]:
+def filtered(qs: QuerySet[Need], f: NeedFilter, *, user: Any = None) -> QuerySet[Need]:
+    """The needs of `qs` that pass the filter. `user` is who searches: a search by a whole
+    phone number matches only for those who read phones in full, and is logged as a reveal
+    (privacy/reveal.py); without a user, no search matches a phone."""
     if f.category:
         qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
     if f.state:
@@ -120,18 +128,17 @@ def filtered(qs: QuerySet[Need], f: NeedFilter) -> QuerySet[Need]:
     if f.overdue:
         qs = qs.filter(overdue_at__isnull=False, state__in=OPEN_STATES)
     if f.q:
-        qs = qs.filter(search_q(f.q))
+        qs = qs.filter(search_q(f.q, user))
     return qs
 
 
-def search_q(text: str) -> Q:
-    """A tracking number, a phone number (or its last digits) or words of the description."""
+def search_q(text: str, user: Any = None) -> Q:
+    """A tracking number or words of the description; a whole phone number for those who may
+    search by one (never part of a number: the digits of a mask rebuilt it one at a time)."""
     text = text.strip()
-    digits = text.replace(" ", "").replace("-", "")
     q = Q(description__icontains=text) | Q(number=normalise_number(text))
-    if digits.isdigit() and len(digits) >= 4:
-        q |= Q(contact_phone__endswith=digits) if len(digits) < 11 else Q(contact_phone=digits)
-    return q
+    by_phone = phone_search_q(user, text)
+    return q if by_phone is None else q | by_phone
 
 
 def timeline(need: Need) -> QuerySet[NeedEvent]:
@@ -139,7 +146,7 @@ def timeline(need: Need) -> QuerySet[NeedEvent]:
 
 
 # Timeline entries for staff only: the public timeline leaves them out.
-STAFF_ONLY_ACTIONS = (workflow.REMIND, workflow.OVERDUE)
+STAFF_ONLY_ACTIONS = (workflow.REMIND, workflow.OVERDUE, workflow.OWNER_CHECK)
 
 
 def public_timeline(need: Need) -> list[NeedEvent]:

@@ -8,13 +8,15 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core.errors import Invalid, NotAllowed
+from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.models import RevealLog
-from civicgrid.needs import cached, deadlines, workflow
+from civicgrid.needs import cached, deadlines, publication, workflow
 from civicgrid.needs.models import (
     ON_BEHALF_CHANNELS,
     PROACTIVE_KINDS,
@@ -35,8 +37,12 @@ from civicgrid.network.scope import can_change, can_see, is_staff_user
 # last, and short enough to read out on the phone ("K7M4-QXP2").
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_LENGTH = 8
-MAX_DESCRIPTION = 2000
+# The Open311 spec's limit: what the intake accepts from any channel. The resident page asks
+# for less (forms_resident.RESIDENT_MAX_DESCRIPTION): a phone keyboard, not a CRM export.
+MAX_DESCRIPTION = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# E.164: a "+", a country code that does not start with 0, at most 15 digits in all.
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def new_number() -> str:
@@ -63,16 +69,33 @@ def clean_text(
     return text
 
 
-def clean_phone(phone: str, *, required: bool) -> str:
+def clean_phone(phone: str, *, required: bool, international: bool = False) -> str:
+    """A Chinese mobile as its 11 digits. With `international` (Open311 clients, which serve
+    residents from anywhere), any other number in E.164 as well, e.g. +4915112345678."""
     phone = re.sub(r"[\s\-]", "", phone or "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
+    if international:
+        phone = re.sub(r"[().]", "", phone)
+        if phone.startswith("00"):
+            phone = "+" + phone[2:]
+    if phone.startswith("+86") and not (international and not MOBILE_RE.match(phone[3:])):
+        phone = phone[3:]  # a Chinese mobile keeps its 11 digits (a landline stays E.164)
     if not phone:
         if required:
             raise Invalid(
                 _("Leave a mobile number so that we can call you back."), code="phone_required"
             )
         return ""
+    if international and not MOBILE_RE.match(phone):
+        if E164_RE.match(phone):
+            return phone
+        raise Invalid(
+            _(
+                "“%(phone)s” is not a phone number we can call: send an international number "
+                "as + and the country code, e.g. +4915112345678, or a Chinese mobile."
+            )
+            % {"phone": phone[:20]},
+            code="phone_invalid",
+        )
     if not MOBILE_RE.match(phone):
         raise Invalid(
             _("“%(phone)s” is not a mobile number: use 11 digits starting with 13 to 19.")
@@ -80,6 +103,22 @@ def clean_phone(phone: str, *, required: bool) -> str:
             code="phone_invalid",
         )
     return phone
+
+
+def clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if not email:
+        return ""
+    try:
+        if len(email) > 254:  # Need.contact_email's length, RFC 5321's limit
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError:
+        raise Invalid(
+            _("“%(email)s” is not an email address.") % {"email": email[:40]},
+            code="email_invalid",
+        ) from None
+    return email
 
 
 def clean_answers(category: Category, answers: dict[str, Any] | None) -> dict[str, Any]:
@@ -163,6 +202,30 @@ def locate(*, node: Node | None, lat: float | None, lon: float | None) -> Node:
     )
 
 
+def region_root() -> Node:
+    """The top of the network: where a report waits, unplaced, when neither a place nor a grid
+    could be found for it and its channel names no other jurisdiction (the first top node by
+    path if a database holds several trees)."""
+    root = cached.region_root()  # read on every Open311 intake: cached per process
+    if root is None:
+        raise Invalid(_("No network has been set up yet."), code="no_network")
+    return root
+
+
+def _place_or_unplaced(
+    *, node: Node | None, lat: float | None, lon: float | None, unplaced_at: Node | None
+) -> tuple[Node, bool]:
+    """Where the need is, and whether it still waits to be placed. A report is never turned
+    away for where it is when the caller names the jurisdiction it came through
+    (`unplaced_at`): without a place, or outside every grid, it waits there unplaced."""
+    try:
+        return locate(node=node, lat=lat, lon=lon), False
+    except Invalid as exc:
+        if unplaced_at is None or exc.code not in ("outside_grids", "no_place"):
+            raise
+        return unplaced_at, True
+
+
 # Not atomic as a whole: the checks before the writes only read, and the writes run in the
 # transaction (or savepoint) of the retry loop below. One savepoint fewer per intake: each is
 # a round trip to the database while the rollups' shared rows may be locked.
@@ -180,13 +243,21 @@ def need_raise(
     answers: dict[str, Any] | None = None,
     contact_phone: str = "",
     contact_name: str = "",
+    contact_email: str = "",
     anonymous: bool = False,
     photos: Sequence[Any] = (),
     on_behalf_of: str = "",
     source_person: Person | None = None,
+    unplaced_at: Node | None = None,
     also: Callable[[Need], object] | None = None,
 ) -> Need:
     """Raise a need (群众点单) from any channel.
+
+    `unplaced_at` is the jurisdiction the report came through (Open311's, the region's for
+    the resident page): a report with no place, or a point outside every grid, is then raised
+    there with `unplaced=True` and waits in its dispatchers' "unplaced" queue (`need_place`)
+    instead of being refused. Open311 reports may leave the phone out and give an
+    international one (docs/open311.md).
 
     `also(need)` is a write of the caller's made in the need's own transaction (the API's
     idempotency key): an IntegrityError it raises rolls the need back and reaches the caller.
@@ -199,12 +270,22 @@ def need_raise(
     if not category.is_active or (by.person is None and not category.shown_to_residents):
         raise Invalid(_("Choose one of the listed kinds of need."), code="bad_category")
     staff_entry = channel in ON_BEHALF_CHANNELS
-    place = locate(node=node, lat=lat, lon=lon)
+    open311 = channel == Channel.OPEN311  # a phone only if the user gave one, from anywhere
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid(_("The location is not a valid latitude and longitude."), code="bad_location")
+    place, unplaced = _place_or_unplaced(
+        node=node, lat=lat, lon=lon, unplaced_at=None if staff_entry else unplaced_at
+    )
+    if by.person is not None:
+        # Whoever raises with an account (the console, a token, a session) does it only where
+        # their role writes: not a leader, not a resident's account; hidden categories too.
+        # (needs/access.py reads through selectors, which import this module: a late import.)
+        from civicgrid.needs.access import check_may_raise
+
+        check_may_raise(by.person, place=place)
     if staff_entry:
         if by.person is None or not is_staff_user(by.person):
             raise NotAllowed(_("Only staff enter needs on someone's behalf."))
-        if not can_change(by.person, place):
-            raise NotAllowed(_("That place is outside your area."))
         on_behalf_of = clean_text(on_behalf_of or contact_name, field=_("On behalf of"), limit=64)
     description = clean_text(description, field=_("Description"))
     cleaned_photos = clean_photos(list(photos))
@@ -217,19 +298,25 @@ def need_raise(
         answers=clean_answers(category, answers),
         node=place,
         owner_node=owner_for(place),
+        unplaced=unplaced,
         lat=lat,
         lon=lon,
         address=clean_text(address, field=_("Address"), required=False, limit=200),
         channel=channel,
         source_person=source_person,
-        contact_phone=clean_phone(contact_phone, required=not staff_entry),
+        contact_phone=clean_phone(
+            contact_phone, required=not staff_entry and not open311, international=open311
+        ),
         contact_name=clean_text(contact_name, field=_("Name"), required=False, limit=64),
+        contact_email=clean_email(contact_email),
         anonymous=anonymous,
         submitter=by.person if by.person and not staff_entry else None,
         entered_by=by.person if staff_entry else None,
         on_behalf_of=on_behalf_of if staff_entry else "",
     )
     now = timezone.now()
+    if category.public_by_default and publication.publishable(need):
+        need.published_at = now  # open reports in this category (docs/privacy.md)
     limits = deadlines.limits_for(category, priority)  # read once for both deadlines
     need.response_due = deadlines.add_time(now, limits.response_minutes, limits.basis)
     need.resolve_due = deadlines.add_time(now, limits.resolve_minutes, limits.basis)
@@ -246,7 +333,11 @@ def need_raise(
             need.pk, need._state.adding = None, True  # a new row again, for the next attempt
             if lat is not None and not Node.objects.filter(pk=place.pk).exists():
                 # A grid deleted since this process's routing index was read (network/geo.py).
-                raise _outside_grids() from None
+                if unplaced_at is None or staff_entry:
+                    raise _outside_grids() from None
+                need.node, need.owner_node = unplaced_at, owner_for(unplaced_at)
+                place, need.unplaced = unplaced_at, True
+                continue
             if not Need.objects.filter(number=need.number).exists():
                 raise  # not the tracking number: the caller's own write failed
             # A tracking number collision (1 in 10^12 per pair): draw again.
@@ -293,16 +384,101 @@ def need_act(
     return workflow.transition(need, action, by, photos=clean_photos(list(photos)), **params)
 
 
-def need_comment(*, need: Need, by: workflow.By, text: str, photos: Sequence[Any] = ()) -> None:
-    if by.person is None or not can_see(by.person, need.node):
+def need_place(
+    *,
+    need: Need,
+    by: workflow.By,
+    node: Node | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> Need:
+    """Place an unplaced need (the dispatchers' "unplaced" queue): on a node chosen in the
+    placer's area (a small grid, or a community that routes it on), or at a point on the map,
+    routed to its small grid like any report. A point given with a node is kept as the need's
+    position. Then it is held as any need raised there would be (`owner_for`)."""
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid(_("The location is not a valid latitude and longitude."), code="bad_location")
+    if node is None and (lat is None or lon is None):
+        raise Invalid(_("Choose a place or click the map."), code="no_place")
+    place = locate(node=node, lat=lat, lon=lon)
+    if by.person is None or not can_change(by.person, place):
+        raise NotAllowed(_("That place is outside your area."))
+    return workflow.place(need, by, node=place, lat=lat, lon=lon, owner=owner_for(place))
+
+
+def need_comment(
+    *,
+    need: Need,
+    by: workflow.By,
+    text: str,
+    photos: Sequence[Any] = (),
+    public: bool = False,
+) -> None:
+    """A note on the timeline: internal (staff only) unless `public`, a public reply that the
+    resident and the public read (docs/privacy.md)."""
+    if by.person is None:
         raise NotAllowed(_("You may not comment on this need."))
+    from civicgrid.needs.access import check_may_write  # late: access → selectors → here
+
+    check_may_write(by.person, need, "comment")
     workflow.note(
         need,
         workflow.COMMENT,
         by,
         note=clean_text(text, field=_("Comment")),
         photos=clean_photos(list(photos)),
+        public=public,
     )
+
+
+def _check_may_publish(need: Need, by: workflow.By) -> None:
+    """Publishing is a write on the need: whoever may change it (needs/access.py)."""
+    from civicgrid.needs.access import check_may_write  # late: access → selectors → here
+
+    if by.person is None:
+        raise NotAllowed(_("You may not publish or unpublish this need."), code="not_allowed")
+    check_may_write(by.person, need, "publish")
+
+
+@transaction.atomic
+def need_publish(*, need: Need, by: workflow.By, summary: str = "") -> Need:
+    """Make the need's text and photos public (needs/publication.py): as `summary`, staff's
+    edited public version, if given, else as the resident wrote it. Publishing again changes
+    the summary. Refused for needs that may never be published (anonymous, entered by staff,
+    hidden kinds, anonymised) and for people who may not change the need."""
+    _check_may_publish(need, by)
+    locked = Need.objects.select_for_update(of=("self",)).select_related("category").get(pk=need.pk)
+    if not publication.publishable(locked):
+        raise Invalid(
+            _(
+                "This need cannot be published: it is anonymous, was entered by staff on "
+                "someone's behalf, is of a kind not shown to residents, or its personal data "
+                "was removed."
+            ),
+            code="not_publishable",
+        )
+    summary = clean_text(summary, field=_("Public summary"), required=False)
+    now = timezone.now()
+    published_at = locked.published_at or now
+    Need.objects.filter(pk=locked.pk).update(
+        published_at=published_at, public_summary=summary, updated_at=now
+    )
+    need.published_at, need.public_summary = published_at, summary
+    workflow.note(need, workflow.PUBLISH, by, data={"summary": bool(summary)})
+    return need
+
+
+@transaction.atomic
+def need_unpublish(*, need: Need, by: workflow.By) -> Need:
+    """Take the need's text and photos back from the public; the summary is kept for staff."""
+    _check_may_publish(need, by)
+    locked = Need.objects.select_for_update(of=("self",)).get(pk=need.pk)
+    if locked.published_at is None:
+        raise Conflict(_("This need is not published."), code="not_published")
+    Need.objects.filter(pk=locked.pk).update(published_at=None, updated_at=timezone.now())
+    need.published_at = None
+    workflow.note(need, workflow.UNPUBLISH, by)
+    return need
 
 
 def phone_reveal(*, need: Need, person: Person) -> str:

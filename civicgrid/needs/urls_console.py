@@ -19,6 +19,9 @@ urlpatterns: list[URLPattern] = [
     path("<str:number>/", views.need_detail, name="detail"),
     path("<str:number>/act/<str:action>/", views.need_action, name="act"),
     path("<str:number>/comment/", views.need_comment, name="comment"),
+    path("<str:number>/publish/", views.need_publish, name="publish"),
+    path("<str:number>/unpublish/", views.need_unpublish, name="unpublish"),
+    path("<str:number>/place/", views.need_place, name="place"),
     path("<str:number>/phone/", views.phone_reveal, name="phone"),
     path("<str:number>/photos/<int:photo_id>/", views.need_photo, name="photo"),
 ]

@@ -9,6 +9,7 @@
         joint committee
     reopen (reason; the resident is dissatisfied): resolved → dispatched
     withdraw (the resident): any open state → withdrawn
+    restore (reason; staff who may dispatch it): withdrawn → the state it was withdrawn from
     merge: a duplicate → merged, pointing at the need it joins
 
 `TRANSITIONS` says, for each action, the states it leaves from, the state it reaches, who may
@@ -75,6 +76,7 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"
     MERGE = "merge"
     CLOSE_UNRATED = "close_unrated"
+    RESTORE = "restore"  # staff undo a withdrawal, with a reason
 
 
 # Timeline entries that are not transitions.
@@ -85,6 +87,12 @@ OVERDUE = "overdue"
 COMMENT = "comment"
 MERGED_IN = "merged_in"
 ANONYMISE = "anonymise"  # personal data removed (privacy/services.need_anonymise)
+# Someone without the tracking link tried the last four digits of the phone (staff only).
+OWNER_CHECK = "owner_check"
+# Staff made the need's text and photos public, or took them back (needs/publication.py).
+PUBLISH = "publish"
+UNPUBLISH = "unpublish"
+PLACE = "place"  # an unplaced need put in its place by a dispatcher (`place` below)
 
 ACTION_LABELS: dict[str, Any] = {
     Action.ACCEPT: gettext_lazy("Accept"),
@@ -100,6 +108,7 @@ ACTION_LABELS: dict[str, Any] = {
     Action.WITHDRAW: gettext_lazy("Withdraw"),
     Action.MERGE: gettext_lazy("Merge into another need"),
     Action.CLOSE_UNRATED: gettext_lazy("Closed without rating"),
+    Action.RESTORE: gettext_lazy("Restore"),
     RAISE: gettext_lazy("Raised"),
     RECORD: gettext_lazy("Recorded"),
     REMIND: gettext_lazy("Reminder sent"),
@@ -107,6 +116,10 @@ ACTION_LABELS: dict[str, Any] = {
     COMMENT: gettext_lazy("Comment"),
     MERGED_IN: gettext_lazy("A duplicate was merged in"),
     ANONYMISE: gettext_lazy("Personal data removed"),
+    OWNER_CHECK: gettext_lazy("Owner check without the link"),
+    PUBLISH: gettext_lazy("Published"),
+    UNPUBLISH: gettext_lazy("Unpublished"),
+    PLACE: gettext_lazy("Placed"),
 }
 
 
@@ -168,6 +181,10 @@ TRANSITIONS: dict[Action, Rule] = {
         [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.ESCALATED], St.MERGED, [D, C]
     ),
     Action.CLOSE_UNRATED: _rule([St.RESOLVED], St.CLOSED, [S]),
+    # A withdrawal was not the resident's (or was a mistake): those who may dispatch the need
+    # put it back where it was. The target here is nominal: `restore_target` reads the state
+    # the withdrawal left from its event.
+    Action.RESTORE: _rule([St.WITHDRAWN], St.SUBMITTED, [D, C], reason=True),
 }
 
 
@@ -308,6 +325,7 @@ def _append(
     photos: Sequence[Any] = (),
     at: dt.datetime | None = None,
     first: bool = False,
+    public: bool = False,
 ) -> NeedEvent:
     last = 0 if first else need.events.aggregate(m=Max("seq"))["m"] or 0
     event = NeedEvent(
@@ -319,6 +337,8 @@ def _append(
         actor=by.person,
         actor_kind=by.actor_kind,
         note=note,
+        # A public reply is staff's to send: a resident's or the system's note never is.
+        public=bool(public and (note or photos) and by.person is not None),
         data=data or {},
         created_at=at or timezone.now(),
     )
@@ -405,9 +425,94 @@ def note(
     note: str = "",
     data: dict[str, Any] | None = None,
     photos: Sequence[Any] = (),
+    public: bool = False,
 ) -> NeedEvent:
-    """Append a timeline entry that changes no state (a comment, a reminder, overdue)."""
-    return _append(need, action, by, note=note, data=data, photos=photos)
+    """Append a timeline entry that changes no state (a comment, a reminder, overdue).
+    `public`: staff's note is a public reply (docs/privacy.md), else it stays internal."""
+    return _append(need, action, by, note=note, data=data, photos=photos, public=public)
+
+
+def may_place(need: Need, by: By) -> bool:
+    """The dispatchers holding the need (or its consulting committee) place it."""
+    return bool({Actor.DISPATCHER, Actor.COMMITTEE} & actor_kinds(need, by))
+
+
+# The states in which an unplaced need may be placed: open, and never resolved (the handler
+# counters of a resolution stay where they were counted; see `place`).
+PLACEABLE = OPEN_STATES
+
+
+@transaction.atomic
+def place(
+    need: Need,
+    by: By,
+    *,
+    node: Node,
+    lat: float | None = None,
+    lon: float | None = None,
+    owner: Node,
+) -> Need:
+    """Put an unplaced need (raised at its jurisdiction: no place, or a point outside every
+    grid) where it is: `node`, held by `owner` (the normal routing, `services.owner_for`).
+    Only the dispatchers holding the need (or its consulting committee) may; the state does not
+    change. Its counters move with it from the jurisdiction to the new place, so every
+    figure stays exact (and equal to a rebuild from the event log, which counts at `node`)."""
+    locked = (
+        Need.objects.select_for_update(of=("self",))
+        .select_related("node", "owner_node", "category")
+        .get(pk=need.pk)
+    )
+    if not locked.unplaced:
+        raise Conflict(_("This need has already been placed."), code="already_placed")
+    if not may_place(locked, by):
+        raise NotAllowed(_("You may not place this need."), code="not_allowed")
+    if locked.state not in PLACEABLE or locked.events.filter(action=Action.RESOLVE).exists():
+        # A resolution counted its handler at the old place (HandlerStat): it stays there.
+        raise Conflict(_("Only a need still being handled can be placed."), code="wrong_state")
+    now = timezone.now()
+    old_node = locked.node
+    # What the old place counts of this need: all of it, but what the raise adds if the
+    # follow-up has not run yet (it will count that at the new place).
+    counted = rollups.facts(locked)
+    if locked.awaiting_follow_up:
+        counted = rollups.difference(rollups.raised_facts(locked), counted)
+    fields: dict[str, Any] = {
+        "node": node,
+        "owner_node": owner if not locked.consultation_id else locked.owner_node,
+        "unplaced": False,
+        "updated_at": now,
+    }
+    if lat is not None and lon is not None:
+        fields.update(lat=lat, lon=lon)
+    changed = Need.objects.filter(pk=locked.pk, unplaced=True).update(**fields)
+    if changed != 1:
+        raise Conflict(_("Someone changed this need at the same moment; reload and try again."))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    rollups.record_move(locked, old_node, counted)
+    _append(
+        locked,
+        PLACE,
+        by,
+        data={"from": old_node.name, "to": node.name},
+        at=now,
+    )
+    if not locked.awaiting_follow_up and not locked.consultation_id:
+        # As for a new need: its new dispatchers hear of it (the follow-up tells them if it
+        # has not run yet).
+        _notify(locked, dispatchers_of(locked.owner_node), "need_new", place=node.name)
+    return locked
+
+
+def restore_target(need: Need) -> str:
+    """Where a withdrawn need goes back to: the state its last withdrawal left, else submitted."""
+    left = (
+        need.events.filter(action=Action.WITHDRAW)
+        .order_by("-seq")
+        .values_list("from_state", flat=True)
+        .first()
+    )
+    return left if left in OPEN_STATES else State.SUBMITTED
 
 
 def _first_response(fields: dict[str, Any], need: Need, now: dt.datetime) -> None:
@@ -437,8 +542,10 @@ def transition(
     consultation: Organisation | None = None,
     target: Need | None = None,
     rating: str = "",
+    public: bool = False,
 ) -> Need:
     """Move the need by `action`. Raises NotAllowed, Invalid or Conflict; changes nothing then.
+    `public`: staff's reason is a public reply (docs/privacy.md), else it stays internal.
 
     The row is locked first (`select_for_update`): of two handlers taking the same order at
     the same moment, the second waits, then finds it taken and is told by whom.
@@ -482,7 +589,8 @@ def transition(
     now = timezone.now()
     old = locked.state
     counted = rollups.facts(locked)
-    fields: dict[str, Any] = {"state": rule.target, "updated_at": now}
+    to_state = restore_target(locked) if action == Action.RESTORE else rule.target
+    fields: dict[str, Any] = {"state": to_state, "updated_at": now}
     data: dict[str, Any] = {}
     after: list[tuple[list[Person], str, dict[str, Any]]] = []
 
@@ -560,6 +668,16 @@ def transition(
         after.append((people, "need_reopened", {"note": reason}))
     elif action == Action.WITHDRAW:
         fields["closed_at"] = now
+    elif action == Action.RESTORE:
+        if locked.anonymised_at is not None:
+            raise Conflict(
+                _("Its personal data was removed: this need cannot be restored."),
+                code="anonymised",
+            )
+        fields["closed_at"] = None
+        _reset_response_clock(fields, locked, now)
+        people = handlers_of(locked) if to_state in WITH_HANDLER else owners_of(locked)
+        after.append((people, "need_restored", {"note": reason}))
     elif action == Action.MERGE:
         if target is None or target.pk == locked.pk:
             raise Invalid(_("Choose the need to merge this one into."), code="no_target")
@@ -569,7 +687,7 @@ def transition(
         fields.update(merged_into=target, closed_at=now)
         data = {"into": target.number}
 
-    if rule.target not in OPEN_STATES:
+    if to_state not in OPEN_STATES:
         # Only open needs are overdue: overdue_at set means "open and overdue now", which is
         # what the overdue lists' partial index holds.
         fields["overdue_at"] = None
@@ -595,15 +713,16 @@ def transition(
         action,
         by,
         from_state=old,
-        to_state=rule.target,
+        to_state=to_state,
         note=reason,
         data=data,
         photos=photos,
         at=now,
+        public=public,
     )
     if action == Action.MERGE and target is not None:
         _append(target, MERGED_IN, by, data={"from": locked.number}, at=now)
-    if action in (Action.DISPATCH, Action.REOPEN) and rule.target == State.DISPATCHED:
+    if action in (Action.DISPATCH, Action.REOPEN) and to_state == State.DISPATCHED:
         kind = (
             "need_dispatched"
             if (locked.assignee_id or locked.assignee_org_id)

@@ -3,7 +3,8 @@
 The JSON is the spec's "Spark convention" mapping of the XML: a list root is a bare array,
 an object is an element with one child per key, a list inside an object is a wrapper element
 holding one child per item (`attributes` → `attribute`). Empty values are never written as
-"": they become JSON null and are left out of the XML.
+"": they become JSON null and are left out of the XML, except in a service request, whose
+every field is an element, empty when the value is (`KEEP_EMPTY`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ ITEM_NAMES = {
     "service_request_updates": "request_update",
     "timeline": "event",
 }
+
+# Items whose empty fields are written as empty elements rather than left out: clients (the
+# PyPI `georeport` client) index a request's fields directly and fail on a missing one.
+KEEP_EMPTY = frozenset({"request"})
 
 # Characters XML 1.0 cannot carry at all, even escaped. Error descriptions may quote what a
 # client sent, control characters included; they must not make the document unreadable.
@@ -84,8 +89,9 @@ def _text(value: Any) -> str | None:
 
 def _fill(element: ET.Element, value: Any) -> None:
     if isinstance(value, Mapping):
+        keep = element.tag in KEEP_EMPTY
         for key, child in value.items():
-            _add(element, str(key), child)
+            _add(element, str(key), child, keep_empty=keep)
     elif isinstance(value, Sequence) and not isinstance(value, str):
         item = ITEM_NAMES.get(element.tag, "item")
         for child in value:
@@ -94,11 +100,13 @@ def _fill(element: ET.Element, value: Any) -> None:
         element.text = _text(value)
 
 
-def _add(parent: ET.Element, tag: str, value: Any) -> None:
+def _add(parent: ET.Element, tag: str, value: Any, *, keep_empty: bool = False) -> None:
     if isinstance(value, Mapping | list | tuple):
         _fill(ET.SubElement(parent, tag), value)
     elif _text(value) is not None:
         ET.SubElement(parent, tag).text = _text(value)
+    elif keep_empty:
+        ET.SubElement(parent, tag)  # <description /> rather than nothing
 
 
 def to_xml(root: str, data: Any) -> bytes:

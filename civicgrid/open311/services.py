@@ -19,6 +19,7 @@ from civicgrid.core.errors import Invalid
 from civicgrid.needs import services as needs_services
 from civicgrid.needs import workflow
 from civicgrid.needs.models import Channel, Need
+from civicgrid.network.models import Node
 from civicgrid.open311.models import Application
 
 PREFIX_LENGTH = 8
@@ -123,10 +124,19 @@ def ensure_demo_application() -> Application:
     return application
 
 
+def jurisdiction_node() -> Node:
+    """The node of the one jurisdiction served (OPEN311_JURISDICTION): the whole network, so
+    its top. A report that cannot be placed in a small grid waits there, unplaced, in the
+    queue of that level's dispatchers."""
+    return needs_services.region_root()
+
+
 def request_create(*, media_url: str = "", **raise_kwargs: Any) -> Need:
     """Raise a need from an Open311 POST through the one intake service. We never fetch a
     remote `media_url` (the server may have no network, and fetching is a way in): it is kept
-    as the resident's first note, so staff can open it and GET can give it back."""
+    as the resident's first note, so staff can open it and GET can give it back. A report
+    without a point, or outside every grid, waits unplaced at the jurisdiction's node."""
+    raise_kwargs["unplaced_at"] = jurisdiction_node()
     if not media_url:
         # need_raise's own block is then the transaction: a savepoint fewer (two round trips).
         return needs_services.need_raise(

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.multipartparser import MultiPartParserError
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -28,6 +28,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.core import ratelimit
 from civicgrid.core.errors import DomainError
+from civicgrid.needs import publication
+from civicgrid.needs.access import resident_category
 from civicgrid.needs.forms_resident import node_label
 from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need, NeedEvent, State
 from civicgrid.needs.services import normalise_number
@@ -36,7 +38,6 @@ from civicgrid.needs.views.resident import (
     STATE_WORDS,
     category_groups,
     english,
-    resident_category,
     tracking_url,
 )
 from civicgrid.open311 import formats, selectors, services
@@ -168,8 +169,16 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 
 
 @csrf_exempt
+@csrf_exempt  # every Open311 view is: a POST is authenticated by its application's api_key
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
-    """Anything else under the prefix: the spec's 404, not an HTML page."""
+    """Anything else under the prefix: the spec's 404, not an HTML page.
+
+    A client that joins an endpoint given with a trailing slash to "/services.xml" asks for
+    ".../v2//services.xml": the extra slashes are dropped and the resource answered."""
+    if path.startswith("/") and path.strip("/"):
+        match = resolve(reverse("open311:root") + path.lstrip("/"))
+        if match.func is not not_found:
+            return match.func(request, *match.args, **match.kwargs)
     fmt = formats.JSON if path.lower().endswith(".json") else XML
     return formats.errors(
         fmt, 404, [_("No such resource. Service Discovery lists them: discovery.xml")]
@@ -253,23 +262,16 @@ def coordinate(params: QueryDict, name: str, limit: float) -> float | None:
     return value
 
 
-def point(params: QueryDict) -> tuple[float, float]:
+def point(params: QueryDict) -> tuple[float | None, float | None]:
+    """lat and long, or neither. A report is never turned away for where it is: without a
+    point (address_string or address_id only, FixMyStreet's #NOTPINPOINTED#, nothing) or
+    outside every grid, it waits unplaced at the jurisdiction for a dispatcher to place it.
+    We cannot geocode an address nor look up an address_id."""
     lat = coordinate(params, "lat", 90)
     lon = coordinate(params, "long", 180)
-    if lat is not None and lon is not None:
-        return lat, lon
     if (lat is None) != (lon is None):
         raise Problem(400, _("Send both lat and long."))
-    if params.get("address_id", "").strip():
-        raise Problem(
-            400, _("address_id is not supported here: send lat and long (WGS84) instead.")
-        )
-    if params.get("address_string", "").strip():
-        raise Problem(
-            400,
-            _("address_string without lat and long cannot be located: send lat and long as well."),
-        )
-    raise Problem(400, _("A location is required: send lat and long (WGS84)."))
+    return lat, lon
 
 
 def answers(params: QueryDict) -> dict[str, str]:
@@ -349,12 +351,12 @@ def attribute_row(question: CategoryQuestion, order: int) -> dict:
         "datatype_description": DATATYPE_HELP.get(question.kind, DATATYPE_HELP["text"])(),
         "order": order,
         "description": question.text,
-        "values": (
-            [{"key": key, "name": name} for key, name in question.choice_options()]
-            if choice
-            else None
-        ),
-    }
+    } | (
+        # Only lists have values: the key is left out for the others, never sent as null.
+        {"values": [{"key": key, "name": name} for key, name in question.choice_options()]}
+        if choice
+        else {}
+    )
 
 
 def photo_url(request: HttpRequest, number: str, photo_id: int) -> str:
@@ -362,13 +364,22 @@ def photo_url(request: HttpRequest, number: str, photo_id: int) -> str:
 
 
 def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[str, Any]:
-    """One need as a GeoReport `request`. Never the contact's phone, name or e-mail."""
+    """One need as a GeoReport `request`: only what the publication rule allows
+    (needs/publication.py). Never the contact's phone, name or e-mail."""
     events: list[NeedEvent] = need.public_events  # type: ignore[attr-defined]
     transitions = [e for e in events if e.to_state]
     last = transitions[-1] if transitions else None
     updated = last if not need.is_open and last else events[-1] if events else None
-    photos = list(need.photos.all())
-    sent = [e.data["media_url"] for e in events if isinstance(e.data.get("media_url"), str)]
+    published = publication.is_published(need)
+    photos = publication.public_photos(need, events)
+    # A remote photo the client sent with the report: as public as the report's own photos.
+    sent = [
+        e.data["media_url"]
+        for e in events
+        if published and isinstance(e.data.get("media_url"), str)
+    ]
+    lat, lon = publication.public_point(need)
+    last_note = publication.public_note(last, need) if last else ""
     if need.consultation_id and need.consultation:
         agency = need.consultation.name
     elif need.assignee_org_id and need.assignee_org:
@@ -378,21 +389,20 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
     row: dict[str, Any] = {
         "service_request_id": need.number,
         "status": "open" if need.is_open else "closed",
-        "status_notes": (last.note if last and last.note and not need.anonymised_at else None)
-        or str(STATE_WORDS.get(need.state, "")),
+        "status_notes": last_note or str(STATE_WORDS.get(need.state, "")),
         "service_name": need.category.label,
         "service_code": need.category.code,
-        "description": need.description,
+        "description": publication.public_description(need),
         "agency_responsible": agency,
         "service_notice": None,
         "requested_datetime": need.created_at,
         "updated_datetime": updated.created_at if updated else need.created_at,
         "expected_datetime": need.resolve_due,
-        "address": need.address or node_label(need.node, english()),
+        "address": publication.public_address(need) or node_label(need.node, english()),
         "address_id": None,
         "zipcode": None,
-        "lat": need.lat,
-        "long": need.lon,
+        "lat": lat,
+        "long": lon,
         "media_url": (
             photo_url(request, need.number, photos[0].pk) if photos else sent[0] if sent else None
         ),
@@ -416,7 +426,7 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
                     "title": str(EVENT_WORDS.get(e.action, e.action)),
                     "from_state": e.from_state,
                     "to_state": e.to_state,
-                    "note": "" if need.anonymised_at else e.note,
+                    "note": publication.public_note(e, need),
                 }
                 for e in events
             ],
@@ -445,7 +455,8 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
         "endpoints": [
             {
                 "specification": SPECIFICATION,
-                "url": request.build_absolute_uri(reverse("open311:root")),
+                # Without the trailing slash: clients add "/services.xml" to it.
+                "url": request.build_absolute_uri(reverse("open311:root")).rstrip("/"),
                 "changeset": changeset,
                 "type": "test" if settings.DEMO_MODE or settings.DEBUG else "production",
                 "formats": [formats.CONTENT_TYPES[XML].split(";")[0], "application/json"],
@@ -538,6 +549,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         answers=answers(params),
         contact_phone=params.get("phone", ""),
         contact_name=contact_name(params),
+        contact_email=params.get("email", ""),
         media_url=media_url(params),
     )
     due = timezone.localtime(need.response_due) if need.response_due else None
@@ -586,7 +598,8 @@ def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     rows = []
     for event in selectors.public_updates(start, end)[:MAX_REQUESTS]:
         state = event.to_state or getattr(event, "state_before", "") or ""
-        photos = list(event.photos.all())
+        need = event.need
+        photos = publication.event_photos(event, need, event.photos.all())
         rows.append(
             {
                 "update_id": str(event.pk),
@@ -595,7 +608,7 @@ def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
                 if event.action == "reopen"
                 else EXTENDED_STATUS.get(state, "open"),
                 "updated_datetime": event.created_at,
-                "description": (event.note if not event.need.anonymised_at else "")
+                "description": publication.public_note(event, need)
                 or str(EVENT_WORDS.get(event.action, event.action)),
                 "media_url": photo_url(request, event.need.number, photos[0].pk)
                 if photos

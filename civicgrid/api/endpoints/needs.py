@@ -2,7 +2,7 @@
 read with the timeline, move through the workflow, photos.
 
 Each endpoint parses, checks access, calls one service or selector: the same ones as the
-console (`needs.services`, `needs.selectors`, the console's `access_need` and `ActionForm`),
+console (`needs.services`, `needs.selectors`, `needs.access` and the console's `ActionForm`),
 so a rule is never written twice. A need outside the caller's scope is a 404, whether it
 exists or not.
 """
@@ -19,7 +19,7 @@ from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
 from civicgrid.api import selectors
 from civicgrid.api.auth import OPEN, STAFF, caller, client_of
-from civicgrid.api.errors import limit_anonymous, responses
+from civicgrid.api.errors import limit_anonymous, limit_known_caller, responses
 from civicgrid.api.schemas import (
     ActionIn,
     ActionOut,
@@ -38,10 +38,10 @@ from civicgrid.api.services import need_raise_once
 from civicgrid.core.errors import Invalid, NotAllowed
 from civicgrid.needs import cached, services, workflow
 from civicgrid.needs import selectors as need_selectors
+from civicgrid.needs.access import access_need, may_write_somewhere, resident_category
 from civicgrid.needs.forms_console import ActionForm
 from civicgrid.needs.models import Category, Channel, Need, NeedPhoto
-from civicgrid.needs.views.console import access_need
-from civicgrid.needs.views.resident import resident_category, tracking_url
+from civicgrid.needs.views.resident import tracking_url
 from civicgrid.network.models import Node, Person
 from civicgrid.network.scope import access_node
 
@@ -91,13 +91,20 @@ def create_need(
 ) -> Any:
     """Raise a need. Without credentials it is a resident's, through the API channel, for the
     categories the resident page offers. Staff may enter one for someone else with the
-    channel they heard it on (phone, visit, walk_in, hotline) and `on_behalf_of`.
+    channel they heard it on (phone, visit, walk_in, hotline) and `on_behalf_of`, only at a
+    place where their role writes (then categories hidden from residents too); a read-only
+    leader's or a resident's credentials are refused (403).
 
     With an `Idempotency-Key` header a retry returns the first need (200, header
     `Idempotent-Replay: true`) instead of raising a second one."""
     person = caller(request)
     if person is None:
         limit_anonymous(request, "create", settings.API_ANON_CREATES_PER_MINUTE)
+    else:
+        limit_known_caller(request, "token-create", settings.API_TOKEN_CREATES_PER_MINUTE)
+    if person is not None and not may_write_somewhere(person):
+        # A leader's or a resident's account: refused before anything of the body is looked up.
+        raise NotAllowed(_("Your role may not enter needs."))
     node = None
     if body.node is not None:
         node = Node.objects.filter(pk=body.node).first()
@@ -165,7 +172,7 @@ def list_needs(request: HttpRequest, filters: Query[NeedQuery]) -> Any:
         q=filters.q.strip(),
     )
     items, after = selectors.need_page(
-        need_selectors.filtered(qs, wanted), cursor=filters.cursor, limit=filters.limit
+        need_selectors.filtered(qs, wanted, user=user), cursor=filters.cursor, limit=filters.limit
     )
     return {"items": items, "next": after}
 
@@ -197,7 +204,7 @@ def act_on_need(request: HttpRequest, number: Number, action: ApiAction, body: A
     resolve, return (reason), escalate (reason; consultation_id for a joint committee),
     confirm (rating), reopen (reason), merge (target). 409 when the need is not in a state
     that allows it; a second taker is told who has it (code already_taken, details.holder)."""
-    need = access_need(request.user, number)
+    need = access_need(request.user, number)  # the transition table says who may act
     chosen = workflow.Action(action)
     by = workflow.By(_person(request))
     # The console's own form turns ids into the people, units and committees the caller may
@@ -224,6 +231,8 @@ def act_on_need(request: HttpRequest, number: Number, action: ApiAction, body: A
 def _form_data(action: workflow.Action, body: ActionIn) -> dict[str, Any]:
     """The API's body as the console's action form posts it."""
     data: dict[str, Any] = {"reason": body.reason}
+    if body.public:
+        data["public"] = "on"  # a public reply (docs/privacy.md); the form drops it on confirm
     if action == workflow.Action.DISPATCH:
         if body.assignee_id:
             data["target"] = f"person:{body.assignee_id}"
@@ -253,7 +262,7 @@ def add_photos(
 ) -> Any:
     """Add a comment with photos (multipart/form-data: `text`, one or more `photos`) to the
     timeline. Photos are re-encoded, their metadata (GPS included) dropped."""
-    need = access_need(request.user, number)
+    need = access_need(request.user, number, write=True)
     services.need_comment(need=need, by=workflow.By(_person(request)), text=text, photos=photos)
     return Status(201, selectors.need_detail(access_need(request.user, number), request.user))
 

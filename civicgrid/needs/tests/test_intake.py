@@ -61,7 +61,7 @@ def test_a_point_is_routed_to_the_grid_that_contains_it():
     ("overrides", "code"),
     [
         ({"description": "   "}, "required"),
-        ({"description": "x" * 2001}, "too_long"),
+        ({"description": "x" * 4001}, "too_long"),  # the Open311 spec's limit, for every channel
         ({"contact_phone": "12345"}, "phone_invalid"),
         ({"contact_phone": ""}, "phone_required"),
         ({"node": None}, "no_place"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -28,14 +29,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from civicgrid.core.errors import DomainError, NotAllowed
-from civicgrid.needs import deadlines, selectors, services, workflow
+from civicgrid.needs import deadlines, publication, selectors, services, workflow
+from civicgrid.needs.access import access_need, may_write, may_write_somewhere
 from civicgrid.needs.forms_console import (
     ActionForm,
     BulkDispatchForm,
     CommentForm,
     NeedFilterForm,
     OnBehalfForm,
+    PlaceNeedForm,
     ProactiveForm,
+    PublishForm,
 )
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
@@ -47,10 +51,9 @@ from civicgrid.needs.models import (
     TimeBasis,
     format_number,
 )
-from civicgrid.needs.services import normalise_number
 from civicgrid.needs.workflow import ACTION_LABELS, TRANSITIONS, Action, By
 from civicgrid.network.models import Membership, Person, Role
-from civicgrid.network.scope import can_change, can_see, is_staff_user, role_paths
+from civicgrid.network.scope import can_see, is_staff_user, role_paths
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
@@ -61,6 +64,7 @@ TABS: dict[str, Any] = {
     "mine": gettext_lazy("My orders"),
     "overdue": gettext_lazy("Overdue"),
     "escalated": gettext_lazy("Escalated to me"),
+    "unplaced": gettext_lazy("Unplaced"),
     "all": gettext_lazy("All in my area"),
 }
 
@@ -76,6 +80,7 @@ DONE: dict[str, Any] = {
     Action.CONFIRM: gettext_lazy("Closed."),
     Action.REOPEN: gettext_lazy("Reopened."),
     Action.MERGE: gettext_lazy("Merged."),
+    Action.RESTORE: gettext_lazy("Restored: the need is open again."),
 }
 
 # The actions this page offers; the resident's and the system's never show.
@@ -113,17 +118,17 @@ def console_required(view: View) -> View:
     return wrapper
 
 
-def access_need(user: Any, number: str) -> Need:
-    """The need, if the user may see it; 404 otherwise (never saying whether it exists)."""
-    need = (
-        selectors.visible_needs(user)
-        .select_related("entered_by", "consultation", "merged_into", "source_person")
-        .filter(number=normalise_number(number))
-        .first()
-    )
-    if need is None:
-        raise Http404(_("No such need in your area."))
-    return need
+def writers_only(view: View) -> View:
+    """For pages that only write (entering needs, bulk dispatch): a read-only leader gets a
+    403, not a form that the service would refuse on submit."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_write_somewhere(request.user):
+            raise PermissionDenied(_("Your role may read but not change anything."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _may_dispatch(user: Any) -> bool:
@@ -156,7 +161,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
     for key in ("tab", "page"):
         params.pop(key, None)
     form = NeedFilterForm(params or None, user=user)
-    needs = selectors.filtered(_tab_queryset(user, tab), form.to_filter())
+    needs = selectors.filtered(_tab_queryset(user, tab), form.to_filter(), user=user)
     page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "tab": tab,
@@ -177,6 +182,7 @@ class BulkResult:
 
 
 @console_required
+@writers_only
 @require_POST
 def bulk_dispatch(request: HttpRequest) -> HttpResponse:
     """Dispatch several needs to one target, each in its own transaction: one that fails
@@ -249,6 +255,8 @@ def _event_detail(event: NeedEvent) -> str:
         return _("to %(name)s") % {"name": data["to"]}
     if action == Action.MERGE and data.get("into"):
         return _("into %(number)s") % {"number": format_number(data["into"])}
+    if action == workflow.PLACE and data.get("to"):
+        return _("from %(old)s to %(new)s") % {"old": data.get("from", ""), "new": data["to"]}
     if action == workflow.MERGED_IN and data.get("from"):
         return _("from %(number)s") % {"number": format_number(data["from"])}
     if action in (workflow.RAISE, workflow.RECORD) and data.get("channel"):
@@ -259,6 +267,14 @@ def _event_detail(event: NeedEvent) -> str:
         return (
             _("resolve deadline") if data.get("deadline") == "resolve" else _("response deadline")
         )
+    if action == workflow.OWNER_CHECK:
+        # `address` is a keyed digest of the client's address: equal digests, same address.
+        words = (
+            _("the digits matched (address %(address)s)")
+            if data.get("ok")
+            else _("the digits did not match (address %(address)s)")
+        )
+        return words % {"address": data.get("address", "")}
     return ""
 
 
@@ -321,7 +337,7 @@ def _detail_context(
     request: HttpRequest,
     need: Need,
     *,
-    bound: ActionForm | CommentForm | None = None,
+    bound: ActionForm | CommentForm | PlaceNeedForm | PublishForm | None = None,
     error: str = "",
     notice: str = "",
     phone: str = "",
@@ -337,7 +353,7 @@ def _detail_context(
             else ActionForm(action=action, need=need, user=user)
         )
         forms.append((action, ACTION_LABELS[action], form))
-    may_comment = bool(actions) or can_change(user, need.node)
+    may_comment = bool(actions) or may_write(user, need)
     comment_form = bound if isinstance(bound, CommentForm) else CommentForm()
     limits = deadlines.limits_for(need.category, need.priority) if need.response_due else None
     return {
@@ -354,10 +370,26 @@ def _detail_context(
         "response_limit": duration(limits.response_minutes, limits.basis) if limits else "",
         "resolve_limit": duration(limits.resolve_minutes, limits.basis) if limits else "",
         "reason_required": {a for a in actions if TRANSITIONS[a].reason_required},
+        "place_form": (
+            (bound if isinstance(bound, PlaceNeedForm) else PlaceNeedForm(user=user))
+            if need.unplaced and workflow.may_place(need, by)
+            else None
+        ),
+        "publishable": publication.publishable(need),
+        "published": publication.is_published(need),
+        "publish_form": (
+            (bound if isinstance(bound, PublishForm) else PublishForm(initial=_summary(need)))
+            if may_comment and publication.publishable(need)
+            else None
+        ),
         "error": error,
         "notice": notice,
         "phone": phone,
     }
+
+
+def _summary(need: Need) -> dict[str, str]:
+    return {"summary": need.public_summary}
 
 
 def _detail_response(
@@ -375,6 +407,8 @@ def need_detail(request: HttpRequest, number: str) -> HttpResponse:
 @console_required
 @require_POST
 def need_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    # Who may take which action is the transition table's (workflow.may), checked below and
+    # again in the transition: a leader is offered nothing and refused (403) in the fragment.
     need = access_need(request.user, number)
     try:
         chosen = Action(action)
@@ -420,8 +454,27 @@ def _after_change(request: HttpRequest, number: str, notice: str) -> HttpRespons
 
 @console_required
 @require_POST
+def need_place(request: HttpRequest, number: str) -> HttpResponse:
+    """Place an unplaced need (the "Unplaced" tab): a place in the user's area or a point."""
+    need = access_need(request.user, number, write=True)
+    form = PlaceNeedForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _detail_response(request, need, status=400, bound=form)
+    try:
+        services.need_place(need=need, by=_by(request), **form.params())
+    except DomainError as failure:
+        return _detail_response(
+            request, need, status=failure.status, bound=form, error=failure.message
+        )
+    return _after_change(request, need.number, _("Placed."))
+
+
+@console_required
+@require_POST
 def need_comment(request: HttpRequest, number: str) -> HttpResponse:
-    need = access_need(request.user, number)
+    # Asked before the form is read: a leader gets 403 whatever they send (and the service
+    # asks needs.access again).
+    need = access_need(request.user, number, write=True)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _detail_response(request, need, status=400, bound=form)
@@ -431,12 +484,42 @@ def need_comment(request: HttpRequest, number: str) -> HttpResponse:
             by=_by(request),
             text=form.cleaned_data["text"],
             photos=request.FILES.getlist("photos"),
+            public=form.cleaned_data["public"],
         )
     except DomainError as failure:
         return _detail_response(
             request, need, status=failure.status, bound=form, error=failure.message
         )
-    return _after_change(request, need.number, _("Comment added."))
+    done = _("Public reply sent.") if form.cleaned_data["public"] else _("Internal note added.")
+    return _after_change(request, need.number, done)
+
+
+@console_required
+@require_POST
+def need_publish(request: HttpRequest, number: str) -> HttpResponse:
+    """Publish the need's text and photos (needs/publication.py), optionally as a summary."""
+    need = access_need(request.user, number, write=True)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return _detail_response(request, need, status=400, bound=form)
+    try:
+        services.need_publish(need=need, by=_by(request), summary=form.cleaned_data["summary"])
+    except DomainError as failure:
+        return _detail_response(
+            request, need, status=failure.status, bound=form, error=failure.message
+        )
+    return _after_change(request, need.number, _("Published."))
+
+
+@console_required
+@require_POST
+def need_unpublish(request: HttpRequest, number: str) -> HttpResponse:
+    need = access_need(request.user, number, write=True)
+    try:
+        services.need_unpublish(need=need, by=_by(request))
+    except DomainError as failure:
+        return _detail_response(request, need, status=failure.status, error=failure.message)
+    return _after_change(request, need.number, _("No longer public."))
 
 
 @console_required
@@ -476,6 +559,7 @@ def _questions_context(form: OnBehalfForm) -> dict[str, Any]:
 
 
 @console_required
+@writers_only
 def need_new(request: HttpRequest) -> HttpResponse:
     """A need typed in for a resident who phoned, walked in or was visited (代办)."""
     form = OnBehalfForm(request.POST or None, user=request.user)
@@ -508,6 +592,7 @@ def need_questions(request: HttpRequest) -> HttpResponse:
 
 
 @console_required
+@writers_only
 def proactive_new(request: HttpRequest) -> HttpResponse:
     form = ProactiveForm(request.POST or None, user=request.user)
     error = ""

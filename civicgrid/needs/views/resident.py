@@ -3,12 +3,15 @@ its tracking page, rate the result or withdraw it. Views parse, call one service
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,8 +20,11 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from civicgrid.core import once, ratelimit
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
-from civicgrid.needs import cached, selectors, services, workflow
+from civicgrid.core.views import too_many_requests
+from civicgrid.needs import publication, selectors, services, workflow
+from civicgrid.needs.access import resident_category
 from civicgrid.needs.forms_resident import (
     Binding,
     OwnerForm,
@@ -31,6 +37,9 @@ from civicgrid.needs.forms_resident import (
 )
 from civicgrid.needs.models import Category, Channel, Need, NeedEvent, NeedPhoto, Rating, State
 from civicgrid.network.models import Node, NodeKind, Role, RoleBinding
+from civicgrid.privacy.hashing import keyed_digest
+
+logger = logging.getLogger("civicgrid.needs.resident")
 
 # Kinds of node a QR code may bind the intake to, and the roles whose holders have their own.
 QR_NODE_KINDS = (
@@ -110,18 +119,6 @@ def category_groups() -> list[CategoryGroup]:
     return groups + ([loose] if loose.categories else [])
 
 
-def resident_category(code: str) -> Category:
-    """An active category residents may choose (shown to them, and a leaf), or a 404. Read
-    through the per-process cache: every intake of the resident page, the API and Open311
-    asks."""
-    category = cached.category_by_code(code)
-    if category is None or not category.shown_to_residents:
-        raise Http404("no such kind of need")
-    if not cached.offered_to_residents(category):
-        raise Http404("choose a more precise kind of need")
-    return category
-
-
 def place_of(binding: Binding) -> dict[str, Any]:
     """The words for a pre-bound place and person, for the page."""
     en = english()
@@ -143,14 +140,38 @@ def choose_category(request: HttpRequest) -> HttpResponse:
     return render(request, "needs/resident/choose.html", context)
 
 
+# The scope of the resident form's one-time keys (core/once.py).
+RAISE_ONCE = "resident-raise"
+
+
+def _receipt_url(number: str) -> str:
+    receipt = reverse("resident:receipt", args=[number])
+    return f"{receipt}?{urlencode({'k': tracking_key(number)})}"
+
+
 def raise_need(request: HttpRequest, code: str) -> HttpResponse:
     category = resident_category(code)
     binding = binding_of(request)
     groups = [] if binding.node else place_groups(english())
     if request.method == "POST":
-        form = RaiseForm(
-            request.POST, request.FILES, category=category, binding=binding, groups=groups
+        # Counted like the API's and Open311's creates: per client address, in the database.
+        wait = ratelimit.hit(
+            "resident-raise",
+            ratelimit.client_ip(request),
+            limit=settings.RESIDENT_RAISE_LIMIT,
+            per=settings.RESIDENT_RAISE_WINDOW,
         )
+        if wait:
+            return too_many_requests(request, wait)
+        # The form's one-time key (drawn when it was shown): a repeat gets the first receipt.
+        data = request.POST.copy()
+        if not once.well_formed(data.get("once", "")):
+            data["once"] = once.new_key()
+        key = str(data["once"])
+        first = once.result_of(RAISE_ONCE, key)
+        if first:
+            return redirect(_receipt_url(first))
+        form = RaiseForm(data, request.FILES, category=category, binding=binding, groups=groups)
         if form.is_valid():
             try:
                 need = services.need_raise(
@@ -158,14 +179,23 @@ def raise_need(request: HttpRequest, code: str) -> HttpResponse:
                     category=category,
                     channel=Channel.QR if binding.from_qr else Channel.WEB,
                     **form.raise_kwargs(),
+                    also=lambda need: once.claim(RAISE_ONCE, key, need.number),
                 )
             except Invalid as exc:
                 form.add_domain_error(exc)
+            except IntegrityError:
+                # Two clicks at once: the other request holds the key and its need is kept;
+                # this one's was rolled back with the key it failed to write.
+                first = once.result_of(RAISE_ONCE, key)
+                if first is None:
+                    raise
+                return redirect(_receipt_url(first))
             else:
-                receipt = reverse("resident:receipt", args=[need.number])
-                return redirect(f"{receipt}?{urlencode({'k': tracking_key(need.number)})}")
+                return redirect(_receipt_url(need.number))
     else:
-        form = RaiseForm(category=category, binding=binding, groups=groups)
+        form = RaiseForm(
+            category=category, binding=binding, groups=groups, initial={"once": once.new_key()}
+        )
     context = {
         "category": category,
         "form": form,
@@ -175,7 +205,11 @@ def raise_need(request: HttpRequest, code: str) -> HttpResponse:
         ),
         **place_of(binding),
     }
-    return render(request, "needs/resident/form.html", context)
+    response = render(request, "needs/resident/form.html", context)
+    # Not kept by the browser: going back to the form fetches a fresh one-time key, so a new
+    # need typed into it is not taken for a repeat of the last one.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
@@ -222,10 +256,12 @@ EVENT_WORDS: dict[str, Any] = {
     workflow.Action.WITHDRAW: gettext_lazy("Withdrawn by the resident"),
     workflow.Action.MERGE: gettext_lazy("Joined with another need about the same problem"),
     workflow.Action.CLOSE_UNRATED: gettext_lazy("Closed without a rating"),
+    workflow.Action.RESTORE: gettext_lazy("Restored by the community after a withdrawal"),
     workflow.MERGED_IN: gettext_lazy("A need about the same problem was joined to this one"),
     workflow.COMMENT: gettext_lazy("Note"),
     workflow.RECORD: gettext_lazy("Recorded"),
     workflow.ANONYMISE: gettext_lazy("Personal data removed"),
+    workflow.PLACE: gettext_lazy("Located by the staff and passed to the people there"),
 }
 
 # Staff appear on the tracking page by role and place, never by name or number.
@@ -250,7 +286,7 @@ class PublicEvent:
     who: str
     detail: str
     photos: list[NeedPhoto]
-    note: str = ""  # blank once the need is anonymised: notes may quote the resident
+    note: str = ""  # as needs/publication.py allows: public replies (and, for the owner, theirs)
 
 
 def _roles_of(person_ids: set[int]) -> dict[int, str]:
@@ -264,7 +300,9 @@ def _roles_of(person_ids: set[int]) -> dict[int, str]:
     return {pid: f"{Role(b.role).label} · {node_label(b.node, en)}" for pid, b in best.items()}
 
 
-def public_events(need: Need) -> list[PublicEvent]:
+def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
+    """The timeline as the public sees it, or with `owner` as the holder of the need's
+    tracking link does (needs/publication.py decides which notes and photos)."""
     events = selectors.public_timeline(need)
     roles = _roles_of({e.actor_id for e in events if e.actor_id})
     rows = []
@@ -285,8 +323,9 @@ def public_events(need: Need) -> list[PublicEvent]:
         elif e.action == workflow.Action.CONFIRM and e.data.get("rating") in Rating.values:
             detail = str(Rating(e.data["rating"]).label)
         title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
-        note = "" if need.anonymised_at else e.note
-        rows.append(PublicEvent(e, title, who, detail, list(e.photos.all()), note))
+        note = publication.owner_note(e, need) if owner else publication.public_note(e, need)
+        photos = publication.event_photos(e, need, e.photos.all(), owner=owner)
+        rows.append(PublicEvent(e, title, who, detail, photos, note))
     return rows
 
 
@@ -300,13 +339,53 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "needs/resident/track_lookup.html", {"form": form})
 
 
-def _owner(need: Need, form: OwnerForm) -> bool:
-    """The tracking-link key, or the last four digits of the phone left with the need."""
+# What the last four digits of the phone may stand in for, when the link is lost: rating only.
+# Withdrawing needs the link: four digits are 10,000 guesses, and a withdrawal by a stranger
+# stops the help someone asked for (staff can restore it, workflow.Action.RESTORE).
+LAST4_OPS = frozenset({"rate"})
+
+
+@dataclass(frozen=True)
+class Proof:
+    ok: bool
+    keyed: bool = False  # by the tracking link's key (not the phone's last four digits)
+    wait: int = 0  # seconds to wait: too many tries of the last four digits
+
+
+def _owner(request: HttpRequest, need: Need, op: str, form: OwnerForm) -> Proof:
+    """Whether the person acting owns the need: the tracking link's key, or, for rating, the
+    last four digits of the phone left with the need. Those are tried at most
+    RESIDENT_LAST4_PER_NEED times per need and RESIDENT_LAST4_PER_ADDRESS times per address
+    in each RESIDENT_LAST4_WINDOW, whoever tries, and each try is written in the need's
+    timeline for staff (`OWNER_CHECK`, never public) with a keyed digest of the address: the
+    log of who tried what belongs with the need, and a resident has no account for the
+    RevealLog to name. A success never hands out the key."""
     if key_ok(need.number, form.cleaned_data.get("k", "")):
-        return True
+        return Proof(ok=True, keyed=True)
     last4 = (form.cleaned_data.get("last4") or "").strip()
+    if op not in LAST4_OPS or not last4:
+        return Proof(ok=False)
+    address = ratelimit.client_ip(request)
+    per = settings.RESIDENT_LAST4_WINDOW
+    wait = max(
+        ratelimit.hit(
+            "resident-last4-need", need.number, limit=settings.RESIDENT_LAST4_PER_NEED, per=per
+        ),
+        ratelimit.hit(
+            "resident-last4-address", address, limit=settings.RESIDENT_LAST4_PER_ADDRESS, per=per
+        ),
+    )
+    if wait:
+        logger.warning("last-4 try refused (too many): need %s from %s", need.number, address)
+        return Proof(ok=False, wait=wait)
     phone = need.contact_phone
-    return len(last4) == 4 and len(phone) >= 4 and constant_time_compare(phone[-4:], last4)
+    ok = len(last4) == 4 and len(phone) >= 4 and constant_time_compare(phone[-4:], last4)
+    digest = keyed_digest(address, purpose="client-address")[:12]
+    workflow.note(
+        need, workflow.OWNER_CHECK, workflow.RESIDENT, data={"op": op, "ok": ok, "address": digest}
+    )
+    logger.info("last-4 try %s: need %s from %s", "ok" if ok else "failed", need.number, address)
+    return Proof(ok=ok)
 
 
 def _act(need: Need, op: str, data: dict[str, Any]) -> Any:
@@ -342,8 +421,29 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     )
     form = {"rate": rating_form, "withdraw": withdraw_form}.get(op)
     status, problem = 200, ""
-    if form is not None and form.is_valid():
-        if not _owner(need, form):
+    if request.method == "POST":
+        wait = ratelimit.hit(
+            "resident-track",
+            ratelimit.client_ip(request),
+            limit=settings.RESIDENT_TRACK_LIMIT,
+            per=settings.RESIDENT_TRACK_WINDOW,
+        )
+        if wait:
+            return too_many_requests(request, wait)
+    proof = _owner(request, need, op, form) if form is not None and form.is_valid() else None
+    if proof is not None and proof.wait:
+        return too_many_requests(request, proof.wait)
+    if form is not None and proof is not None:
+        if not proof.ok and op not in LAST4_OPS:
+            form.add_error(
+                None,
+                _(
+                    "To withdraw, open the link from your receipt. Lost it? Call your "
+                    "community or grid worker."
+                ),
+            )
+            status = 403
+        elif not proof.ok:
             form.add_error("last4", _("That does not match the mobile number left with this need."))
             status = 403
         else:
@@ -358,7 +458,8 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
                 status, problem = 409, exc.message
             else:
                 messages.success(request, done)
-                return redirect(tracking_url(need.number))
+                # Back to the page as it was opened: the key only for who came with it.
+                return redirect(tracking_url(need.number, key=proof.keyed))
     shown = need.merged_into if need.merged_into_id and need.merged_into else need
     allowed = workflow.allowed_actions(need, workflow.RESIDENT)
     context = {
@@ -366,7 +467,10 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         "shown": shown,
         "place": node_label(shown.node, english()),
         "state_words": STATE_WORDS.get(shown.state, ""),
-        "events": public_events(shown),
+        # The owner's rights are over their own need, not the one it was merged into.
+        "events": public_events(shown, owner=owner and shown.pk == need.pk),
+        "public_description": publication.public_description(shown),
+        "photo_key": tracking_key(need.number) if owner else "",
         "owner": owner,
         "problem": problem,
         "can_rate": workflow.Action.CONFIRM in allowed,
@@ -381,12 +485,20 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
-    """A photo of the need's timeline (or of the need it was merged into)."""
+    """A photo of the need's timeline (or of the need it was merged into), if the publication
+    rule lets the public see it, or `?k=` is the need's tracking key and it is the owner's."""
     need = selectors.by_number(number)
     if need is None:
         raise Http404("no need with that number")
     ids = [need.pk] + ([need.merged_into_id] if need.merged_into_id else [])
-    picture = get_object_or_404(NeedPhoto, pk=photo_id, need_id__in=ids)
+    picture = get_object_or_404(
+        NeedPhoto.objects.select_related("event"), pk=photo_id, need_id__in=ids
+    )
+    mine = picture.need_id == need.pk
+    of = need if mine or need.merged_into is None else need.merged_into
+    owner = mine and key_ok(need.number, request.GET.get("k", ""))
+    if not publication.photo_visible(picture, of, owner=owner):
+        raise Http404("no such photo")
     response = FileResponse(picture.image.open("rb"), content_type="image/jpeg")
     patch_cache_control(response, private=True, max_age=86400)
     return response

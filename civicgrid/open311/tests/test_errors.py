@@ -86,5 +86,5 @@ def test_too_many_query_fields_is_a_400(client, fmt):
 def test_the_api_works_under_another_prefix(client):
     nf.ensure_seed()
     body = client.get("/georeport/discovery.json").json()
-    assert body["endpoints"][0]["url"] == "http://testserver/georeport/"
+    assert body["endpoints"][0]["url"] == "http://testserver/georeport"
     assert client.get("/georeport/services.json").status_code == 200
