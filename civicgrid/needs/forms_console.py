@@ -310,13 +310,17 @@ NOTE_ACTIONS = frozenset(
 # Staff notes are internal unless sent as a public reply (docs/privacy.md). Not for a
 # confirmation: its note is the resident's rating comment, which is never public.
 PUBLIC_REPLY_ACTIONS = NOTE_ACTIONS - {Action.CONFIRM}
+# The notes that answer the resident (what was done, why it was not taken up) start ticked;
+# staff untick them to keep one internal. Every other note starts internal.
+ANSWER_ACTIONS = frozenset({Action.RESOLVE, Action.REJECT})
 
 
-def public_reply_field() -> forms.BooleanField:
+def public_reply_field(*, initial: bool = False) -> forms.BooleanField:
     return forms.BooleanField(
         label=_("Public reply: the resident and the public (tracking page, Open311) read it"),
         help_text=_("Unticked, the note is internal: only staff read it."),
         required=False,
+        initial=initial,
     )
 
 
@@ -367,7 +371,7 @@ class ActionForm(forms.Form):
                 widget=forms.Textarea(attrs=attrs),
             )
             if action in PUBLIC_REPLY_ACTIONS:
-                self.fields["public"] = public_reply_field()
+                self.fields["public"] = public_reply_field(initial=action in ANSWER_ACTIONS)
 
     def clean_target(self) -> Any:
         value = self.cleaned_data["target"]

@@ -12,7 +12,10 @@ from civicgrid.network.models import Node
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
-def test_the_demo_leader_sees_shanbas_246_grids_on_the_map(page: Page, live_server, output_dir):
+def test_the_demo_leader_sees_shanbas_246_grids_on_the_map(
+    page: Page, live_server, output_dir, settings
+):
+    settings.DEMO_MODE = True  # the demo password opens nothing outside demo mode (issue 11)
     build_demo_region()
     shanba = Node.objects.get(code=SHANBA_CODE)
 
