@@ -90,18 +90,27 @@ def _upper_levels() -> dict[int, Node]:
 
 
 def dispatchers_of(node: Node) -> list[Person]:
-    """The active community staff at the nearest level at or above `node` that has any."""
-    staff = cached(NETWORK, "staff", _community_staff)
-    for pk in reversed(node.ancestor_ids()):
-        if pk in staff:
-            return list(staff[pk])
+    """The active community staff at the nearest level at or above `node` that has any; where
+    no level has any (a report waiting unplaced at the top of the network), the admins at the
+    nearest level that has some, so that someone hears of it."""
+    staff, admins = cached(NETWORK, "staff", _dispatching_staff)
+    ancestors = list(reversed(node.ancestor_ids()))
+    for by_node in (staff, admins):
+        for pk in ancestors:
+            if pk in by_node:
+                return list(by_node[pk])
     return []
 
 
-def _community_staff() -> dict[int, list[Person]]:
-    # Every active community staff binding, by node: one read per TTL instead of one per need.
-    rows = RoleBinding.objects.filter(role=Role.COMMUNITY_STAFF, person__is_active=True)
+def _dispatching_staff() -> tuple[dict[int, list[Person]], dict[int, list[Person]]]:
+    # Every active community staff and admin binding, by node: one read per TTL instead of
+    # one per need.
+    rows = RoleBinding.objects.filter(
+        role__in=(Role.COMMUNITY_STAFF, Role.ADMIN), person__is_active=True
+    )
     staff: dict[int, list[Person]] = {}
+    admins: dict[int, list[Person]] = {}
     for binding in rows.select_related("person").order_by("pk"):
-        staff.setdefault(binding.node_id, []).append(binding.person)
-    return staff
+        kept = staff if binding.role == Role.COMMUNITY_STAFF else admins
+        kept.setdefault(binding.node_id, []).append(binding.person)
+    return staff, admins

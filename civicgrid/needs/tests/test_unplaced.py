@@ -44,6 +44,15 @@ def test_a_point_outside_every_grid_waits_at_the_jurisdiction_and_its_dispatcher
     assert list(told) == [boss.pk]
 
 
+def test_where_no_level_above_has_community_staff_the_admins_at_the_top_hear():
+    # The demo's shape: leagues hold an admin and leaders, no community staff.
+    w = nf.world()
+    admin = netf.person("盟管理员", roles=[(Role.ADMIN, w.t["league"])])
+    unplaced(w)
+    told = Notification.objects.filter(kind="need_new").values_list("recipient_id", flat=True)
+    assert list(told) == [admin.pk]
+
+
 def test_without_a_jurisdiction_the_intake_still_refuses_what_it_cannot_place():
     w = nf.world()
     with pytest.raises(Invalid) as caught:
