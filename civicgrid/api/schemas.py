@@ -191,6 +191,7 @@ class NeedItem(Schema):
     description: str
     contact_name: str
     contact_phone: str = Field(description="Masked: 138****1234.")
+    contact_email: str = Field(description="Masked: b***@example.org (Open311 reports).")
     assignee_id: int | None
     assignee_name: str | None
     assignee_org_id: int | None
@@ -273,6 +274,7 @@ class ActionOut(Schema):
 class PhoneOut(Schema):
     number: str
     contact_phone: str
+    contact_email: str
 
 
 # --- Notifications and people ---------------------------------------------------------------

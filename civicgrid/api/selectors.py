@@ -18,7 +18,7 @@ from civicgrid.core.notifications import render
 from civicgrid.needs import workflow
 from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need
 from civicgrid.needs.views.console import STAFF_ACTIONS, timeline_rows
-from civicgrid.network.models import Node, Role, RoleBinding, mask_mobile
+from civicgrid.network.models import Node, Role, RoleBinding, mask_email, mask_mobile
 from civicgrid.network.scope import scope_paths, within_scope
 from civicgrid.privacy.reveal import whole_phone
 
@@ -142,6 +142,7 @@ NEED_FIELDS = (
     "contact_name",
     "anonymous",
     "contact_phone",
+    "contact_email",
     "assignee_id",
     "assignee__name",
     "assignee_org_id",
@@ -169,6 +170,7 @@ def _need_item(row: dict[str, Any]) -> dict[str, Any]:
         "description": row["description"],
         "contact_name": "" if row["anonymous"] else row["contact_name"],
         "contact_phone": mask_mobile(row["contact_phone"]),
+        "contact_email": mask_email(row["contact_email"]),
         "assignee_id": row["assignee_id"],
         "assignee_name": row["assignee__name"],
         "assignee_org_id": row["assignee_org_id"],

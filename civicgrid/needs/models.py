@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.network.models import Node, Organisation, Person, mask_mobile
+from civicgrid.network.models import Node, Organisation, Person, mask_email, mask_mobile
 
 
 class Localised(models.Model):
@@ -437,6 +437,10 @@ class Need(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_mobile(self.contact_phone)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.contact_email)
 
     @property
     def display_name(self) -> str:

@@ -481,9 +481,14 @@ def need_unpublish(*, need: Need, by: workflow.By) -> Need:
     return need
 
 
-def phone_reveal(*, need: Need, person: Person) -> str:
-    """The contact phone in full, for someone who may see the need; every reveal is logged."""
+def contact_reveal(*, need: Need, person: Person) -> tuple[str, str]:
+    """The contact phone and email in full, for someone who may see the need; every reveal
+    is logged, one row per field shown."""
     if not can_see(person, need.node) and not workflow.actor_kinds(need, workflow.By(person)):
         raise NotAllowed(_("You may not see this number."))
-    RevealLog.objects.create(actor=person, subject=f"need:{need.number}", field="contact_phone")
-    return need.contact_phone
+    subject = f"need:{need.number}"
+    fields = [f for f in ("contact_phone", "contact_email") if getattr(need, f)] or [
+        "contact_phone"
+    ]
+    RevealLog.objects.bulk_create(RevealLog(actor=person, subject=subject, field=f) for f in fields)
+    return need.contact_phone, need.contact_email

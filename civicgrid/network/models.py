@@ -36,6 +36,14 @@ def mask_mobile(value: str | None) -> str:
     return f"{value[:3]}****{value[-4:]}"
 
 
+def mask_email(value: str | None) -> str:
+    """b***@example.org: the first letter and the domain, as a phone keeps its ends."""
+    if not value:
+        return ""
+    local, at, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}" if at and local else "***"
+
+
 class NodeKind(models.TextChoices):
     LEAGUE = "league", _("League / city")
     BANNER = "banner", _("Banner / district")

@@ -1,6 +1,7 @@
 """Who reads residents' phones in full beyond one need, written once.
 
-One need's phone is shown by Reveal to whoever may see the need (`needs.services.phone_reveal`).
+One need's phone (and email) is shown by Reveal to whoever may see the need
+(`needs.services.contact_reveal`).
 Reading many at once is for community staff and admins (and superusers), under the nodes their
 roles bind: the ledgers with phones in full, personal-data requests, and finding needs by a
 phone number, which tells the searcher which needs that number raised. Each such read is logged

@@ -114,6 +114,7 @@ def _need_row(need: Need) -> dict[str, Any]:
         "answers": need.answers,
         "contact_name": need.contact_name,
         "contact_phone": need.contact_phone,
+        "contact_email": need.contact_email,
         "anonymous": need.anonymous,
         "on_behalf_of": need.on_behalf_of,
         "raised_at": _local(need.created_at),

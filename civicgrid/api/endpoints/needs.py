@@ -189,8 +189,8 @@ def get_need(request: HttpRequest, number: Number) -> Any:
 @router.post("/needs/{number}/reveal-phone", response=responses({200: PhoneOut}), auth=STAFF)
 def reveal_phone(request: HttpRequest, number: Number) -> Any:
     need = access_need(request.user, number)
-    phone = services.phone_reveal(need=need, person=_person(request))
-    return {"number": need.number, "contact_phone": phone}
+    phone, email = services.contact_reveal(need=need, person=_person(request))
+    return {"number": need.number, "contact_phone": phone, "contact_email": email}
 
 
 @router.post(

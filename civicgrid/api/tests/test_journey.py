@@ -219,5 +219,9 @@ def test_reveal_phone_is_logged(w, as_person):
 
     need = nf.raise_need(w)
     response = as_person(w.dispatcher).post(f"/needs/{need.number}/reveal-phone")
-    assert response.json() == {"number": need.number, "contact_phone": "13912345678"}
+    assert response.json() == {
+        "number": need.number,
+        "contact_phone": "13912345678",
+        "contact_email": "",
+    }
     assert RevealLog.objects.filter(actor=w.dispatcher, subject=f"need:{need.number}").exists()

@@ -341,6 +341,8 @@ def _detail_context(
     error: str = "",
     notice: str = "",
     phone: str = "",
+    email: str = "",
+    revealed: bool = False,
 ) -> dict[str, Any]:
     user = request.user
     by = _by(request)
@@ -385,6 +387,8 @@ def _detail_context(
         "error": error,
         "notice": notice,
         "phone": phone,
+        "email": email,
+        "revealed": revealed,
     }
 
 
@@ -528,12 +532,13 @@ def phone_reveal(request: HttpRequest, number: str) -> HttpResponse:
     """Show the full contact phone in place of its mask; every reveal is logged."""
     need = access_need(request.user, number)
     try:
-        phone = services.phone_reveal(need=need, person=_person(request))
+        phone, email = services.contact_reveal(need=need, person=_person(request))
     except DomainError as failure:
         return _detail_response(request, need, status=failure.status, error=failure.message)
     if _is_htmx(request):
-        return render(request, "needs/console/_phone.html", {"need": need, "phone": phone})
-    return _detail_response(request, need, phone=phone)
+        context = {"need": need, "phone": phone, "email": email, "revealed": True}
+        return render(request, "needs/console/_phone.html", context)
+    return _detail_response(request, need, phone=phone, email=email, revealed=True)
 
 
 @console_required

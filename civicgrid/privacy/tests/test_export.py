@@ -30,11 +30,12 @@ def test_the_export_gathers_needs_timelines_ratings_photos_and_reveals():
     need = closed_need(w)
     elsewhere = nf.raise_need(w, node=w.t["gridC"])  # in community 2
     nf.raise_need(w, contact_phone="13800000000")  # someone else
-    need_services.phone_reveal(need=need, person=w.dispatcher)
+    need_services.contact_reveal(need=need, person=w.dispatcher)
     data = services.personal_data_export(phone=PHONE, by=w.dispatcher, via="console")
     assert [n["number"] for n in data["needs"]] == [need.number]  # community 1 only
     row = data["needs"][0]
     assert row["contact_phone"] == PHONE and row["rating"] == "satisfied"
+    assert row["contact_email"] == ""  # every contact field is in the export
     assert [e["action"] for e in row["timeline"]] == ["raise", "take", "resolve", "confirm"]
     assert row["timeline"][-1]["note"] == "巴特尔很满意"
     assert len(row["photos"]) == 2

@@ -94,3 +94,38 @@ def test_revealing_one_phone_is_logged_in_the_console_and_the_api():
     refused = console(w.stranger).post(f"/console/needs/{need.number}/phone/")
     assert refused.status_code == 404
     assert RevealLog.objects.count() == 2
+
+
+EMAIL = "batu.herder@example.org"
+MASKED_EMAIL = "b***@example.org"
+
+
+def test_an_email_left_through_open311_is_masked_and_revealed_with_a_log():
+    # Open311 clients may leave an email instead of a phone (issue 11): staff must be able to
+    # reach that resident, under the same masking and logging as a phone.
+    cache.clear()
+    w = nf.world()
+    need = nf.raise_need(w, channel="open311", contact_phone="", contact_email=EMAIL)
+    for person in (w.dispatcher, w.leader):
+        page = console(person).get(f"/console/needs/{need.number}/").content.decode()
+        assert MASKED_EMAIL in page and EMAIL not in page, person.name
+        rest = api(person)
+        for path in ("/api/v1/needs", f"/api/v1/needs/{need.number}"):
+            body = rest.get(path).content.decode()
+            assert MASKED_EMAIL in body and EMAIL not in body, (person.name, path)
+    assert not RevealLog.objects.exists()
+    shown = console(w.dispatcher).post(f"/console/needs/{need.number}/phone/")
+    assert f"mailto:{EMAIL}" in shown.content.decode()
+    reply = api(w.dispatcher).post(f"/api/v1/needs/{need.number}/reveal-phone")
+    assert reply.json() == {"number": need.number, "contact_phone": "", "contact_email": EMAIL}
+    logged = RevealLog.objects.filter(actor=w.dispatcher, subject=f"need:{need.number}")
+    assert list(logged.values_list("field", flat=True)) == ["contact_email", "contact_email"]
+
+
+def test_mask_email_keeps_the_first_letter_and_the_domain():
+    from civicgrid.network.models import mask_email
+
+    assert mask_email(EMAIL) == MASKED_EMAIL
+    assert mask_email("a@b.cn") == "a***@b.cn"
+    assert mask_email("") == ""
+    assert mask_email("no-at-sign") == "***"
