@@ -24,6 +24,7 @@ from civicgrid.needs.forms_console import NeedFilterForm
 from civicgrid.needs.views.console import console_required
 from civicgrid.network.models import Node
 from civicgrid.network.scope import access_node, scope_paths
+from civicgrid.privacy.reveal import phone_paths
 from civicgrid.privacy.services import reveal_log
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,7 +96,7 @@ def parse_period(raw: str | None) -> kpis.Period:
 
 def _log_reveal(user: Any, subject: str, field: str) -> None:
     """A ledger holds phones and names in full for community staff and admins: log it."""
-    paths = ledgers.phone_paths(user)
+    paths = phone_paths(user)
     if paths is None or paths:
         reveal_log(actor=user, subject=subject, field=field)
 

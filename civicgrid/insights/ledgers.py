@@ -33,7 +33,6 @@ from civicgrid.core import xlsx
 from civicgrid.insights import kpis
 from civicgrid.needs.models import PROACTIVE_KINDS, Channel, Kind, Need, Rating, State
 from civicgrid.network.models import Node, mask_mobile
-from civicgrid.privacy.reveal import PHONE_ROLES as PHONE_ROLES
 from civicgrid.privacy.reveal import may_see_personal, phone_paths
 
 CHUNK = 2000

@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.models import Notification, RevealLog
 from civicgrid.core.notifications import render as render_text
-from civicgrid.insights.ledgers import phone_paths
 from civicgrid.needs import workflow
 from civicgrid.needs.models import FINAL_STATES, Need, NeedEvent, NeedPhoto, QuestionKind
 from civicgrid.needs.services import clean_phone, clean_text, normalise_number
 from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
 from civicgrid.privacy.hashing import phone_digest
 from civicgrid.privacy.models import DataRequest, RequestKind
+from civicgrid.privacy.reveal import phone_paths
 
 log = logging.getLogger("civicgrid.privacy")
 
