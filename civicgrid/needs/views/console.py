@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -377,6 +378,9 @@ def _detail_context(
             if need.unplaced and workflow.may_place(need, by)
             else None
         ),
+        # The place form's map (js/map.js), as on the console's grid map.
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "publishable": publication.publishable(need),
         "published": publication.is_published(need),
         "publish_form": (

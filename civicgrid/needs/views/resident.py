@@ -325,6 +325,8 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
         title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
         note = publication.owner_note(e, need) if owner else publication.public_note(e, need)
         photos = publication.event_photos(e, need, e.photos.all(), owner=owner)
+        if e.action == workflow.COMMENT and not note and not photos:
+            continue  # an internal note: nothing of it is for this reader, not even a heading
         rows.append(PublicEvent(e, title, who, detail, photos, note))
     return rows
 

@@ -1,6 +1,11 @@
 // The grid map: draws the small-grid polygons the page's data-grids-url returns.
-// Everything it needs comes from data- attributes on #grid-map, so the page has no inline
-// script and works under a Content-Security-Policy without 'unsafe-inline'.
+// Everything it needs comes from data- attributes on the map's element, so the page has no
+// inline script and works under a Content-Security-Policy without 'unsafe-inline'.
+//
+// Two uses: the console's map of an area (#grid-map: a click opens the grid), and a picker
+// (an element with data-pick-lat and data-pick-lon naming two inputs: a click on a grid fills
+// them with the point clicked and marks it) in the form that places an unplaced need, which
+// htmx may swap in after the page loaded.
 (function () {
   "use strict";
 
@@ -22,19 +27,31 @@
   }
   var GRID_HOVER = { weight: 4, fillOpacity: 0.45 };
 
-  function setStatus(text) {
-    var status = document.getElementById("grid-map-status");
-    if (status) {
-      status.textContent = text || "";
-    }
-  }
-
-  function start() {
-    var element = document.getElementById("grid-map");
-    if (!element || typeof L === "undefined") {
+  function draw(element) {
+    if (!element || typeof L === "undefined" || element.getAttribute("data-drawn")) {
       return;
     }
+    element.setAttribute("data-drawn", "1");
     var data = element.dataset;
+    var status = data.status ? document.getElementById(data.status) : null;
+    function setStatus(text) {
+      if (status) {
+        status.textContent = text || "";
+      }
+    }
+    var picker = data.pickLat && data.pickLon;
+    var chosen = null;
+    function pick(latlng, label) {
+      document.getElementById(data.pickLat).value = latlng.lat.toFixed(6);
+      document.getElementById(data.pickLon).value = latlng.lng.toFixed(6);
+      if (chosen) {
+        chosen.setLatLng(latlng);
+      } else {
+        chosen = L.circleMarker(latlng, { radius: 7, color: "#c2455a", weight: 3 }).addTo(map);
+      }
+      element.setAttribute("data-picked", label);
+      setStatus((data.pickedMessage || "") + " " + label);
+    }
     var map = L.map(element, { zoomSnap: 0.25 });
     // Credit Leaflet by name only; the default prefix carries a flag image.
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
@@ -66,7 +83,11 @@
             path.on("mouseout", function () {
               layer.resetStyle(path);
             });
-            if (props.url) {
+            if (picker) {
+              path.on("click", function (event) {
+                pick(event.latlng, label);
+              });
+            } else if (props.url) {
               path.on("click", function () {
                 window.location.assign(props.url);
               });
@@ -88,9 +109,25 @@
       });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
+  function drawAll(root) {
+    if (!root || !root.querySelectorAll) {
+      return;
+    }
+    if (root.matches && root.matches("[data-grids-url]")) {
+      draw(root);
+    }
+    root.querySelectorAll("[data-grids-url]").forEach(draw);
   }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      drawAll(document);
+    });
+  } else {
+    drawAll(document);
+  }
+  // Content htmx swaps in (the need page after an action) may hold a picker.
+  document.addEventListener("htmx:load", function (event) {
+    drawAll(event.detail && event.detail.elt);
+  });
 })();
