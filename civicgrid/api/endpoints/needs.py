@@ -127,6 +127,9 @@ def create_need(
         contact_name=body.contact_name,
         anonymous=body.anonymous,
         on_behalf_of=body.on_behalf_of,
+        # A resident's report no grid holds waits unplaced, as on the resident page; staff are
+        # asked for the place instead (they enter needs where their role writes).
+        unplaced_at=services.region_root() if person is None else None,
     )
     url = reverse("api:get_need", kwargs={"number": need.number})
     response["Location"] = url

@@ -39,7 +39,21 @@ def test_a_point_is_routed_to_its_grid(w, anonymous):
     response = anonymous.post("/needs", {**ROAD, "lat": 0.5, "lon": 1.5})
     assert response.status_code == 201, response.content
     assert response.json()["node_id"] == w.t["gridB"].pk
-    outside = anonymous.post("/needs", {**ROAD, "lat": 50, "lon": 50})
+
+
+def test_a_resident_report_no_grid_holds_waits_unplaced_at_the_top(w, anonymous):
+    # Never turned away (issue 11): a resident's app sending a point outside every grid, or
+    # no place at all, is accepted into the unplaced queue as on the resident page.
+    for where in ({"lat": 50, "lon": 50}, {"address": "乌兰哈达嘎查往北5公里"}):
+        response = anonymous.post("/needs", {**ROAD, **where})
+        assert response.status_code == 201, response.content
+        need = Need.objects.get(number=response.json()["number"])
+        assert (need.node, need.unplaced) == (w.t["league"], True)
+
+
+def test_staff_are_told_to_say_where_instead(w, as_person):
+    # Staff enter needs where their role writes: they are asked for the place.
+    outside = as_person(w.dispatcher).post("/needs", {**ROAD, "lat": 50, "lon": 50})
     assert_error(outside, 400, "outside_grids")
 
 
