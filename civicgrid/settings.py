@@ -370,6 +370,10 @@ SWEEP_BATCH = envint("SWEEP_BATCH", 50)
 # since its last poll in one transaction, about a second later; "inline" does it in the
 # request that raised the need. docs/workflow.md, "After intake".
 INTAKE_FOLLOW_UP = envstr("INTAKE_FOLLOW_UP", "worker")
+# The code of the node where reports no grid holds wait for someone to place them (Open311,
+# the resident page and the REST API without a place): empty for the top of the network, the
+# first by path when a database holds several trees. docs/workflow.md, "The unplaced queue".
+UNPLACED_AT = envstr("UNPLACED_AT", "")
 if INTAKE_FOLLOW_UP not in ("worker", "inline"):
     raise ImproperlyConfigured(
         f"INTAKE_FOLLOW_UP must be 'worker' or 'inline', not {INTAKE_FOLLOW_UP!r}."

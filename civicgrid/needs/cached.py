@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
+
 from civicgrid.core.localcache import cached, watch
 from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
 from civicgrid.network.models import Node, NodeKind, Person, Role, RoleBinding
@@ -75,10 +77,13 @@ def nearest_above(node: Node) -> dict[str, Node]:
 
 
 def region_root() -> Node | None:
-    """The top of the network (the first by path if there are several), or None."""
+    """Where reports no grid holds wait to be placed: the node settings.UNPLACED_AT names, else
+    the top of the network (the first by path if there are several), or None."""
 
     def load() -> Node | None:
-        return Node.objects.filter(parent__isnull=True).order_by("path").first()
+        named = settings.UNPLACED_AT
+        found = Node.objects.filter(code=named).first() if named else None
+        return found or Node.objects.filter(parent__isnull=True).order_by("path").first()
 
     return cached(NETWORK, "root", load)
 

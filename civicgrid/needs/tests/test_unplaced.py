@@ -53,6 +53,22 @@ def test_where_no_level_above_has_community_staff_the_admins_at_the_top_hear():
     assert list(told) == [admin.pk]
 
 
+def test_where_reports_wait_is_the_top_node_or_the_one_unplaced_at_names(settings):
+    # Several trees in one database (the demo's eight leagues): UNPLACED_AT says which node's
+    # people place what no grid holds; without it, or naming no node, the first top node.
+    from civicgrid.core.localcache import forget
+
+    w = nf.world()
+    other = netf.node("league", None, name="另一盟")
+    assert services.region_root() == w.t["league"]
+    settings.UNPLACED_AT = other.code
+    forget()
+    assert services.region_root() == other
+    settings.UNPLACED_AT = "no-such-code"
+    forget()
+    assert services.region_root() == w.t["league"]
+
+
 def test_without_a_jurisdiction_the_intake_still_refuses_what_it_cannot_place():
     w = nf.world()
     with pytest.raises(Invalid) as caught:

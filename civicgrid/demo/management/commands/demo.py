@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from civicgrid.core.serving import gunicorn_argv, gunicorn_path
-from civicgrid.demo.region import demo_exists, login_table
+from civicgrid.demo.region import ROOT_CODE, demo_exists, login_table
 
 
 class Command(BaseCommand):
@@ -70,7 +70,8 @@ class Command(BaseCommand):
             % {"port": port}
         )
         self.stdout.flush()
-        env = {**os.environ, "CIVICGRID_DEMO": "1"}
+        # Reports no grid holds wait at the demo's root, whose admin is a demo login.
+        env = {"UNPLACED_AT": ROOT_CODE, **os.environ, "CIVICGRID_DEMO": "1"}
         # Two processes, as in production: the web server and the worker that runs the
         # deadline sweep and notifications. Either stopping stops the demo.
         serve(
