@@ -170,7 +170,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": params.urlencode(),
-        "bulk": BulkDispatchForm(user=user) if _may_dispatch(user) else None,
+        # Unplaced needs are placed one by one first: they have no grid to dispatch within.
+        "bulk": BulkDispatchForm(user=user) if _may_dispatch(user) and tab != "unplaced" else None,
         "awaiting": AWAITING_RESPONSE,
     }
     return render(request, "needs/console/list.html", context)
