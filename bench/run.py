@@ -96,6 +96,8 @@ class Fixture:
     open311_key: str
     categories: list[str]
     points: list[tuple[float, float]]  # (lat, lon) of every small grid of the city
+    # The small grids of TOWN: the token's owner enters needs only where their role writes.
+    town_points: list[tuple[float, float]] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)  # needs the token's owner may read
 
 
@@ -145,7 +147,15 @@ def prepare() -> Fixture:
     ]
     grids = Node.objects.filter(kind=NodeKind.SMALL_GRID, code__startswith=SCALE_CODE)
     points = [(lat, lon) for lat, lon in grids.values_list("lat", "lon") if lat is not None]
-    return Fixture(token=token, open311_key=key, categories=categories, points=points)
+    town = grids.filter(path__startswith=Node.objects.get(code=TOWN).path)
+    town_points = [(lat, lon) for lat, lon in town.values_list("lat", "lon") if lat is not None]
+    return Fixture(
+        token=token,
+        open311_key=key,
+        categories=categories,
+        points=points,
+        town_points=town_points,
+    )
 
 
 def quiet_queue() -> None:
@@ -488,7 +498,7 @@ def makers(fixture: Fixture) -> dict[str, tuple[Callable[[], bytes], int]]:
     bearer = {"Authorization": f"Bearer {fixture.token}"}
 
     def rest_create() -> bytes:
-        lat, lon = random.choice(fixture.points)
+        lat, lon = random.choice(fixture.town_points)
         body = {
             "category": random.choice(fixture.categories),
             "description": "Benchmark: the street lamp is out.",
@@ -563,7 +573,7 @@ def capture_intakes(fixture: Fixture, count: int) -> list[str]:
     categories = list(Category.objects.filter(code__in=fixture.categories))
     scripts = []
     for _i in range(count):
-        lat, lon = random.choice(fixture.points)
+        lat, lon = random.choice(fixture.town_points)
         key = str(uuid.uuid4())
         # Inline: every write an intake causes, its follow-up included, in its own transaction
         # (the server leaves the follow-up to the worker, which batches it).
