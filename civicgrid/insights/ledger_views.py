@@ -21,7 +21,7 @@ from civicgrid.core.dbrouter import replica_reads
 from civicgrid.insights import kpis, ledgers
 from civicgrid.needs import selectors
 from civicgrid.needs.forms_console import NeedFilterForm
-from civicgrid.needs.views.console import console_required
+from civicgrid.network.console import console_required
 from civicgrid.network.models import Node
 from civicgrid.network.scope import access_node, scope_paths
 from civicgrid.privacy.reveal import phone_paths
