@@ -18,10 +18,10 @@ from civicgrid.core.notifications import render
 from civicgrid.needs import workflow
 from civicgrid.needs.access import STAFF_ACTIONS
 from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need
+from civicgrid.needs.reveal import whole_phone
 from civicgrid.needs.timeline import timeline_rows
 from civicgrid.network.models import Node, Role, RoleBinding, mask_email, mask_mobile
 from civicgrid.network.scope import scope_paths, within_scope
-from civicgrid.privacy.reveal import whole_phone
 
 ROLE_LABELS = dict(Role.choices)
 

@@ -33,8 +33,9 @@ from civicgrid.core import xlsx
 from civicgrid.core.i18n import localised
 from civicgrid.insights import kpis
 from civicgrid.needs.models import PROACTIVE_KINDS, Channel, Kind, Need, Rating, State
+from civicgrid.needs.reveal import phone_paths
 from civicgrid.network.models import mask_mobile, node_label
-from civicgrid.privacy.reveal import may_see_personal, phone_paths
+from civicgrid.network.scope import within_paths
 
 CHUNK = 2000
 
@@ -114,7 +115,7 @@ def _labels(choices: Any) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-# --- Who reads personal data in full is privacy/reveal.py's rule ----------------------------
+# --- Who reads personal data in full is needs/reveal.py's rule ----------------------------
 
 
 def mask_name(name: str) -> str:
@@ -184,7 +185,7 @@ def need_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
         state, handler, created_at, response_due, responded_at, responded_on_time, resolved_at,
         resolved_on_time, rating, name, is_anonymous, phone, description,
     ) in rows.iterator(chunk_size=CHUNK):  # fmt: skip
-        full = may_see_personal(paths, path)
+        full = within_paths(paths, path)
         if is_anonymous:
             name = anonymous
         elif not full:
@@ -257,7 +258,7 @@ def proactive_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
             kinds.get(kind, kind),
             localised(place, place_en),
             entered_by or assignee or "",
-            name if may_see_personal(paths, path) else mask_name(name),
+            name if within_paths(paths, path) else mask_name(name),
             note,
         )
 

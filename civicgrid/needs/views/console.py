@@ -51,7 +51,7 @@ from civicgrid.needs.timeline import timeline_rows
 from civicgrid.needs.workflow import ACTION_LABELS, TRANSITIONS, Action, By
 from civicgrid.network.console import View, console_required, person
 from civicgrid.network.models import Role
-from civicgrid.network.scope import can_see, is_staff_user, role_paths
+from civicgrid.network.scope import can_see, holds_any_role, is_staff_user, role_paths
 
 PAGE_SIZE = 50
 
@@ -102,13 +102,8 @@ def writers_only(view: View) -> View:
     return wrapper
 
 
-def _may_dispatch(user: Any) -> bool:
-    held = role_paths(user)
-    return user.is_superuser or any(held.get(r) for r in workflow.DISPATCHER_ROLES)
-
-
 def _default_tab(user: Any) -> str:
-    if _may_dispatch(user):
+    if holds_any_role(user, workflow.DISPATCHER_ROLES):
         return "to_accept"
     if role_paths(user).get(Role.GRID_WORKER) or not is_staff_user(user):
         return "mine"
@@ -141,7 +136,9 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": params.urlencode(),
         # Unplaced needs are placed one by one first: they have no grid to dispatch within.
-        "bulk": BulkDispatchForm(user=user) if _may_dispatch(user) and tab != "unplaced" else None,
+        "bulk": BulkDispatchForm(user=user)
+        if holds_any_role(user, workflow.DISPATCHER_ROLES) and tab != "unplaced"
+        else None,
         "awaiting": AWAITING_RESPONSE,
     }
     return render(request, "needs/console/list.html", context)

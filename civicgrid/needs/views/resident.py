@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core import once, ratelimit
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.core.hashing import keyed_digest
 from civicgrid.core.views import too_many_requests
 from civicgrid.needs import publication, selectors, services, workflow
 from civicgrid.needs.access import resident_category
@@ -37,7 +38,6 @@ from civicgrid.needs.models import Channel, Need, NeedEvent, NeedPhoto, Rating
 from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
 from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
 from civicgrid.network.models import Node, NodeKind, Role, RoleBinding, node_label
-from civicgrid.privacy.hashing import keyed_digest
 
 logger = logging.getLogger("civicgrid.needs.resident")
 
