@@ -35,8 +35,8 @@ from civicgrid.insights import benchdata, ledgers  # noqa: E402
 from civicgrid.insights.ledger_views import needs_xlsx  # noqa: E402
 from civicgrid.needs import selectors  # noqa: E402
 from civicgrid.needs.models import Category  # noqa: E402
-from civicgrid.needs.seed import seed_everything  # noqa: E402
 from civicgrid.network.models import Node, NodeKind, Person, Role  # noqa: E402
+from civicgrid.seed import seed_everything  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

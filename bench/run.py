@@ -108,10 +108,10 @@ def prepare() -> Fixture:
     from civicgrid.api import services as api_services
     from civicgrid.demo.scale import SCALE_CODE, scale_exists
     from civicgrid.needs.models import Category
-    from civicgrid.needs.seed import seed_everything
     from civicgrid.network.models import Node, NodeKind, Person, Role
     from civicgrid.open311 import services as open311_services
     from civicgrid.open311.models import Application
+    from civicgrid.seed import seed_everything
 
     say("migrating")
     call_command("migrate", verbosity=0)

@@ -266,8 +266,8 @@ def run(open_needs: int, show_plans: bool) -> list[dict[str, Any]]:
 
     from civicgrid.demo.scale import scale_exists
     from civicgrid.needs.models import Category, Need
-    from civicgrid.needs.seed import seed_everything
     from civicgrid.needs.tasks import sweep
+    from civicgrid.seed import seed_everything
 
     if connection.vendor != "postgresql":
         raise SystemExit("The sweep benchmark needs PostgreSQL: set DATABASE_URL.")

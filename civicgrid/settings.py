@@ -325,7 +325,7 @@ NEED_DUPLICATE_DAYS = envint("NEED_DUPLICATE_DAYS", 3)
 NEED_RETENTION_DAYS = envint("NEED_RETENTION_DAYS", 3 * 365)
 # Seconds between the worker's retention runs.
 RETENTION_INTERVAL_SECONDS = envint("RETENTION_INTERVAL_SECONDS", 24 * 3600)
-# Key of the keyed hashes that stand in for identifiers (privacy/hashing.py); SECRET_KEY if
+# Key of the keyed hashes that stand in for identifiers (core/hashing.py); SECRET_KEY if
 # empty. Changing it makes every stored hash unmatchable.
 PRIVACY_HMAC_KEY = envstr("PRIVACY_HMAC_KEY") or SECRET_KEY
 # Photos: at most this many per need, each at most this many megabytes before re-encoding.

@@ -12,10 +12,11 @@ case "$PG_URL" in
 esac
 export SECRET_KEY=checks-only-secret
 
-echo "== lint, types, migrations"
+echo "== lint, types, layers, migrations"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy civicgrid
+.venv/bin/lint-imports --no-cache
 .venv/bin/python manage.py makemigrations --check --dry-run
 .venv/bin/python manage.py check --fail-level WARNING
 

@@ -148,6 +148,13 @@ def caller(request: HttpRequest) -> Person | None:
     return auth if isinstance(auth, Person) else None
 
 
+def caller_person(request: HttpRequest) -> Person:
+    """The person behind the request (precondition: the endpoint takes a token or a session)."""
+    person = caller(request)
+    assert person is not None
+    return person
+
+
 def client_of(request: HttpRequest) -> str:
     """Who sent the request, for idempotency keys: "token:<id>", "user:<id>", "anon:<ip>"."""
     return str(getattr(request, "api_client", "") or f"anon:{client_ip(request)}")

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal, get_args
 from ninja import Field, Schema
 from pydantic import AfterValidator, model_validator
 
+from civicgrid.needs.access import STAFF_ACTIONS
 from civicgrid.needs.models import Channel, Priority, State
 from civicgrid.needs.selectors import INBOXES
-from civicgrid.needs.views.console import STAFF_ACTIONS
 
 
 def _no_nul(value: str) -> str:

@@ -10,27 +10,20 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
-from django.utils.translation import get_language
 
 from civicgrid.api import pagination
+from civicgrid.core.i18n import localised
 from civicgrid.core.models import Notification
 from civicgrid.core.notifications import render
 from civicgrid.needs import workflow
+from civicgrid.needs.access import STAFF_ACTIONS
 from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need
-from civicgrid.needs.views.console import STAFF_ACTIONS, timeline_rows
+from civicgrid.needs.reveal import whole_phone
+from civicgrid.needs.timeline import timeline_rows
 from civicgrid.network.models import Node, Role, RoleBinding, mask_email, mask_mobile
 from civicgrid.network.scope import scope_paths, within_scope
-from civicgrid.privacy.reveal import whole_phone
 
 ROLE_LABELS = dict(Role.choices)
-
-
-def english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _label(name: str, name_en: str) -> str:
-    return name_en if name_en and english() else name
 
 
 # --- Categories -----------------------------------------------------------------------------
@@ -162,7 +155,7 @@ def _need_item(row: dict[str, Any]) -> dict[str, Any]:
         "state": row["state"],
         "priority": row["priority"],
         "category": row["category__code"],
-        "category_label": _label(row["category__name"], row["category__name_en"]),
+        "category_label": localised(row["category__name"], row["category__name_en"]),
         "node_id": row["node_id"],
         "node_name": row["node__name"],
         "owner_node_id": row["owner_node_id"],

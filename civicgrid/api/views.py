@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.api import services
 from civicgrid.api.models import ApiToken
 from civicgrid.core.errors import DomainError, NotFound
-from civicgrid.network.models import Person
+from civicgrid.network.console import person
 
 
 class TokenForm(forms.Form):
@@ -25,12 +25,6 @@ class TokenForm(forms.Form):
         max_length=60,
         help_text=gettext_lazy("What the token is for, e.g. “hotline system”."),
     )
-
-
-def _person(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
 
 
 # never_cache: the page that shows a new token must not be kept by the browser or a proxy.
@@ -44,7 +38,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 _row, new_token = services.token_create(
-                    person=_person(request), name=form.cleaned_data["name"]
+                    person=person(request), name=form.cleaned_data["name"]
                 )
             except DomainError as failure:
                 form.add_error("name", failure.message)
@@ -53,14 +47,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 form = TokenForm()
         else:
             status = 400
-    tokens = ApiToken.objects.filter(person=_person(request)).only(
+    tokens = ApiToken.objects.filter(person=person(request)).only(
         "id", "name", "prefix", "created_at", "last_used_at", "revoked_at"
     )
     context = {
         "form": form,
         "tokens": tokens,
         "new_token": new_token,
-        "may_hold_token": services.may_hold_token(_person(request)),
+        "may_hold_token": services.may_hold_token(person(request)),
     }
     return render(request, "api/tokens.html", context, status=status)
 
@@ -69,7 +63,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponseRedirect:
     try:
-        row = services.token_revoke(person=_person(request), token_id=token_id)
+        row = services.token_revoke(person=person(request), token_id=token_id)
     except NotFound:
         raise Http404(_("No such token.")) from None
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": row.name})

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "civicgrid.core"
     label = "core"
+
+    def ready(self) -> None:
+        from civicgrid.core.scheduler import register_periodic
+
+        # Deletes the request counters of rate-limit windows that ended over an hour ago.
+        register_periodic(
+            "core.prune_rate_counters", "civicgrid.core.tasks.prune_rate_counters", 3600
+        )
+        # Deletes one-time form keys older than a day (core/once.py).
+        register_periodic("core.prune_once_keys", "civicgrid.core.tasks.prune_once_keys", 3600)

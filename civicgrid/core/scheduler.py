@@ -1,4 +1,8 @@
-"""Periodic tasks for `civicgrid worker`: which task, how often, and who enqueues it."""
+"""Periodic tasks for `civicgrid worker`: which task, how often, and who enqueues it.
+
+Core names no app above it: each app registers its own periodic tasks and the work the worker
+does on every poll in its `AppConfig.ready()` (`register_periodic`, `register_poll`).
+"""
 
 from __future__ import annotations
 
@@ -12,30 +16,36 @@ from django.utils.module_loading import import_string
 
 from civicgrid.core.models import Schedule
 
+# name → (import path of the task, interval: seconds, or the name of the setting holding them)
+_PERIODIC: dict[str, tuple[str, int | str]] = {}
+# Import paths of functions the worker calls on every poll, before the queue.
+_POLLS: list[str] = []
+
+
+def register_periodic(name: str, task: str, every: int | str) -> None:
+    """Run the task at `task` (an import path) every `every` seconds; a string names the
+    setting that holds them, read when the worker asks (tests may change it)."""
+    _PERIODIC[name] = (task, every)
+
+
+def register_poll(function: str) -> None:
+    """Call the function at this import path on every poll of the worker."""
+    if function not in _POLLS:
+        _POLLS.append(function)
+
 
 def periodic_tasks() -> dict[str, tuple[Any, int]]:
     """name → (task, interval in seconds)."""
     return {
-        "needs.sweep_deadlines": (
-            import_string("civicgrid.needs.tasks.sweep_deadlines"),
-            settings.SWEEP_INTERVAL_SECONDS,
-        ),
-        # Deletes the request counters of rate-limit windows that ended over an hour ago.
-        "core.prune_rate_counters": (
-            import_string("civicgrid.core.tasks.prune_rate_counters"),
-            3600,
-        ),
-        # Deletes one-time form keys older than a day (core/once.py).
-        "core.prune_once_keys": (
-            import_string("civicgrid.core.tasks.prune_once_keys"),
-            3600,
-        ),
-        # Removes personal data from needs closed longer than NEED_RETENTION_DAYS ago.
-        "privacy.anonymise_expired": (
-            import_string("civicgrid.privacy.tasks.anonymise_expired_needs"),
-            settings.RETENTION_INTERVAL_SECONDS,
-        ),
+        name: (import_string(task), every if isinstance(every, int) else getattr(settings, every))
+        for name, (task, every) in _PERIODIC.items()
     }
+
+
+def poll() -> None:
+    """What the worker does on every poll before running the queue."""
+    for function in _POLLS:
+        import_string(function)()
 
 
 def enqueue_due(now: dt.datetime | None = None) -> list[str]:

@@ -21,11 +21,10 @@ from civicgrid.core.dbrouter import replica_reads
 from civicgrid.insights import kpis, ledgers
 from civicgrid.needs import selectors
 from civicgrid.needs.forms_console import NeedFilterForm
-from civicgrid.needs.views.console import console_required
+from civicgrid.needs.reveal import may_read_phones, reveal_log
+from civicgrid.network.console import console_required
 from civicgrid.network.models import Node
 from civicgrid.network.scope import access_node, scope_paths
-from civicgrid.privacy.reveal import phone_paths
-from civicgrid.privacy.services import reveal_log
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -96,8 +95,7 @@ def parse_period(raw: str | None) -> kpis.Period:
 
 def _log_reveal(user: Any, subject: str, field: str) -> None:
     """A ledger holds phones and names in full for community staff and admins: log it."""
-    paths = phone_paths(user)
-    if paths is None or paths:
+    if may_read_phones(user):
         reveal_log(actor=user, subject=subject, field=field)
 
 

@@ -26,14 +26,16 @@ from typing import IO, Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from civicgrid.core import xlsx
+from civicgrid.core.i18n import localised
 from civicgrid.insights import kpis
 from civicgrid.needs.models import PROACTIVE_KINDS, Channel, Kind, Need, Rating, State
-from civicgrid.network.models import Node, mask_mobile
-from civicgrid.privacy.reveal import may_see_personal, phone_paths
+from civicgrid.needs.reveal import phone_paths
+from civicgrid.network.models import mask_mobile, node_label
+from civicgrid.network.scope import within_paths
 
 CHUNK = 2000
 
@@ -109,19 +111,11 @@ def local(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else timezone.localtime(value).replace(tzinfo=None)
 
 
-def english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _label(name: str, name_en: str | None) -> str:
-    return name_en if name_en and english() else name
-
-
 def _labels(choices: Any) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-# --- Who reads personal data in full is privacy/reveal.py's rule ----------------------------
+# --- Who reads personal data in full is needs/reveal.py's rule ----------------------------
 
 
 def mask_name(name: str) -> str:
@@ -191,7 +185,7 @@ def need_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
         state, handler, created_at, response_due, responded_at, responded_on_time, resolved_at,
         resolved_on_time, rating, name, is_anonymous, phone, description,
     ) in rows.iterator(chunk_size=CHUNK):  # fmt: skip
-        full = may_see_personal(paths, path)
+        full = within_paths(paths, path)
         if is_anonymous:
             name = anonymous
         elif not full:
@@ -199,9 +193,9 @@ def need_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
         yield (
             number,
             kinds.get(kind, kind),
-            _label(category, category_en),
-            _label(place, place_en),
-            _label(owner, owner_en),
+            localised(category, category_en),
+            localised(place, place_en),
+            localised(owner, owner_en),
             channels.get(channel, channel),
             states.get(state, state),
             handler,
@@ -262,9 +256,9 @@ def proactive_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
         yield (
             at.date() if at else None,
             kinds.get(kind, kind),
-            _label(place, place_en),
+            localised(place, place_en),
             entered_by or assignee or "",
-            name if may_see_personal(paths, path) else mask_name(name),
+            name if within_paths(paths, path) else mask_name(name),
             note,
         )
 
@@ -312,14 +306,10 @@ def kpi_row(label: str, k: kpis.Kpis) -> Row:
 def kpi_rows(scope: kpis.Scope) -> list[Row]:
     """One row per child (rollups of the children, one query) and the node's total, read from
     the node's own rollups: needs placed at the node itself count in the total only."""
-    rows = [kpi_row(_label(child.name, child.name_en), k) for child, k in kpis.by_child(scope)]
+    rows = [kpi_row(node_label(child), k) for child, k in kpis.by_child(scope)]
     rows.append(kpi_row(str(pgettext_lazy("ledger", "Total")), kpis.kpis(scope)))
     return rows
 
 
 def kpi_ledger(scope: kpis.Scope) -> IO[bytes]:
     return write_workbook(str(pgettext_lazy("ledger", "KPIs")), KPI_COLUMNS, kpi_rows(scope))
-
-
-def node_label(node: Node) -> str:
-    return _label(node.name, node.name_en)

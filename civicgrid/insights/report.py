@@ -22,7 +22,7 @@ from civicgrid.insights import kpis, selectors
 from civicgrid.insights.kpis import Kpis, Period, Scope
 from civicgrid.insights.sentences import sentence
 from civicgrid.needs.models import Kind, Need, Rating, State, format_number
-from civicgrid.network.models import Node, mask_mobile
+from civicgrid.network.models import Node, mask_mobile, node_label
 
 TOP_CATEGORIES = 10
 OVERDUE_LIMIT = 20
@@ -114,7 +114,7 @@ def examples(node: Node, period: Period, limit: int = EXAMPLES) -> list[Example]
         chosen.append(
             Example(
                 category=need.category.label,
-                place=selectors.node_label(need.node),
+                place=node_label(need.node),
                 summary=scrub(need.description, need.contact_name),
                 minutes=(need.resolved_at - need.created_at).total_seconds() / 60,
             )
@@ -132,19 +132,19 @@ def monthly_report(node: Node, period: Period) -> MonthlyReport:
     previous = kpis.kpis(Scope(node=node, period=Period.month(before.year, before.month)))
     categories = [(c.label, k) for c, k in kpis.by_category(scope) if k.received or k.resolved]
     channels = [(selectors.channel_label(code), k) for code, k in kpis.by_channel(scope)]
-    children = [(selectors.node_label(child), k) for child, k in kpis.by_child(scope)]
+    children = [(node_label(child), k) for child, k in kpis.by_child(scope)]
     overdue = [
         {
             "label": format_number(need.number),
             "category": need.category.label,
-            "place": selectors.node_label(need.node),
+            "place": node_label(need.node),
             "overdue_since": need.overdue_at,
         }
         for need in kpis.overdue(scope, limit=OVERDUE_LIMIT)
     ]
     report = MonthlyReport(
         node=node,
-        node_name=selectors.node_label(node),
+        node_name=node_label(node),
         period=period,
         figures=figures,
         headline=selectors.headline(figures),

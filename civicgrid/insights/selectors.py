@@ -14,14 +14,15 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from civicgrid.core.i18n import english
 from civicgrid.insights import kpis
 from civicgrid.insights.kpis import Kpis, Period, Rate, Scope
 from civicgrid.insights.models import ALL_COUNTERS, ReportLine
 from civicgrid.needs.models import Category, Channel, format_number
-from civicgrid.network.models import Node, NodeKind
+from civicgrid.network.models import Node, NodeKind, node_label
 
 LANGUAGES = ("zh-hans", "en")
 
@@ -34,14 +35,6 @@ GROUP_LABELS: dict[str, Any] = {
 }
 
 RATES = ("response_rate", "resolution_rate", "on_time_rate", "satisfaction_rate")
-
-
-def english(language: str | None = None) -> bool:
-    return (language or get_language() or "").startswith("en")
-
-
-def node_label(node: Node, language: str | None = None) -> str:
-    return node.name_en if node.name_en and english(language) else node.name
 
 
 def group_label(group: str) -> str:

@@ -27,7 +27,8 @@ from civicgrid.insights import params as p
 from civicgrid.insights import pdf, selectors
 from civicgrid.insights.report import monthly_report
 from civicgrid.needs.models import Category, Channel
-from civicgrid.needs.views.console import console_required
+from civicgrid.network.console import console_required
+from civicgrid.network.models import node_label
 from civicgrid.network.selectors import breadcrumb
 
 PUBLIC_CACHE_SECONDS = 600
@@ -82,11 +83,11 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
     context = {
         "params": params,
         "node": params.node,
-        "node_name": selectors.node_label(params.node),
+        "node_name": node_label(params.node),
         "data": data,
         "headline": data["headline"],
         "crumbs": [
-            (crumb.node, selectors.node_label(crumb.node), link(node=crumb.node.pk))
+            (crumb.node, node_label(crumb.node), link(node=crumb.node.pk))
             for crumb in breadcrumb(request.user, params.node)
             if crumb.visible
         ],

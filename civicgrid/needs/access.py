@@ -28,6 +28,12 @@ from civicgrid.needs.services import normalise_number
 from civicgrid.network.models import Membership, Node
 from civicgrid.network.scope import can_change, scope_paths
 
+# The actions staff surfaces (the console, the REST API) offer; the resident's and the system's
+# never show.
+STAFF_ACTIONS = tuple(
+    a for a in workflow.Action if a not in (workflow.Action.WITHDRAW, workflow.Action.CLOSE_UNRATED)
+)
+
 
 def access_need(user: Any, number: str, *, write: bool = False) -> Need:
     """The need, if the user may see it; 404 otherwise (never saying whether it exists).

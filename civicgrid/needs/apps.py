@@ -6,3 +6,14 @@ class NeedsConfig(AppConfig):
     name = "civicgrid.needs"
     label = "needs"
     verbose_name = _("Needs")
+
+    def ready(self) -> None:
+        from civicgrid.core.scheduler import register_periodic, register_poll
+
+        register_periodic(
+            "needs.sweep_deadlines",
+            "civicgrid.needs.tasks.sweep_deadlines",
+            "SWEEP_INTERVAL_SECONDS",
+        )
+        # The worker's part of intake (settings.INTAKE_FOLLOW_UP): dispatchers told, counts added.
+        register_poll("civicgrid.needs.workflow.follow_up_pending")

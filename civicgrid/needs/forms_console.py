@@ -38,7 +38,7 @@ from civicgrid.network.models import (
     Role,
     RoleBinding,
 )
-from civicgrid.network.scope import scope_paths, within_scope
+from civicgrid.network.scope import paths_q, scope_paths, within_scope
 
 Choices = list[tuple[Any, Any]]
 
@@ -195,9 +195,7 @@ def bulk_targets(user: Any) -> Targets:
         return targets
     if not paths:
         return targets
-    inside = Q(pk__in=[])
-    for p in paths:
-        inside |= Q(node__path__startswith=p)
+    inside = paths_q(paths, node_field="node")
     above = {int(part) for p in paths for part in p.split("/") if part}
     targets.add_people(_("Staff"), _bindings(inside))
     units = Organisation.objects.filter(

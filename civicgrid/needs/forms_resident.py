@@ -4,7 +4,8 @@ field; the rules themselves are the service's (`services.clean_*`, `photos.clean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -15,7 +16,7 @@ from civicgrid.core.errors import Invalid
 from civicgrid.needs import services
 from civicgrid.needs.models import Category, CategoryQuestion, Priority, QuestionKind, Rating
 from civicgrid.needs.photos import clean_photos
-from civicgrid.network.models import Node, NodeKind, Person
+from civicgrid.network.models import Node, NodeKind, Person, node_label
 
 # Where a service error is shown: its code → the field it is about.
 FIELD_FOR_CODE = {
@@ -59,11 +60,30 @@ class PlaceGroup:
     options: list[tuple[str, str]]
 
 
-def node_label(node: Node, english: bool) -> str:
-    return node.name_en if english and node.name_en else node.name
+@dataclass
+class CategoryGroup:
+    parent: Category | None
+    categories: list[Category] = field(default_factory=list)
 
 
-def place_groups(english: bool) -> list[PlaceGroup]:
+def category_groups() -> list[CategoryGroup]:
+    """What residents choose from: the leaves shown to them, under their parent's name."""
+    shown = list(Category.objects.filter(is_active=True, shown_to_residents=True))
+    children: dict[int, list[Category]] = defaultdict(list)
+    for c in shown:
+        if c.parent_id:
+            children[c.parent_id].append(c)
+    groups = []
+    loose = CategoryGroup(parent=None)
+    for c in shown:
+        if children[c.pk]:
+            groups.append(CategoryGroup(parent=c, categories=children[c.pk]))
+        elif c.parent_id is None or c.parent_id not in {s.pk for s in shown}:
+            loose.categories.append(c)
+    return groups + ([loose] if loose.categories else [])
+
+
+def place_groups() -> list[PlaceGroup]:
     """The picker without JavaScript: one group per community ("town · community"), offering
     the community itself and its small grids. Two queries whatever the size of the tree."""
     communities = list(Node.objects.filter(kind=NodeKind.COMMUNITY).select_related("parent"))
@@ -80,10 +100,10 @@ def place_groups(english: bool) -> list[PlaceGroup]:
                 break
     groups = []
     for community in communities:
-        name = node_label(community, english)
-        town = node_label(community.parent, english) if community.parent else ""
+        name = node_label(community)
+        town = node_label(community.parent) if community.parent else ""
         options = [(community.code, _("%(name)s (not sure which grid)") % {"name": name})]
-        options += [(g.code, node_label(g, english)) for g in grids_of[community.pk]]
+        options += [(g.code, node_label(g)) for g in grids_of[community.pk]]
         groups.append(PlaceGroup(f"{town} · {name}" if town else name, options))
     return groups
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.i18n import english, localised
 from civicgrid.network.models import Node, Organisation, Person, mask_email, mask_mobile
 
 
@@ -28,9 +28,7 @@ class Localised(models.Model):
 
     @property
     def label(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localised(self.name, self.name_en)
 
 
 class TimeBasis(models.TextChoices):
@@ -85,9 +83,7 @@ class Category(Localised):
 
     @property
     def hint(self) -> str:
-        if self.description_en and (get_language() or "").startswith("en"):
-            return self.description_en
-        return self.description
+        return localised(self.description, self.description_en)
 
 
 class CategoryDeadline(models.Model):
@@ -146,14 +142,12 @@ class CategoryQuestion(models.Model):
 
     @property
     def text(self) -> str:
-        if self.label_en and (get_language() or "").startswith("en"):
-            return self.label_en
-        return self.label
+        return localised(self.label, self.label_en)
 
     def choice_options(self) -> list[tuple[str, str]]:
-        english = (get_language() or "").startswith("en")
+        en = english()
         return [
-            (c["value"], (c.get("label_en") if english else None) or c.get("label") or c["value"])
+            (c["value"], (c.get("label_en") if en else None) or c.get("label") or c["value"])
             for c in self.choices
         ]
 

@@ -307,14 +307,3 @@ def seed_calendar(day_model: Any) -> None:
         day_model.objects.update_or_create(
             date=dt.date.fromisoformat(text), defaults={"is_working": True, "note": "调休上班"}
         )
-
-
-def seed_everything() -> None:
-    """Seed categories, the calendar and the report lines with the current models (after a
-    flush)."""
-    from civicgrid.insights.sentences import seed_report_lines
-    from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
-
-    seed_categories(Category, CategoryDeadline, CategoryQuestion)
-    seed_calendar(CalendarDay)
-    seed_report_lines()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.conf import settings
@@ -16,10 +14,10 @@ from django.utils import timezone
 
 from civicgrid.needs import workflow
 from civicgrid.needs.models import AWAITING_RESPONSE, OPEN_STATES, Need, NeedEvent, State
+from civicgrid.needs.reveal import phone_search_q
 from civicgrid.needs.services import normalise_number
 from civicgrid.network.models import Membership, Node, Role
-from civicgrid.network.scope import role_paths, scope_q
-from civicgrid.privacy.reveal import phone_search_q
+from civicgrid.network.scope import paths_q, role_paths, role_scope_paths, scope_q
 
 
 def visible_needs(user: Any) -> QuerySet[Need]:
@@ -43,27 +41,17 @@ def organisations_of(user: Any) -> QuerySet[Membership, Any]:
     return Membership.objects.filter(person=user).values("organisation_id")
 
 
-def _paths_q(field: str, paths: list[str]) -> Q:
-    if not paths:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{field}__path__startswith": p}) for p in paths))
-
-
-def dispatcher_paths(user: Any) -> list[str]:
-    held = role_paths(user)
-    return [p for role in workflow.DISPATCHER_ROLES for p in held.get(role, [])]
-
-
 INBOXES = ("to_accept", "to_dispatch", "mine", "overdue", "escalated")  # the REST API's
 
 
 def inbox(user: Any, name: str) -> QuerySet[Need]:
     """The console's inboxes by role."""
     base = visible_needs(user)
+    dispatchers = role_scope_paths(user, workflow.DISPATCHER_ROLES)  # None: a superuser
     dispatch_q = (
         Q()
-        if user.is_superuser
-        else _paths_q("owner_node", dispatcher_paths(user))
+        if dispatchers is None
+        else paths_q(dispatchers, node_field="owner_node")
         | Q(consultation__in=organisations_of(user))
     )
     if name == "to_accept":
@@ -75,7 +63,7 @@ def inbox(user: Any, name: str) -> QuerySet[Need]:
     if name == "mine":
         grids = role_paths(user).get(Role.GRID_WORKER, [])
         undirected = Q(assignee__isnull=True, assignee_org__isnull=True, state=State.DISPATCHED) & (
-            _paths_q("node", grids)
+            paths_q(grids, node_field="node")
         )
         return base.filter(
             Q(assignee=user) | Q(assignee_org__in=organisations_of(user)) | undirected,
@@ -107,7 +95,7 @@ class NeedFilter:
 def filtered(qs: QuerySet[Need], f: NeedFilter, *, user: Any = None) -> QuerySet[Need]:
     """The needs of `qs` that pass the filter. `user` is who searches: a search by a whole
     phone number matches only for those who read phones in full, and is logged as a reveal
-    (privacy/reveal.py); without a user, no search matches a phone."""
+    (needs/reveal.py); without a user, no search matches a phone."""
     if f.category:
         qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
     if f.state:

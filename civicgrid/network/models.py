@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core.i18n import localised
+
 # Chinese mainland mobile numbers: 11 digits starting 13-19.
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -372,3 +374,8 @@ class AccessChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_name}: {self.what}"
+
+
+def node_label(node: Node, language: str | None = None) -> str:
+    """The node's name in `language` (by default the active one)."""
+    return localised(node.name, node.name_en, language)

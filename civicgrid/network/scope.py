@@ -75,10 +75,40 @@ def role_paths(user: Any) -> dict[str, list[str]]:
     return cache
 
 
+def role_scope_paths(user: Any, roles: Iterable[str]) -> list[str] | None:
+    """The paths of the nodes where the user holds one of `roles`; None for a superuser (every
+    path). Unlike `scope_paths`, any role counts, staff or not."""
+    if getattr(user, "is_superuser", False):
+        return None
+    held = role_paths(user)
+    return [path for role in roles for path in held.get(role, [])]
+
+
+def holds_any_role(user: Any, roles: Iterable[str]) -> bool:
+    """Whether the user holds one of `roles` anywhere (a superuser holds every role)."""
+    paths = role_scope_paths(user, roles)
+    return paths is None or bool(paths)
+
+
+def within_paths(paths: list[str] | None, node_path: str) -> bool:
+    """Whether the node at `node_path` lies under one of `paths` (None: everywhere)."""
+    return paths is None or any(node_path.startswith(p) for p in paths)
+
+
 def holds_role_over(user: Any, roles: Iterable[str], node: Node) -> bool:
     """Whether one of `roles` is bound to `node` or to one of its ancestors."""
     held = role_paths(user)
-    return any(node.path.startswith(path) for role in roles for path in held.get(role, ()))
+    return within_paths([path for role in roles for path in held.get(role, ())], node.path)
+
+
+def paths_q(paths: list[str], *, node_field: str = "") -> Q:
+    """A Q object limiting rows to the subtrees of `paths` (none at all when the list is empty).
+
+    `node_field` names the foreign key to Node ("" for Nodes themselves)."""
+    lookup = f"{node_field}__path__startswith" if node_field else "path__startswith"
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{lookup: path}) for path in paths))
 
 
 def scope_q(user: Any, *, node_field: str = "", write: bool = False) -> Q | None:
@@ -86,10 +116,7 @@ def scope_q(user: Any, *, node_field: str = "", write: bool = False) -> Q | None
     paths = scope_paths(user, write=write)
     if paths is None:
         return None
-    lookup = f"{node_field}__path__startswith" if node_field else "path__startswith"
-    if not paths:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{lookup: path}) for path in paths))
+    return paths_q(paths, node_field=node_field)
 
 
 def within_scope(
@@ -108,13 +135,11 @@ def within_scope(
 
 
 def can_see(user: Any, node: Node) -> bool:
-    paths = scope_paths(user)
-    return paths is None or any(node.path.startswith(p) for p in paths)
+    return within_paths(scope_paths(user), node.path)
 
 
 def can_change(user: Any, node: Node) -> bool:
-    paths = scope_paths(user, write=True)
-    return paths is None or any(node.path.startswith(p) for p in paths)
+    return within_paths(scope_paths(user, write=True), node.path)
 
 
 def is_staff_user(user: Any) -> bool:

@@ -30,16 +30,12 @@ from civicgrid.core import ratelimit
 from civicgrid.core.errors import DomainError
 from civicgrid.needs import publication
 from civicgrid.needs.access import resident_category
-from civicgrid.needs.forms_resident import node_label
+from civicgrid.needs.forms_resident import category_groups
 from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need, NeedEvent, State
 from civicgrid.needs.services import normalise_number
-from civicgrid.needs.views.resident import (
-    EVENT_WORDS,
-    STATE_WORDS,
-    category_groups,
-    english,
-    tracking_url,
-)
+from civicgrid.needs.tracking import tracking_url
+from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
+from civicgrid.network.models import node_label
 from civicgrid.open311 import formats, selectors, services
 from civicgrid.open311.formats import XML
 
@@ -385,7 +381,7 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
     elif need.assignee_org_id and need.assignee_org:
         agency = need.assignee_org.name
     else:
-        agency = node_label(need.owner_node, english())
+        agency = node_label(need.owner_node)
     row: dict[str, Any] = {
         "service_request_id": need.number,
         "status": "open" if need.is_open else "closed",
@@ -398,7 +394,7 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
         "requested_datetime": need.created_at,
         "updated_datetime": updated.created_at if updated else need.created_at,
         "expected_datetime": need.resolve_due,
-        "address": publication.public_address(need) or node_label(need.node, english()),
+        "address": publication.public_address(need) or node_label(need.node),
         "address_id": None,
         "zipcode": None,
         "lat": lat,

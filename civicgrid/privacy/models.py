@@ -16,7 +16,7 @@ class RequestKind(models.TextChoices):
 
 
 class DataRequest(models.Model):
-    """One export or anonymisation. The phone is kept only as a keyed hash (hashing.py), so
+    """One export or anonymisation. The phone is kept only as a keyed hash (core/hashing.py), so
     the log answers "what was done about this number" without holding the number."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=RequestKind.choices)

@@ -22,15 +22,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.core.hashing import phone_digest
 from civicgrid.core.models import Notification, RevealLog
 from civicgrid.core.notifications import render as render_text
 from civicgrid.needs import workflow
 from civicgrid.needs.models import FINAL_STATES, Need, NeedEvent, NeedPhoto, QuestionKind
+from civicgrid.needs.reveal import may_read_phones, phone_paths
 from civicgrid.needs.services import clean_phone, clean_text, normalise_number
 from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
-from civicgrid.privacy.hashing import phone_digest
+from civicgrid.network.scope import paths_q, within_paths
 from civicgrid.privacy.models import DataRequest, RequestKind
-from civicgrid.privacy.reveal import phone_paths
 
 log = logging.getLogger("civicgrid.privacy")
 
@@ -42,8 +43,7 @@ CHUNK = 500
 
 def may_handle_requests(user: Any) -> bool:
     """Whether the user may export or anonymise anyone's data (somewhere)."""
-    paths = phone_paths(user)
-    return paths is None or bool(paths)
+    return may_read_phones(user)
 
 
 def needs_in_reach(user: Person | None) -> QuerySet[Need]:
@@ -56,17 +56,14 @@ def needs_in_reach(user: Person | None) -> QuerySet[Need]:
         return needs
     if not paths:
         return needs.none()
-    keep = needs.none()
-    for path in paths:
-        keep = keep | needs.filter(node__path__startswith=path)
-    return keep
+    return needs.filter(paths_q(paths, node_field="node"))
 
 
 def _check_reach(user: Person | None, need: Need) -> None:
     if user is None:
         return
     paths = phone_paths(user)
-    if paths is not None and not any(need.node.path.startswith(p) for p in paths):
+    if not within_paths(paths, need.node.path):
         raise NotAllowed(
             _("Only community staff and admins of this need's area may handle its personal data.")
         )
@@ -391,11 +388,3 @@ def find_need(number: str) -> Need:
     if need is None:
         raise Invalid(_("No need has the number %(number)s.") % {"number": number}, code="no_need")
     return need
-
-
-# --- Bulk reveals --------------------------------------------------------------------------
-
-
-def reveal_log(*, actor: Person, subject: str, field: str) -> None:
-    """Log a reveal of personal data in bulk (a ledger with phones in full)."""
-    RevealLog.objects.create(actor=actor, subject=subject[:60], field=field[:40])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.core.errors import DomainError, NotAllowed
-from civicgrid.needs.views.console import console_required
+from civicgrid.network.console import console_required
 from civicgrid.network.models import Person
 from civicgrid.privacy import exports, services
 from civicgrid.privacy.forms import AnonymiseForm, ExportForm

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from civicgrid.needs import services, workflow
 from civicgrid.needs.models import Channel, Need, NeedPhoto, State
 from civicgrid.needs.tests import factories as nf
-from civicgrid.needs.views.resident import tracking_url
+from civicgrid.needs.tracking import tracking_url
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 

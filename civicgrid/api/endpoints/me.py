@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router
 
 from civicgrid.api import selectors
-from civicgrid.api.auth import STAFF, caller
+from civicgrid.api.auth import STAFF, caller_person
 from civicgrid.api.errors import responses
 from civicgrid.api.schemas import (
     Cursor,
@@ -22,16 +22,9 @@ from civicgrid.api.schemas import (
 )
 from civicgrid.core.errors import NotFound
 from civicgrid.core.notifications import mark_all_read, mark_read
-from civicgrid.network.models import Person
 
 router = Router(auth=STAFF)
 Limit = Annotated[int, Field(ge=1, le=100)]
-
-
-def _person(request: HttpRequest) -> Person:
-    person = caller(request)
-    assert person is not None  # behind a token or a session
-    return person
 
 
 @router.get("/notifications", response=responses({200: NotificationPage}), tags=["notifications"])
@@ -40,7 +33,7 @@ def list_notifications(
 ) -> Any:
     """Your notifications, newest first, worded in the request's language."""
     items, after = selectors.notification_page(
-        _person(request), unread=unread, cursor=cursor, limit=limit
+        caller_person(request), unread=unread, cursor=cursor, limit=limit
     )
     return {"items": items, "next": after}
 
@@ -49,7 +42,7 @@ def list_notifications(
     "/notifications/read-all", response=responses({200: ReadAllOut}), tags=["notifications"]
 )
 def read_all(request: HttpRequest) -> Any:
-    return {"updated": mark_all_read(person=_person(request))}
+    return {"updated": mark_all_read(person=caller_person(request))}
 
 
 @router.post(
@@ -58,7 +51,7 @@ def read_all(request: HttpRequest) -> Any:
     tags=["notifications"],
 )
 def read_one(request: HttpRequest, notification_id: Id) -> Any:
-    row = mark_read(person=_person(request), notification_id=notification_id)
+    row = mark_read(person=caller_person(request), notification_id=notification_id)
     if row is None:
         raise NotFound(_("No such notification."))
     return {

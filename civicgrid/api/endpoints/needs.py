@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
 from civicgrid.api import selectors
-from civicgrid.api.auth import OPEN, STAFF, caller, client_of
+from civicgrid.api.auth import OPEN, STAFF, caller, caller_person, client_of
 from civicgrid.api.errors import limit_anonymous, limit_known_caller, responses
 from civicgrid.api.schemas import (
     ActionIn,
@@ -41,8 +41,8 @@ from civicgrid.needs import selectors as need_selectors
 from civicgrid.needs.access import access_need, may_write_somewhere, resident_category
 from civicgrid.needs.forms_console import ActionForm
 from civicgrid.needs.models import Category, Channel, Need, NeedPhoto
-from civicgrid.needs.views.resident import tracking_url
-from civicgrid.network.models import Node, Person
+from civicgrid.needs.tracking import tracking_url
+from civicgrid.network.models import Node
 from civicgrid.network.scope import access_node
 
 router = Router(tags=["needs"])
@@ -55,12 +55,6 @@ IdempotencyKey = Annotated[
         description="Any unique string (a UUID): a retried create returns the first need.",
     ),
 ]
-
-
-def _person(request: HttpRequest) -> Person:
-    person = caller(request)
-    assert person is not None  # every STAFF endpoint is behind a token or a session
-    return person
 
 
 def _category(code: str, *, resident: bool) -> Category:
@@ -192,7 +186,7 @@ def get_need(request: HttpRequest, number: Number) -> Any:
 @router.post("/needs/{number}/reveal-phone", response=responses({200: PhoneOut}), auth=STAFF)
 def reveal_phone(request: HttpRequest, number: Number) -> Any:
     need = access_need(request.user, number)
-    phone, email = services.contact_reveal(need=need, person=_person(request))
+    phone, email = services.contact_reveal(need=need, person=caller_person(request))
     return {"number": need.number, "contact_phone": phone, "contact_email": email}
 
 
@@ -209,7 +203,7 @@ def act_on_need(request: HttpRequest, number: Number, action: ApiAction, body: A
     that allows it; a second taker is told who has it (code already_taken, details.holder)."""
     need = access_need(request.user, number)  # the transition table says who may act
     chosen = workflow.Action(action)
-    by = workflow.By(_person(request))
+    by = workflow.By(caller_person(request))
     # The console's own form turns ids into the people, units and committees the caller may
     # choose for this need: an id outside them is refused exactly as it is in the console.
     form = ActionForm(_form_data(chosen, body), action=chosen, need=need, user=request.user)
@@ -266,7 +260,9 @@ def add_photos(
     """Add a comment with photos (multipart/form-data: `text`, one or more `photos`) to the
     timeline. Photos are re-encoded, their metadata (GPS included) dropped."""
     need = access_need(request.user, number, write=True)
-    services.need_comment(need=need, by=workflow.By(_person(request)), text=text, photos=photos)
+    services.need_comment(
+        need=need, by=workflow.By(caller_person(request)), text=text, photos=photos
+    )
     return Status(201, selectors.need_detail(access_need(request.user, number), request.user))
 
 

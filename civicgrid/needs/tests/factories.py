@@ -11,9 +11,9 @@ from civicgrid.needs.models import (
     Channel,
     Need,
 )
-from civicgrid.needs.seed import seed_everything
 from civicgrid.network.models import Membership, Node, Organisation, OrgKind, Person, Role, UnitKind
 from civicgrid.network.tests import factories as nf
+from civicgrid.seed import seed_everything
 
 
 @dataclass

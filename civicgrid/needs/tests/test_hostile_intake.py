@@ -16,7 +16,7 @@ from PIL import Image
 
 from civicgrid.needs.models import Need
 from civicgrid.needs.tests import factories as nf
-from civicgrid.needs.views.resident import tracking_key
+from civicgrid.needs.tracking import tracking_key
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Searching needs by phone digits is a reveal. A masked phone (139****5678) was rebuilt by
 searching `?q=` with one more digit each time: no part of a number matches a phone any more,
 for anyone; a whole number matches only for the roles that read phones in full (community
-staff and admins, within their nodes: privacy/reveal.py), and each such search is logged."""
+staff and admins, within their nodes: needs/reveal.py), and each such search is logged."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from PIL import Image
 from civicgrid.needs import services, workflow
 from civicgrid.needs.models import Category, Channel, Kind, Need, NeedEvent, NeedPhoto
 from civicgrid.needs.tests import factories as nf
-from civicgrid.needs.views.resident import tracking_key
+from civicgrid.needs.tracking import tracking_key
 
 pytestmark = pytest.mark.django_db
 

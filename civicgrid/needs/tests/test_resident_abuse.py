@@ -32,7 +32,7 @@ from civicgrid.needs.tests.test_resident_views import (
     resolved_need,
     track,
 )
-from civicgrid.needs.views.resident import tracking_key
+from civicgrid.needs.tracking import tracking_key
 from civicgrid.needs.workflow import Action, By
 
 KEY = re.compile(r'name="once" value="([A-Za-z0-9_-]+)"')

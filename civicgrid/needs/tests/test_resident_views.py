@@ -16,7 +16,7 @@ from PIL import Image
 from civicgrid.needs import services, workflow
 from civicgrid.needs.models import Channel, Need, NeedPhoto, Rating, State, format_number
 from civicgrid.needs.tests import factories as nf
-from civicgrid.needs.views.resident import tracking_key
+from civicgrid.needs.tracking import tracking_key
 from civicgrid.network.models import Role
 from civicgrid.network.tests import factories as netf
 

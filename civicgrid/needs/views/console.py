@@ -10,14 +10,12 @@ htmx swap those responses in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -31,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.core.errors import DomainError, NotAllowed
 from civicgrid.needs import deadlines, publication, selectors, services, workflow
-from civicgrid.needs.access import access_need, may_write, may_write_somewhere
+from civicgrid.needs.access import STAFF_ACTIONS, access_need, may_write, may_write_somewhere
 from civicgrid.needs.forms_console import (
     ActionForm,
     BulkDispatchForm,
@@ -44,19 +42,17 @@ from civicgrid.needs.forms_console import (
 )
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
-    Channel,
     Need,
-    NeedEvent,
     NeedPhoto,
-    State,
     TimeBasis,
     format_number,
 )
+from civicgrid.needs.timeline import timeline_rows
 from civicgrid.needs.workflow import ACTION_LABELS, TRANSITIONS, Action, By
-from civicgrid.network.models import Membership, Person, Role
-from civicgrid.network.scope import can_see, is_staff_user, role_paths
+from civicgrid.network.console import View, console_required, person
+from civicgrid.network.models import Role
+from civicgrid.network.scope import can_see, holds_any_role, is_staff_user, role_paths
 
-View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
 
 TABS: dict[str, Any] = {
@@ -84,39 +80,13 @@ DONE: dict[str, Any] = {
     Action.RESTORE: gettext_lazy("Restored: the need is open again."),
 }
 
-# The actions this page offers; the resident's and the system's never show.
-STAFF_ACTIONS = tuple(a for a in Action if a not in (Action.WITHDRAW, Action.CLOSE_UNRATED))
-
-
-def _person(request: HttpRequest) -> Person:
-    """The logged-in person (every view here is behind `console_required`)."""
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
 
 def _by(request: HttpRequest) -> By:
-    return By(_person(request))
+    return By(person(request))
 
 
 def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
-
-
-def console_required(view: View) -> View:
-    """Logged in, and holding a staff role or belonging to an organisation (a member unit's
-    people hold no role but handle the needs dispatched to their unit)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        member = isinstance(user, Person) and Membership.objects.filter(person=user).exists()
-        if not (is_staff_user(user) or member):
-            return render(request, "network/no_role.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def writers_only(view: View) -> View:
@@ -132,13 +102,8 @@ def writers_only(view: View) -> View:
     return wrapper
 
 
-def _may_dispatch(user: Any) -> bool:
-    held = role_paths(user)
-    return user.is_superuser or any(held.get(r) for r in workflow.DISPATCHER_ROLES)
-
-
 def _default_tab(user: Any) -> str:
-    if _may_dispatch(user):
+    if holds_any_role(user, workflow.DISPATCHER_ROLES):
         return "to_accept"
     if role_paths(user).get(Role.GRID_WORKER) or not is_staff_user(user):
         return "mine"
@@ -171,7 +136,9 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": params.urlencode(),
         # Unplaced needs are placed one by one first: they have no grid to dispatch within.
-        "bulk": BulkDispatchForm(user=user) if _may_dispatch(user) and tab != "unplaced" else None,
+        "bulk": BulkDispatchForm(user=user)
+        if holds_any_role(user, workflow.DISPATCHER_ROLES) and tab != "unplaced"
+        else None,
         "awaiting": AWAITING_RESPONSE,
     }
     return render(request, "needs/console/list.html", context)
@@ -224,85 +191,6 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
 
 
 # --- The detail page ------------------------------------------------------------------------
-
-
-@dataclass
-class TimelineRow:
-    event: NeedEvent
-    label: str
-    from_label: str
-    to_label: str
-    actor: str
-    detail: str
-    photos: list[NeedPhoto] = field(default_factory=list)
-
-
-STATE_LABELS = dict(State.choices)
-CHANNEL_LABELS = dict(Channel.choices)
-
-
-def _event_detail(event: NeedEvent) -> str:
-    data = event.data or {}
-    action = event.action
-    if action == Action.DISPATCH:
-        to = data.get("assignee") or data.get("assignee_org")
-        return (
-            _("to %(name)s") % {"name": to}
-            if to
-            else _("undirected: any grid worker of the grid may take it")
-        )
-    if action == Action.ESCALATE and data.get("to"):
-        if data.get("consultation"):
-            return _("to a consultation of %(name)s") % {"name": data["to"]}
-        return _("to %(name)s") % {"name": data["to"]}
-    if action == Action.MERGE and data.get("into"):
-        return _("into %(number)s") % {"number": format_number(data["into"])}
-    if action == workflow.PLACE and data.get("to"):
-        return _("from %(old)s to %(new)s") % {"old": data.get("from", ""), "new": data["to"]}
-    if action == workflow.MERGED_IN and data.get("from"):
-        return _("from %(number)s") % {"number": format_number(data["from"])}
-    if action in (workflow.RAISE, workflow.RECORD) and data.get("channel"):
-        return str(CHANNEL_LABELS.get(data["channel"], data["channel"]))
-    if action == workflow.REMIND and data.get("due"):
-        return _("due %(due)s") % {"due": data["due"]}
-    if action == workflow.OVERDUE:
-        return (
-            _("resolve deadline") if data.get("deadline") == "resolve" else _("response deadline")
-        )
-    if action == workflow.OWNER_CHECK:
-        # `address` is a keyed digest of the client's address: equal digests, same address.
-        words = (
-            _("the digits matched (address %(address)s)")
-            if data.get("ok")
-            else _("the digits did not match (address %(address)s)")
-        )
-        return words % {"address": data.get("address", "")}
-    return ""
-
-
-def _actor_name(event: NeedEvent) -> str:
-    if event.actor is not None:
-        return event.actor.name
-    if event.actor_kind == "resident":
-        return _("Resident")
-    if event.actor_kind == "system":
-        return _("System")
-    return ""
-
-
-def timeline_rows(need: Need) -> list[TimelineRow]:
-    return [
-        TimelineRow(
-            event=e,
-            label=str(ACTION_LABELS.get(e.action, e.action)),
-            from_label=str(STATE_LABELS.get(e.from_state, "")),
-            to_label=str(STATE_LABELS.get(e.to_state, "")),
-            actor=_actor_name(e),
-            detail=_event_detail(e),
-            photos=list(e.photos.all()),
-        )
-        for e in selectors.timeline(need)
-    ]
 
 
 def _answers(need: Need) -> list[tuple[str, str]]:
@@ -537,7 +425,7 @@ def phone_reveal(request: HttpRequest, number: str) -> HttpResponse:
     """Show the full contact phone in place of its mask; every reveal is logged."""
     need = access_need(request.user, number)
     try:
-        phone, email = services.contact_reveal(need=need, person=_person(request))
+        phone, email = services.contact_reveal(need=need, person=person(request))
     except DomainError as failure:
         return _detail_response(request, need, status=failure.status, error=failure.message)
     if _is_htmx(request):

@@ -16,8 +16,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 
 from civicgrid.needs.qr import qr_png, qr_svg
-from civicgrid.needs.views.console import console_required
 from civicgrid.needs.views.resident import QR_NODE_KINDS, QR_PERSON_ROLES, holder_binding
+from civicgrid.network.console import console_required
 from civicgrid.network.models import Node, Organisation, OrgKind, Role, RoleBinding
 from civicgrid.network.scope import access_node, scope_paths, within_scope
 

@@ -4,8 +4,7 @@ its tracking page, rate the result or withdraw it. Views parse, call one service
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,12 +15,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from civicgrid.core import once, ratelimit
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.core.hashing import keyed_digest
 from civicgrid.core.views import too_many_requests
 from civicgrid.needs import publication, selectors, services, workflow
 from civicgrid.needs.access import resident_category
@@ -32,12 +31,13 @@ from civicgrid.needs.forms_resident import (
     RatingForm,
     TrackForm,
     WithdrawForm,
-    node_label,
+    category_groups,
     place_groups,
 )
-from civicgrid.needs.models import Category, Channel, Need, NeedEvent, NeedPhoto, Rating, State
-from civicgrid.network.models import Node, NodeKind, Role, RoleBinding
-from civicgrid.privacy.hashing import keyed_digest
+from civicgrid.needs.models import Channel, Need, NeedEvent, NeedPhoto, Rating
+from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
+from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
+from civicgrid.network.models import Node, NodeKind, Role, RoleBinding, node_label
 
 logger = logging.getLogger("civicgrid.needs.resident")
 
@@ -50,27 +50,6 @@ QR_NODE_KINDS = (
     NodeKind.UNIT,
 )
 QR_PERSON_ROLES = (Role.REPRESENTATIVE, Role.PROVIDER, Role.GRID_WORKER)
-
-KEY_LENGTH = 10
-
-
-def tracking_key(number: str) -> str:
-    """The key in a tracking link: who holds the link may rate or withdraw the need. A keyed
-    hash of the number, so nothing is stored and it cannot be worked out from the number."""
-    return salted_hmac("civicgrid.needs.tracking-link", number).hexdigest()[:KEY_LENGTH]
-
-
-def key_ok(number: str, key: str) -> bool:
-    return bool(key) and constant_time_compare(tracking_key(number), key)
-
-
-def tracking_url(number: str, *, key: bool = True) -> str:
-    url = reverse("resident:track", args=[number])
-    return f"{url}?{urlencode({'k': tracking_key(number)})}" if key else url
-
-
-def english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 # --- Raising a need -------------------------------------------------------------------------
@@ -96,35 +75,11 @@ def carried(request: HttpRequest) -> str:
     return f"?{urlencode(kept)}" if kept else ""
 
 
-@dataclass
-class CategoryGroup:
-    parent: Category | None
-    categories: list[Category] = field(default_factory=list)
-
-
-def category_groups() -> list[CategoryGroup]:
-    """What residents choose from: the leaves shown to them, under their parent's name."""
-    shown = list(Category.objects.filter(is_active=True, shown_to_residents=True))
-    children: dict[int, list[Category]] = defaultdict(list)
-    for c in shown:
-        if c.parent_id:
-            children[c.parent_id].append(c)
-    groups = []
-    loose = CategoryGroup(parent=None)
-    for c in shown:
-        if children[c.pk]:
-            groups.append(CategoryGroup(parent=c, categories=children[c.pk]))
-        elif c.parent_id is None or c.parent_id not in {s.pk for s in shown}:
-            loose.categories.append(c)
-    return groups + ([loose] if loose.categories else [])
-
-
 def place_of(binding: Binding) -> dict[str, Any]:
     """The words for a pre-bound place and person, for the page."""
-    en = english()
     node = binding.node
     return {
-        "bound_place": node_label(node, en) if node else "",
+        "bound_place": node_label(node) if node else "",
         "bound_service": node.service_name if node else "",
         "bound_person": binding.person.name if binding.person else "",
     }
@@ -152,7 +107,7 @@ def _receipt_url(number: str) -> str:
 def raise_need(request: HttpRequest, code: str) -> HttpResponse:
     category = resident_category(code)
     binding = binding_of(request)
-    groups = [] if binding.node else place_groups(english())
+    groups = [] if binding.node else place_groups()
     if request.method == "POST":
         # Counted like the API's and Open311's creates: per client address, in the database.
         wait = ratelimit.hit(
@@ -219,50 +174,13 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     if need is None or not key_ok(need.number, request.GET.get("k", "")):
         raise Http404("no such receipt")
     link = request.build_absolute_uri(tracking_url(need.number))
-    context = {"need": need, "link": link, "place": node_label(need.node, english())}
+    context = {"need": need, "link": link, "place": node_label(need.node)}
     response = render(request, "needs/resident/receipt.html", context)
     patch_cache_control(response, private=True, no_store=True)
     return response
 
 
 # --- Tracking -------------------------------------------------------------------------------
-
-STATE_WORDS: dict[str, Any] = {
-    State.SUBMITTED: gettext_lazy("Received. The community will look at it soon."),
-    State.ACCEPTED: gettext_lazy("The community has accepted it and is choosing who handles it."),
-    State.DISPATCHED: gettext_lazy("Passed to the people who will handle it."),
-    State.TAKEN: gettext_lazy("Someone has taken it on."),
-    State.IN_PROGRESS: gettext_lazy("Work is in progress."),
-    State.RESOLVED: gettext_lazy("Reported solved. Please tell us if you are satisfied."),
-    State.CLOSED: gettext_lazy("Finished."),
-    State.REJECTED: gettext_lazy("Not taken up. The reason is below."),
-    State.WITHDRAWN: gettext_lazy("Withdrawn by the resident."),
-    State.ESCALATED: gettext_lazy("Passed up to a higher level for help."),
-    State.MERGED: gettext_lazy("Joined with another need about the same problem."),
-}
-
-EVENT_WORDS: dict[str, Any] = {
-    workflow.RAISE: gettext_lazy("Need received"),
-    workflow.Action.ACCEPT: gettext_lazy("Accepted by the community"),
-    workflow.Action.REJECT: gettext_lazy("Not taken up"),
-    workflow.Action.DISPATCH: gettext_lazy("Passed to a handler"),
-    workflow.Action.TAKE: gettext_lazy("A handler took it on"),
-    workflow.Action.START: gettext_lazy("Work started"),
-    workflow.Action.RESOLVE: gettext_lazy("Reported solved"),
-    workflow.Action.RETURN: gettext_lazy("Handed back to the community to reassign"),
-    workflow.Action.ESCALATE: gettext_lazy("Passed up for help"),
-    workflow.Action.CONFIRM: gettext_lazy("Confirmed by the resident"),
-    workflow.Action.REOPEN: gettext_lazy("Reopened: the resident was not satisfied"),
-    workflow.Action.WITHDRAW: gettext_lazy("Withdrawn by the resident"),
-    workflow.Action.MERGE: gettext_lazy("Joined with another need about the same problem"),
-    workflow.Action.CLOSE_UNRATED: gettext_lazy("Closed without a rating"),
-    workflow.Action.RESTORE: gettext_lazy("Restored by the community after a withdrawal"),
-    workflow.MERGED_IN: gettext_lazy("A need about the same problem was joined to this one"),
-    workflow.COMMENT: gettext_lazy("Note"),
-    workflow.RECORD: gettext_lazy("Recorded"),
-    workflow.ANONYMISE: gettext_lazy("Personal data removed"),
-    workflow.PLACE: gettext_lazy("Located by the staff and passed to the people there"),
-}
 
 # Staff appear on the tracking page by role and place, never by name or number.
 ROLE_ORDER = (
@@ -296,8 +214,7 @@ def _roles_of(person_ids: set[int]) -> dict[int, str]:
         held = best.get(b.person_id)
         if held is None or ROLE_ORDER.index(b.role) < ROLE_ORDER.index(held.role):
             best[b.person_id] = b
-    en = english()
-    return {pid: f"{Role(b.role).label} · {node_label(b.node, en)}" for pid, b in best.items()}
+    return {pid: f"{Role(b.role).label} · {node_label(b.node)}" for pid, b in best.items()}
 
 
 def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
@@ -467,7 +384,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "need": need,
         "shown": shown,
-        "place": node_label(shown.node, english()),
+        "place": node_label(shown.node),
         "state_words": STATE_WORDS.get(shown.state, ""),
         # The owner's rights are over their own need, not the one it was merged into.
         "events": public_events(shown, owner=owner and shown.pk == need.pk),

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from civicgrid.needs import services as needs_services
 from civicgrid.needs import workflow
 from civicgrid.needs.models import Channel, Need, NeedEvent, State
-from civicgrid.needs.views.resident import tracking_key
+from civicgrid.needs.tracking import tracking_key
 from civicgrid.open311.models import Application
 from civicgrid.open311.services import DEMO_KEY, application_create
 from civicgrid.open311.tests.helpers import FORMATS, KEY, error_of, parse, rows, url

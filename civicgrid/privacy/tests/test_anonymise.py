@@ -27,7 +27,7 @@ from civicgrid.insights.tests.test_rollups import (
 from civicgrid.needs import workflow
 from civicgrid.needs.models import FINAL_STATES, Need, NeedEvent, NeedPhoto
 from civicgrid.needs.tests import factories as nf
-from civicgrid.needs.views.resident import tracking_url
+from civicgrid.needs.tracking import tracking_url
 from civicgrid.needs.workflow import Action, By
 from civicgrid.privacy import services
 from civicgrid.privacy.models import DataRequest, RequestKind

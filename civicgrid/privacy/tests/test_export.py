@@ -11,13 +11,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from civicgrid.core.errors import Invalid, NotAllowed
+from civicgrid.core.hashing import phone_digest
 from civicgrid.core.models import RevealLog
 from civicgrid.core.notifications import notify
 from civicgrid.needs import services as need_services
 from civicgrid.needs.tests import factories as nf
 from civicgrid.network.tests import factories as netf
 from civicgrid.privacy import services
-from civicgrid.privacy.hashing import phone_digest
 from civicgrid.privacy.models import DataRequest, RequestKind
 from civicgrid.privacy.tests.helpers import closed_need
 

@@ -7,7 +7,7 @@ import re
 from django.apps import apps
 from django.test import override_settings
 
-from civicgrid.privacy.hashing import identity_digest
+from civicgrid.core.hashing import identity_digest
 
 # Names that suggest an identity document number, in English, pinyin or Chinese.
 ID_LIKE = re.compile(

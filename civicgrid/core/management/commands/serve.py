@@ -53,7 +53,7 @@ def static_not_collected() -> bool:
 def holds_demo_region() -> bool:
     """True when the database holds the region `civicgrid demo` builds, whose passwords, API
     token and Open311 key are published. A database not migrated yet holds nothing."""
-    from civicgrid.demo.region import demo_exists
+    from civicgrid.core.demoguard import demo_exists
 
     try:
         return demo_exists()

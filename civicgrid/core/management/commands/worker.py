@@ -31,8 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:
         from django_tasks_db.management.commands.db_worker import Worker
 
-        from civicgrid.core.scheduler import enqueue_due
-        from civicgrid.needs.workflow import follow_up_pending
+        from civicgrid.core.scheduler import enqueue_due, poll
 
         running = True
 
@@ -47,9 +46,9 @@ class Command(BaseCommand):
         self.stdout.write(f"CivicGrid worker {worker_id} started")
         while running:
             close_old_connections()
-            # Before the queue: following up notifies, and enqueues the delivery of those
-            # messages, which this same poll then runs.
-            follow_up_pending()
+            # Before the queue: following up new needs (registered by the needs app) notifies,
+            # and enqueues the delivery of those messages, which this same poll then runs.
+            poll()
             enqueue_due()
             # batch=True: run every ready task, then come back here to check the schedule.
             Worker(

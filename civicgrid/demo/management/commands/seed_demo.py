@@ -20,8 +20,8 @@ from civicgrid.demo.names import SCALE_RANGE
 from civicgrid.demo.needs import build_demo_needs
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
 from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
-from civicgrid.needs.seed import seed_everything
 from civicgrid.network.geo import forget_grid_index
+from civicgrid.seed import seed_everything
 
 
 class Command(BaseCommand):

@@ -30,8 +30,8 @@ from civicgrid.insights.models import (
 )
 from civicgrid.insights.selectors import dashboard_data
 from civicgrid.needs.models import Category, Need
-from civicgrid.needs.seed import seed_everything
 from civicgrid.network.models import Node, NodeKind
+from civicgrid.seed import seed_everything
 
 SQLITE_LIMIT = 1_000_000
 

@@ -10,6 +10,9 @@ in `RevealLog`.
 A search never matches part of a number: with one more digit each time, a masked 139****5678
 was rebuilt in 24 queries. A whole number (an 11-digit mobile, or a full international number)
 matches only for the roles above, and each search is a logged reveal.
+
+The rule sits with the needs, below every surface that reads phones (the console's search,
+ledgers, the REST API, personal-data requests); its paths come from `network/scope.py`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from django.db.models import Q
 from civicgrid.core.errors import Invalid
 from civicgrid.core.models import RevealLog
 from civicgrid.needs.services import clean_phone
-from civicgrid.network.models import Role, mask_mobile
-from civicgrid.network.scope import role_paths
+from civicgrid.network.models import Person, Role, mask_mobile
+from civicgrid.network.scope import paths_q, role_scope_paths
 
 # Roles whose holders read the resident's phone and name in full beyond one need.
 PHONE_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
@@ -30,14 +33,13 @@ PHONE_ROLES = (Role.COMMUNITY_STAFF, Role.ADMIN)
 
 def phone_paths(user: Any) -> list[str] | None:
     """Paths under which the user reads phones and names in full; None: everywhere."""
-    if getattr(user, "is_superuser", False):
-        return None
-    held = role_paths(user)
-    return [path for role in PHONE_ROLES for path in held.get(role, [])]
+    return role_scope_paths(user, PHONE_ROLES)
 
 
-def may_see_personal(paths: list[str] | None, node_path: str) -> bool:
-    return paths is None or any(node_path.startswith(p) for p in paths)
+def may_read_phones(user: Any) -> bool:
+    """Whether the user reads phones and names in full anywhere."""
+    paths = phone_paths(user)
+    return paths is None or bool(paths)
 
 
 def whole_phone(text: str) -> str:
@@ -65,8 +67,9 @@ def phone_search_q(user: Any, text: str, *, node_field: str = "node") -> Q | Non
     match = Q(contact_phone=phone)
     if paths is None:
         return match
-    lookup = f"{node_field}__path__startswith"
-    within = Q(pk__in=[])
-    for path in paths:
-        within |= Q(**{lookup: path})
-    return match & within
+    return match & paths_q(paths, node_field=node_field)
+
+
+def reveal_log(*, actor: Person, subject: str, field: str) -> None:
+    """Log a reveal of personal data in bulk (a ledger with phones in full)."""
+    RevealLog.objects.create(actor=actor, subject=subject[:60], field=field[:40])

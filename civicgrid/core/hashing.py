@@ -18,6 +18,7 @@ _SPACES = re.compile(r"[\s\-]")
 
 def keyed_digest(value: str, *, purpose: str) -> str:
     """HMAC-SHA256 of `value` under PRIVACY_HMAC_KEY, separated by `purpose` (64 hex)."""
+    # The salt keeps the name of the app this module came from: stored digests stay valid.
     return salted_hmac(
         f"civicgrid.privacy.{purpose}", value, secret=settings.PRIVACY_HMAC_KEY, algorithm="sha256"
     ).hexdigest()

@@ -1,0 +1,15 @@
+"""What the apps' migrations seed, seeded again with the current models after a flush (tests,
+the demo, benchmarks). It lives with the project, above the apps: it names several of them."""
+
+from __future__ import annotations
+
+
+def seed_everything() -> None:
+    """Seed categories, the calendar (needs) and the report lines (insights)."""
+    from civicgrid.insights.sentences import seed_report_lines
+    from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
+    from civicgrid.needs.seed import seed_calendar, seed_categories
+
+    seed_categories(Category, CategoryDeadline, CategoryQuestion)
+    seed_calendar(CalendarDay)
+    seed_report_lines()
