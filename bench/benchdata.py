@@ -6,7 +6,8 @@ on PostgreSQL through a binary COPY into a staging table and one INSERT … SELE
 timeline events are written: ten million needs would bring some fifty million events, and
 neither the dashboard nor the raw recount reads them.
 
-`build_rollups` fills `DailyStat` from the needs with the same rules as `rollups.facts`, in SQL:
+`build_rollups` fills `DailyStat` from the needs in SQL, each counter's condition written by the
+counter rule that `rollups.facts` applies in Python (civicgrid/insights/counters.py):
 each need's counters grouped by its own node, then each level summed into its parent's rows,
 deepest level first, so every level reads only the level below (a need at depth 5 is not
 joined five times). `HandlerStat` rows are built for the given nodes only (the leaderboard of
