@@ -1,5 +1,5 @@
 # The two commands in the README, and a few helpers for developers.
-.PHONY: demo test lint messages fuzz
+.PHONY: demo test lint messages fuzz lock
 
 # Install what the app needs and serve the demo region on http://127.0.0.1:8000 (SQLite).
 demo:
@@ -25,3 +25,12 @@ lint:
 messages:
 	CIVICGRID_DEMO=1 .venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --no-obsolete
 	CIVICGRID_DEMO=1 .venv/bin/python manage.py compilemessages -l zh_Hans
+
+# Regenerate requirements/*.lock from pyproject.toml after changing a dependency. pip-compile
+# keeps every version already pinned unless the change needs another (UPGRADE="--upgrade" to
+# move them all); indexes and wheel folders come from pip's own configuration and are not
+# written into the files, which stay portable.
+LOCK_FLAGS = --quiet --no-header --strip-extras --no-emit-index-url --no-emit-find-links $(UPGRADE)
+lock:
+	.venv/bin/pip-compile $(LOCK_FLAGS) -o requirements/base.lock pyproject.toml
+	.venv/bin/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml

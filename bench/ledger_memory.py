@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://…/civicgrid_bench .venv/bin/python bench/ledger_memory.py --rows 100000
 
-Uses the benchmark database (run `manage.py bench_insights` first; if it holds fewer than N
+Uses the benchmark database (run `bench/insights.py` first; if it holds fewer than N
 needs, this script generates them). The reader is a town's community staff member, who sees
 phones in full. The script calls the download view with the console's `since` filter set so
 that at least N needs match, reads the streamed response to the end, and prints the wall
@@ -27,11 +27,12 @@ import django
 
 django.setup()
 
+import benchdata  # noqa: E402  (bench/, this script's folder)
 from django.test import RequestFactory  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 
 from civicgrid.demo.scale import SCALE_CODE, scale_exists  # noqa: E402
-from civicgrid.insights import benchdata, ledgers  # noqa: E402
+from civicgrid.insights import ledgers  # noqa: E402
 from civicgrid.insights.ledger_views import needs_xlsx  # noqa: E402
 from civicgrid.needs import selectors  # noqa: E402
 from civicgrid.needs.models import Category  # noqa: E402

@@ -9,7 +9,7 @@ and rollups with generated ones: it refuses a database holding needs it did not 
 
 The needs are generated in set-based SQL (one INSERT … SELECT over generate_series per
 250,000 needs, the table's secondary indexes dropped and built again afterwards, as
-`insights/benchdata.py` does), relative to a moment T0, over the city's grids and
+`bench/benchdata.py` does), relative to a moment T0, over the city's grids and
 communities (`benchdata.load_network`):
 
 - 1,000,000 open needs: 40 % awaiting a response (submitted 5 %, accepted 5 %, dispatched
@@ -156,11 +156,11 @@ def _resolved_sql() -> str:
 
 
 def generate(open_needs: int, t0: dt.datetime) -> None:
+    import benchdata
     from django.conf import settings
     from django.db import connection, transaction
 
     from civicgrid.demo.scale import SCALE_CODE
-    from civicgrid.insights import benchdata
     from civicgrid.network.models import Node
 
     net = benchdata.load_network(Node.objects.get(code=SCALE_CODE))

@@ -12,8 +12,10 @@ fifth passes). Two entry points share one statement builder:
 - `insert_rows(model, names, rows)` writes rows of values already prepared for the database,
   for the fields `names`, up to `CHUNK` rows per statement, and returns their ids in order.
 
-Neither sends `pre_save`/`post_save` signals nor calls a model's own `save()`: use them only
-for models that need neither (core/tests/test_inserts.py checks that nothing listens to them).
+Neither sends `pre_save`/`post_save` signals nor calls a model's own `save()`, so both refuse
+(TypeError) a model with `pre_save`/`post_save` receivers, and a model that overrides `save()`
+unless the class that overrides it declares `insert_safe = True`, with a comment saying why its
+`save()` may be skipped for a new row (`NeedEvent`: its `save()` only refuses updates).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Field, Model
 from django.db.models.expressions import DatabaseDefault
+from django.db.models.signals import post_save, pre_save
 
 # Rows per statement: an inbox batch's statement text stays under the 4 kB below which
 # psycopg keeps its parsing, so every full chunk reuses it.
@@ -60,6 +63,36 @@ def _statement(model: type[Model], alias: str, names: tuple[str, ...], count: in
     return _statements[key]
 
 
+@functools.cache
+def _unsafe_save(model: type[Model]) -> str:
+    """The class of `model` whose own save() an insert would skip, or ""."""
+    for klass in model.__mro__:
+        if klass is Model:
+            return ""
+        if "save" in vars(klass) and vars(klass).get("insert_safe") is not True:
+            return klass.__name__
+    return ""
+
+
+def _check_skippable(model: type[Model]) -> None:
+    """Refuse a model whose save() or save signals an insert would silently skip."""
+    overrider = _unsafe_save(model)
+    if overrider:
+        raise TypeError(
+            f"{model.__name__}: {overrider}.save() is overridden and insert() would skip it; "
+            f"save it with save(), or declare {overrider}.insert_safe = True (with why) "
+            "if it does nothing for a new row"
+        )
+    # Checked on every call, not cached: a receiver may be connected after the first insert.
+    for signal in (pre_save, post_save):
+        if signal.has_listeners(model):
+            name = "pre_save" if signal is pre_save else "post_save"
+            raise TypeError(
+                f"{model.__name__} has {name} receivers, which insert() would not call: "
+                "save it with save()"
+            )
+
+
 def insert_rows(
     model: type[Model],
     names: Sequence[str],
@@ -68,6 +101,7 @@ def insert_rows(
     using: str | None = None,
 ) -> list[int]:
     """Write rows of database-ready values for the fields `names`; return their new ids."""
+    _check_skippable(model)
     alias = using or router.db_for_write(model)
     ids: list[int] = []
     with connections[alias].cursor() as cursor:

@@ -25,10 +25,10 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from civicgrid.insights import rollups
+from civicgrid.insights import counters, rollups
+from civicgrid.insights.counters import BUCKET_EDGES
 from civicgrid.insights.models import (
     ALL_COUNTERS,
-    BUCKET_EDGES,
     COUNTERS,
     RESOLVE_BUCKETS,
     RESPONSE_BUCKETS,
@@ -374,13 +374,6 @@ def raw_needs(scope: Scope) -> QuerySet[Need]:
 def recount(scope: Scope) -> Kpis:
     """The headline counters aggregated from raw needs (what the rollups save us from)."""
     row = raw_needs(scope).aggregate(
-        received=Count("id"),
-        excluded=Count("id", filter=Q(state__in=rollups.EXCLUDED_STATES)),
-        responded=Count("id", filter=Q(responded_at__isnull=False)),
-        responded_on_time=Count("id", filter=Q(responded_on_time=True)),
-        resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-        resolved_on_time=Count("id", filter=Q(resolved_at__isnull=False, resolved_on_time=True)),
-        rated=Count("id", filter=Q(rating__in=rollups.RATED)),
-        satisfied=Count("id", filter=Q(rating__in=rollups.SATISFIED)),
+        **{c.name: Count("id", filter=c.q) if c.when else Count("id") for c in counters.HEADLINE}
     )
     return Kpis({**rollups.zero(), **{k: int(v or 0) for k, v in row.items()}})

@@ -13,25 +13,12 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.insights.counters import HEADLINE, HISTOGRAMS
 from civicgrid.network.models import Node, Person
 
-# Upper edges, in minutes, of the time buckets for medians: a median read from the buckets is
-# exact to the bucket and interpolated within it.
-BUCKET_EDGES = (5, 15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 10080, 20160, 43200)
-BUCKETS = len(BUCKET_EDGES) + 1  # the last bucket is "longer than 30 days"
-
-COUNTERS = (
-    "received",
-    "excluded",
-    "responded",
-    "responded_on_time",
-    "resolved",
-    "resolved_on_time",
-    "rated",
-    "satisfied",
-)
-RESPONSE_BUCKETS = tuple(f"response_b{i}" for i in range(BUCKETS))
-RESOLVE_BUCKETS = tuple(f"resolve_b{i}" for i in range(BUCKETS))
+# The counters and what each counts: insights/counters.py.
+COUNTERS = tuple(counter.name for counter in HEADLINE)
+RESPONSE_BUCKETS, RESOLVE_BUCKETS = (histogram.names for histogram in HISTOGRAMS)
 ALL_COUNTERS = COUNTERS + RESPONSE_BUCKETS + RESOLVE_BUCKETS
 
 
@@ -40,15 +27,8 @@ class Counters(models.Model):
     Every counter defaults to 0 in the database too: the rollups' upserts name only the
     counters they change (insights/rollups.py)."""
 
-    received = models.IntegerField(default=0, db_default=0)
-    # rejected, withdrawn or merged: left out of the resolution rate's denominator
-    excluded = models.IntegerField(default=0, db_default=0)
-    responded = models.IntegerField(default=0, db_default=0)
-    responded_on_time = models.IntegerField(default=0, db_default=0)
-    resolved = models.IntegerField(default=0, db_default=0)
-    resolved_on_time = models.IntegerField(default=0, db_default=0)
-    rated = models.IntegerField(default=0, db_default=0)
-    satisfied = models.IntegerField(default=0, db_default=0)  # satisfied or fairly satisfied
+    # One column per counter of insights/counters.py, each counting from 0.
+    locals().update({n: models.IntegerField(default=0, db_default=0) for n in COUNTERS})
 
     class Meta:
         abstract = True

@@ -18,34 +18,23 @@ from typing import Any
 from django.db import connections, router
 from django.utils import timezone
 
+from civicgrid.insights import counters
+from civicgrid.insights.counters import EXCLUDED_STATES as EXCLUDED_STATES
+from civicgrid.insights.counters import RATED as RATED
+from civicgrid.insights.counters import SATISFIED as SATISFIED
+from civicgrid.insights.counters import bucket as bucket
 from civicgrid.insights.models import (
     ALL_COUNTERS,
-    BUCKET_EDGES,
     COUNTERS,
-    RESOLVE_BUCKETS,
-    RESPONSE_BUCKETS,
     DailyStat,
     HandlerStat,
     MonthlyStat,
     MonthlyTotal,
 )
 
-EXCLUDED_STATES = frozenset({"rejected", "withdrawn", "merged"})
-SATISFIED = frozenset({"satisfied", "fair"})
-RATED = frozenset({"satisfied", "fair", "dissatisfied"})
-
+# EXCLUDED_STATES, RATED, SATISFIED and bucket (insights/counters.py) are imported by name so
+# that the workflow and the rebuild may keep reading them through this module.
 Facts = dict[str, int]
-
-
-def bucket(minutes: float) -> int:
-    for index, edge in enumerate(BUCKET_EDGES):
-        if minutes <= edge:
-            return index
-    return len(BUCKET_EDGES)
-
-
-def _minutes(start: dt.datetime, end: dt.datetime) -> float:
-    return max(0.0, (end - start).total_seconds() / 60)
 
 
 def _facts(
@@ -58,24 +47,18 @@ def _facts(
     resolved_on_time: bool | None,
     rating: str,
 ) -> Facts:
-    out: Facts = {"received": 1}
-    if state in EXCLUDED_STATES:
-        out["excluded"] = 1
-    if responded_at is not None:
-        out["responded"] = 1
-        out[RESPONSE_BUCKETS[bucket(_minutes(created_at, responded_at))]] = 1
-        if responded_on_time:
-            out["responded_on_time"] = 1
-    if resolved_at is not None:
-        out["resolved"] = 1
-        out[RESOLVE_BUCKETS[bucket(_minutes(created_at, resolved_at))]] = 1
-        if resolved_on_time:
-            out["resolved_on_time"] = 1
-    if rating in RATED:
-        out["rated"] = 1
-        if rating in SATISFIED:
-            out["satisfied"] = 1
-    return out
+    """What a need with these fields adds to its cohort: the rule is insights/counters.py."""
+    return counters.count(
+        {
+            "created_at": created_at,
+            "state": state,
+            "responded_at": responded_at,
+            "responded_on_time": responded_on_time,
+            "resolved_at": resolved_at,
+            "resolved_on_time": resolved_on_time,
+            "rating": rating,
+        }
+    )
 
 
 def facts(need: Any) -> Facts:

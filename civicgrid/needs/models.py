@@ -487,6 +487,9 @@ class NeedEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.need_id}#{self.seq} {self.action}"
 
+    # core.inserts.insert() may skip save(): for a new row it does nothing but call Model.save.
+    insert_safe: ClassVar[bool] = True
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise TypeError("The timeline is append-only: events are never updated.")

@@ -113,3 +113,57 @@ def test_nothing_listens_for_the_models_it_writes(model):
     # insert() sends no signals: a receiver added for these models would silently miss rows.
     assert not pre_save.has_listeners(model)
     assert not post_save.has_listeners(model)
+
+
+@pytest.fixture
+def fresh_save_checks():
+    inserts._unsafe_save.cache_clear()
+    yield
+    inserts._unsafe_save.cache_clear()
+
+
+def a_notification() -> Notification:
+    return Notification(recipient=network_factories.person("收件人"), kind="k")
+
+
+def test_it_refuses_a_model_whose_own_save_it_would_skip(monkeypatch, fresh_save_checks):
+    monkeypatch.setattr(Notification, "save", lambda self, *a, **k: None, raising=False)
+    with pytest.raises(TypeError, match=r"Notification\.save\(\) is overridden"):
+        insert(a_notification())
+    with pytest.raises(TypeError, match="insert_safe"):
+        insert_rows(Notification, ["kind"], [("k",)])
+    assert not Notification.objects.exists()
+
+
+def test_a_save_declared_safe_is_skipped_and_an_undeclared_one_refused(
+    monkeypatch, fresh_save_checks
+):
+    w = nf.world()
+    need = insert(new_need(w, "EVENTS01"))
+    insert(NeedEvent(need=need, seq=1, action="raise", created_at=need.created_at))
+    monkeypatch.setattr(NeedEvent, "insert_safe", False)
+    inserts._unsafe_save.cache_clear()
+    with pytest.raises(TypeError, match=r"NeedEvent\.save\(\) is overridden"):
+        insert(NeedEvent(need=need, seq=2, action="note", created_at=need.created_at))
+    assert need.events.count() == 1
+
+
+@pytest.mark.parametrize("signal", [pre_save, post_save])
+def test_it_refuses_a_model_with_save_receivers(signal, fresh_save_checks):
+    def receiver(**kwargs):
+        pass
+
+    signal.connect(receiver, sender=Notification)
+    try:
+        with pytest.raises(TypeError, match=f"Notification has {signal_name(signal)} receivers"):
+            insert(a_notification())
+        with pytest.raises(TypeError, match="receivers"):
+            insert_rows(Notification, ["kind"], [("k",)])
+    finally:
+        signal.disconnect(receiver, sender=Notification)
+    assert not Notification.objects.exists()
+    insert(a_notification())  # the receiver gone, inserts work again
+
+
+def signal_name(signal) -> str:
+    return "pre_save" if signal is pre_save else "post_save"

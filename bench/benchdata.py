@@ -6,7 +6,8 @@ on PostgreSQL through a binary COPY into a staging table and one INSERT … SELE
 timeline events are written: ten million needs would bring some fifty million events, and
 neither the dashboard nor the raw recount reads them.
 
-`build_rollups` fills `DailyStat` from the needs with the same rules as `rollups.facts`, in SQL:
+`build_rollups` fills `DailyStat` from the needs in SQL, each counter's condition written by the
+counter rule that `rollups.facts` applies in Python (civicgrid/insights/counters.py):
 each need's counters grouped by its own node, then each level summed into its parent's rows,
 deepest level first, so every level reads only the level below (a need at depth 5 is not
 joined five times). `HandlerStat` rows are built for the given nodes only (the leaderboard of
@@ -28,9 +29,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from civicgrid.insights import rollups
+from civicgrid.insights import counters
+from civicgrid.insights.counters import BUCKET_EDGES
 from civicgrid.insights.models import (
-    BUCKET_EDGES,
     COUNTERS,
     RESOLVE_BUCKETS,
     RESPONSE_BUCKETS,
@@ -264,7 +265,7 @@ def batches(
         )
         response_due = created + r_limit
         resolve_due = created + s_limit
-        is_open = ~(is_resolved | np.isin(state, [state_code[s] for s in rollups.EXCLUDED_STATES]))
+        is_open = ~(is_resolved | np.isin(state, [state_code[s] for s in counters.EXCLUDED_STATES]))
         overdue = np.where(
             is_open & (resolve_due < now_s),
             resolve_due,
@@ -501,44 +502,19 @@ def bucket_sql(minutes: str) -> str:
 
 
 def _counter_sql() -> tuple[list[str], list[Any]]:
-    """(SELECT expressions, parameters) for every counter of one need, as in `rollups.facts`."""
+    """(SELECT expressions, parameters) for every counter of one need (`n`), from the counter
+    rule (insights/counters.py) that `rollups.facts` applies in Python."""
     params: list[Any] = []
-    excluded = ", ".join(["%s"] * len(rollups.EXCLUDED_STATES))
-    params_excluded = sorted(rollups.EXCLUDED_STATES)
-    rated = ", ".join(["%s"] * len(rollups.RATED))
-    satisfied = ", ".join(["%s"] * len(rollups.SATISFIED))
-    one = "CASE WHEN {} THEN 1 ELSE 0 END"
-    exprs = {
-        "received": "1",
-        "excluded": one.format(f"n.state IN ({excluded})"),
-        "responded": one.format("n.responded_at IS NOT NULL"),
-        "responded_on_time": one.format("n.responded_at IS NOT NULL AND n.responded_on_time = %s"),
-        "resolved": one.format("n.resolved_at IS NOT NULL"),
-        "resolved_on_time": one.format("n.resolved_at IS NOT NULL AND n.resolved_on_time = %s"),
-        "rated": one.format(f"n.rating IN ({rated})"),
-        "satisfied": one.format(f"n.rating IN ({satisfied})"),
-    }
-    order_params: dict[str, list[Any]] = {
-        "excluded": params_excluded,
-        "responded_on_time": [True],
-        "resolved_on_time": [True],
-        "rated": sorted(rollups.RATED),
-        "satisfied": sorted(rollups.SATISFIED),
-    }
     out = []
-    for name in COUNTERS:
-        out.append(f"SUM({exprs[name]})")
-        params += order_params.get(name, [])
-    response = bucket_sql(minutes_sql("n.created_at", "n.responded_at"))
-    resolve = bucket_sql(minutes_sql("n.created_at", "n.resolved_at"))
-    for i, _name in enumerate(RESPONSE_BUCKETS):
-        out.append(
-            f"SUM(CASE WHEN n.responded_at IS NOT NULL AND {response} = {i} THEN 1 ELSE 0 END)"
-        )
-    for i, _name in enumerate(RESOLVE_BUCKETS):
-        out.append(
-            f"SUM(CASE WHEN n.resolved_at IS NOT NULL AND {resolve} = {i} THEN 1 ELSE 0 END)"
-        )
+    for counter in counters.HEADLINE:
+        condition, condition_params = counters.sql(counter.when, "n")
+        out.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+        params += condition_params
+    for histogram in counters.HISTOGRAMS:
+        end = f"n.{histogram.end}"
+        index = bucket_sql(minutes_sql("n.created_at", end))
+        for i, _name in enumerate(histogram.names):
+            out.append(f"SUM(CASE WHEN {end} IS NOT NULL AND {index} = {i} THEN 1 ELSE 0 END)")
     return out, params
 
 
@@ -626,23 +602,23 @@ def build_handler_rollups(nodes: list[Node]) -> int:
     ratings counted on that day too: the bench writes no rating events)."""
     day, day_params = local_day_sql("n.resolved_at")
     day = month_start_sql(day)
-    rated = sorted(rollups.RATED)
-    satisfied = sorted(rollups.SATISFIED)
+    sums, params = [], []
+    for name in ("resolved_on_time", "rated", "satisfied"):
+        condition, condition_params = counters.sql(counters.BY_NAME[name].when, "n")
+        sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+        params += condition_params
     HandlerStat.objects.filter(node__in=nodes).delete()
     with connection.cursor() as cursor:
         for node in nodes:
             cursor.execute(
                 f"""INSERT INTO insights_handlerstat
                     (node_id, day, handler_id, resolved, resolved_on_time, rated, satisfied)
-                SELECT %s, {day}, n.assignee_id, COUNT(*),
-                    SUM(CASE WHEN n.resolved_on_time = %s THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN n.rating IN (%s, %s, %s) THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN n.rating IN (%s, %s) THEN 1 ELSE 0 END)
+                SELECT %s, {day}, n.assignee_id, COUNT(*), {", ".join(sums)}
                 FROM needs_need n JOIN network_node g ON g.id = n.node_id
                 WHERE n.resolved_at IS NOT NULL AND n.assignee_id IS NOT NULL
                     AND g.path LIKE %s
                 GROUP BY 2, 3""",  # noqa: S608
-                [node.pk, *day_params, True, *rated, *satisfied, node.path + "%"],
+                [node.pk, *day_params, *params, node.path + "%"],
             )
     return HandlerStat.objects.filter(node__in=nodes).count()
 

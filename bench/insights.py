@@ -1,7 +1,7 @@
-"""`manage.py bench_insights --needs N`: the dashboard on rollups against the same figures from
+"""`python bench/insights.py --needs N`: the dashboard on rollups against the same figures from
 raw needs, at city scale. See bench/README.md.
 
-Builds the `--scale` city if absent, generates N needs over its grids (benchdata.generate),
+Builds the `--scale` city if absent, generates N needs over its grids (bench/benchdata.py),
 computes the rollups in set-based SQL, then times the dashboard's queries for the root and
 for one town over the last 365 days, and `kpis.recount` (the raw aggregation) for the same
 scopes, checking that both give the same figures. Meant for a database of its own.
@@ -9,29 +9,40 @@ scopes, checking that both give the same figures. Meant for a database of its ow
 
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
 
-from civicgrid.demo.scale import SCALE_CODE, scale_exists
-from civicgrid.insights import benchdata, kpis
-from civicgrid.insights.kpis import Period, Scope
-from civicgrid.insights.models import (
+import django
+
+django.setup()
+
+import benchdata  # noqa: E402  (bench/, this script's folder)
+from django.core.management import call_command  # noqa: E402
+from django.core.management.base import BaseCommand, CommandError, CommandParser  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from civicgrid.demo.scale import SCALE_CODE, scale_exists  # noqa: E402
+from civicgrid.insights import kpis  # noqa: E402
+from civicgrid.insights.kpis import Period, Scope  # noqa: E402
+from civicgrid.insights.models import (  # noqa: E402
     COUNTERS,
     DailyStat,
     HandlerStat,
     MonthlyStat,
     MonthlyTotal,
 )
-from civicgrid.insights.selectors import dashboard_data
-from civicgrid.needs.models import Category, Need
-from civicgrid.network.models import Node, NodeKind
-from civicgrid.seed import seed_everything
+from civicgrid.insights.selectors import dashboard_data  # noqa: E402
+from civicgrid.needs.models import Category, Need  # noqa: E402
+from civicgrid.network.models import Node, NodeKind  # noqa: E402
+from civicgrid.seed import seed_everything  # noqa: E402
 
 SQLITE_LIMIT = 1_000_000
 
@@ -231,3 +242,8 @@ class Command(BaseCommand):
             )
             out("")
         self.say("done")
+
+
+if __name__ == "__main__":
+    # A management command's parsing, --help and CommandError handling, run as a script.
+    Command().run_from_argv(["python", "bench/insights.py", *sys.argv[1:]])
