@@ -6,3 +6,8 @@ class NeedsConfig(AppConfig):
     name = "civicgrid.needs"
     label = "needs"
     verbose_name = _("Needs")
+
+    def ready(self) -> None:
+        from civicgrid.needs import notices
+
+        notices.subscribe()
