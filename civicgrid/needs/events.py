@@ -106,12 +106,12 @@ class Rated(EventData):
 
 @dataclass(frozen=True, kw_only=True)
 class Merged(EventData):
-    into: int = 0  # the number of the need it joined
+    into: str = ""  # the tracking number of the need it joined
 
 
 @dataclass(frozen=True, kw_only=True)
 class MergedIn(EventData):
-    from_: int = 0  # the number of the duplicate
+    from_: str = ""  # the tracking number of the duplicate
 
 
 @dataclass(frozen=True, kw_only=True)

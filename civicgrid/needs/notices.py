@@ -60,7 +60,7 @@ def escalated(h: events.Happened) -> None:
     need, data = h.need, h.data
     assert isinstance(data, events.Escalated)
     if data.consultation:
-        people = list(Person.objects.filter(membership__organisation_id=need.consultation_id))
+        people = list(Person.objects.filter(membership__organisation=need.consultation))
     else:
         # The dispatchers of the level it now waits at (its own, from a handler; else the parent).
         people = dispatchers_of(need.owner_node)

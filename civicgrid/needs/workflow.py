@@ -16,8 +16,14 @@
 take it and whether a reason is required. "Who" is an actor kind worked out per need:
 the dispatcher at the level that holds the need, the handler it is dispatched to, a grid worker
 of its grid for an undirected order, the committee during a consultation, the resident through
-the tracking link, and the system (the worker process). `transition()` locks the row, checks
-all of that, changes the state with a conditional UPDATE, appends the event and notifies.
+the tracking link, and the system (the worker process).
+
+One keyword-only command per action (`need_dispatch(*, need, by, to)`, `need_take`, …): each
+locks the row and checks the table, then its own rules (to whom: `needs.targets`), then moves
+the need through the shared core (`_commit`: conditional UPDATE, event, consumers). The event's
+data are typed (`needs.events`); what follows an event (rollups, notifications) subscribes to
+it, so this module imports nothing above the needs app. `transition(need, action, by, **params)`
+runs the command of an action chosen at run time.
 """
 
 from __future__ import annotations
