@@ -264,9 +264,7 @@ def test_the_tracking_page_shows_the_timeline_and_hides_who_the_people_are(clien
     w = nf.world()
     need = nf.raise_need(w, photos=[small_jpeg()])
     services.need_act(need=need, action="accept", by=workflow.By(w.dispatcher))
-    services.need_act(
-        need=need, action="dispatch", by=workflow.By(w.dispatcher), assignee=w.handler
-    )
+    services.need_act(need=need, action="dispatch", by=workflow.By(w.dispatcher), to=w.handler)
     english(client)
     text = client.get(reverse("resident:track", args=[need.number])).content.decode()
     assert "Road damaged" in text and "A网格" in text

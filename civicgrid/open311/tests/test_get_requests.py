@@ -115,9 +115,7 @@ def test_finished_states_are_closed_with_their_reason_as_status_notes(client, w,
 
 def test_dispatching_to_a_unit_names_it_as_the_agency(client, w):
     need = nf.raise_need(w)
-    services.need_act(
-        need=need, action="dispatch", by=workflow.By(w.dispatcher), assignee_org=w.unit
-    )
+    services.need_act(need=need, action="dispatch", by=workflow.By(w.dispatcher), to=w.unit)
     [row] = requests_of(client, "json")
     assert row["agency_responsible"] == "边境派出所"
 
