@@ -116,7 +116,7 @@ def build_demo_needs(seed: int = 2026) -> int:
         dispatchers = workflow.dispatchers_of(need.owner_node)
         if dispatchers:
             need = workflow.transition(need, Action.ACCEPT, By(dispatchers[0]))
-            need = workflow.transition(need, Action.DISPATCH, By(dispatchers[0]), assignee_org=unit)
+            need = workflow.transition(need, Action.DISPATCH, By(dispatchers[0]), to=unit)
             member = Person.objects.filter(membership__organisation=unit).first()
             if member is not None:
                 need = workflow.transition(need, Action.TAKE, By(member))

@@ -6,3 +6,8 @@ class InsightsConfig(AppConfig):
     name = "civicgrid.insights"
     label = "insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        from civicgrid.insights import consumers
+
+        consumers.subscribe()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from civicgrid.insights import rollups
 from civicgrid.insights.models import COUNTERS, DailyStat, HandlerStat, MonthlyStat, MonthlyTotal
+from civicgrid.needs import events as need_events
 from civicgrid.needs.models import Need, NeedEvent
 
 CHUNK = 2000
@@ -38,20 +39,24 @@ def computed() -> tuple[Rows, Rows]:
                 daily[(node_id, day, category_id, channel, kind)][name] += value
         resolver = None
         for event in timeline:
-            data = event.data or {}
+            data = need_events.read(event)
             on_day = timezone.localdate(event.created_at).replace(day=1)  # handler rows by month
             if event.action == "resolve" or (event.action == "record" and need.assignee_id):
                 resolver = event.actor_id if event.action == "resolve" else need.assignee_id
-                on_time = int(data.get("resolved_on_time", True))
+                late = isinstance(data, need_events.Resolved) and data.resolved_on_time is False
                 for node_id in nodes:
                     row = handler[(node_id, on_day, resolver)]
                     row["resolved"] += 1
-                    row["resolved_on_time"] += on_time
-            elif data.get("rating") in rollups.RATED and resolver is not None:
+                    row["resolved_on_time"] += int(not late)
+            elif (
+                isinstance(data, need_events.Rated)
+                and data.rating in rollups.RATED
+                and resolver is not None
+            ):
                 for node_id in nodes:
                     row = handler[(node_id, on_day, resolver)]
                     row["rated"] += 1
-                    row["satisfied"] += int(data["rating"] in rollups.SATISFIED)
+                    row["satisfied"] += int(data.rating in rollups.SATISFIED)
     return daily, handler
 
 

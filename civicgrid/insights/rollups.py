@@ -31,6 +31,7 @@ from civicgrid.insights.models import (
     MonthlyStat,
     MonthlyTotal,
 )
+from civicgrid.needs import events as need_events
 
 # EXCLUDED_STATES, RATED, SATISFIED and bucket (insights/counters.py) are imported by name so
 # that the workflow and the rebuild may keep reading them through this module.
@@ -81,17 +82,20 @@ def facts_from_events(need: Any, events: Iterable[Any]) -> Facts:
     responded_on_time = resolved_on_time = None
     rating = ""
     for event in events:
-        data = event.data or {}
+        data = need_events.read(event)
         if event.to_state:
             state = event.to_state
-        if responded_at is None and "responded_on_time" in data:
-            responded_at, responded_on_time = event.created_at, data["responded_on_time"]
-        if event.action in ("resolve", "record"):
-            resolved_at, resolved_on_time = event.created_at, data.get("resolved_on_time", True)
+        if responded_at is None and data.responded_on_time is not None:
+            responded_at, responded_on_time = event.created_at, data.responded_on_time
+        if isinstance(data, need_events.Resolved):
+            on_time = data.resolved_on_time
+            resolved_at, resolved_on_time = event.created_at, True if on_time is None else on_time
+        elif event.action == "record":
+            resolved_at, resolved_on_time = event.created_at, True
         elif event.action == "reopen":
             resolved_at = resolved_on_time = None
-        if "rating" in data:
-            rating = data["rating"]
+        if isinstance(data, need_events.Rated) and data.rating is not None:
+            rating = data.rating
         if event.action == "record":
             responded_at, responded_on_time = event.created_at, True
     return _facts(

@@ -17,3 +17,7 @@ class NeedsConfig(AppConfig):
         )
         # The worker's part of intake (settings.INTAKE_FOLLOW_UP): dispatchers told, counts added.
         register_poll("civicgrid.needs.workflow.follow_up_pending")
+        # What follows the workflow's events: messages to the people concerned.
+        from civicgrid.needs import notices
+
+        notices.subscribe()

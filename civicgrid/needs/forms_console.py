@@ -28,27 +28,24 @@ from civicgrid.needs.models import (
     State,
 )
 from civicgrid.needs.services import normalise_number
-from civicgrid.needs.workflow import TRANSITIONS, Action
+from civicgrid.needs.targets import (
+    UNIT_KINDS,
+    Choices,
+    Targets,
+    dispatch_targets,
+    escalate_choices,
+    staff_bindings,
+)
+from civicgrid.needs.workflow import NOTE_ACTIONS, PUBLIC_REPLY_ACTIONS, TRANSITIONS, Action
 from civicgrid.network.models import (
     Node,
     NodeKind,
     Organisation,
-    OrgKind,
-    Person,
-    Role,
-    RoleBinding,
 )
 from civicgrid.network.scope import paths_q, scope_paths, within_scope
 
-Choices = list[tuple[Any, Any]]
-
 # The channels a member of staff picks from when typing a need in for someone (代办).
 ENTRY_CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.WALK_IN, Channel.HOTLINE)
-# Who a need can be dispatched to by name: the people who do the legwork.
-DISPATCH_ROLES = (Role.GRID_WORKER, Role.COMMUNITY_STAFF)
-UNIT_KINDS = (OrgKind.MEMBER_UNIT, OrgKind.PROVIDER)
-UNDIRECTED = "grid"
-PARENT = "parent"
 PROACTIVE_ROOT = "proactive"
 
 
@@ -113,116 +110,24 @@ def _indented(nodes: list[Node]) -> Choices:
     return [(n.pk, "\u3000" * (n.depth - top) + n.name) for n in nodes]
 
 
-def _person_label(binding: RoleBinding) -> str:
-    return f"{binding.person.name} · {binding.get_role_display()} · {binding.node.name}"
-
-
-class Targets:
-    """Who a need (or a batch) may be dispatched to: choice values and what they stand for."""
-
-    def __init__(self) -> None:
-        self.people: dict[str, Person] = {}
-        self.units: dict[str, Organisation] = {}
-        self.choices: Choices = [(UNDIRECTED, _("Undirected: any grid worker of its grid"))]
-
-    def add_people(self, label: Any, bindings: Iterable[RoleBinding]) -> None:
-        group: Choices = []
-        for b in bindings:
-            key = f"person:{b.person_id}"
-            if key not in self.people:
-                self.people[key] = b.person
-                group.append((key, _person_label(b)))
-        if group:
-            self.choices.append((label, group))
-
-    def add_units(self, units: Iterable[Organisation]) -> None:
-        group: Choices = []
-        for org in units:
-            key = f"unit:{org.pk}"
-            self.units[key] = org
-            group.append((key, f"{org.name} · {org.get_kind_display()}"))
-        if group:
-            self.choices.append((_("Member units and providers"), group))
-
-    def params(self, value: str) -> dict[str, Any]:
-        return {"assignee": self.people.get(value), "assignee_org": self.units.get(value)}
-
-
-def _bindings(q: Q) -> QuerySet[RoleBinding]:
-    return (
-        RoleBinding.objects.filter(q, role__in=DISPATCH_ROLES, person__is_active=True)
-        .select_related("person", "node")
-        .order_by("node__path", "person__name")
-    )
-
-
-def dispatch_targets(need: Need) -> Targets:
-    """The grid workers of the need's grid first, then the staff of the level that holds it,
-    then member units and providers around it (member units sit across the tree: those of a
-    joint committee at or above the holding level count)."""
-    owner = need.owner_node
-    targets = Targets()
-    grid_ids = need.node.ancestor_ids()
-    targets.add_people(
-        _("Grid workers of this grid"),
-        _bindings(
-            Q(node_id__in=grid_ids, role=Role.GRID_WORKER, node__path__startswith=owner.path)
-        ),
-    )
-    targets.add_people(
-        _("Staff of %(place)s") % {"place": owner.name},
-        _bindings(Q(node__path__startswith=owner.path)),
-    )
-    above = owner.ancestor_ids()
-    near = (
-        Q(node__path__startswith=owner.path)
-        | Q(node_id__in=above)
-        | Q(committee__node_id__in=above)
-    )
-    if need.consultation_id:
-        near |= Q(committee_id=need.consultation_id)
-    targets.add_units(Organisation.objects.filter(near, kind__in=UNIT_KINDS).select_related("node"))
-    return targets
-
-
 def bulk_targets(user: Any) -> Targets:
     """Dispatch targets for a batch: people and units anywhere in the user's write scope."""
     targets = Targets()
     paths = scope_paths(user, write=True)
     if paths is None:
-        targets.add_people(_("Staff"), _bindings(Q()))
+        targets.add_people(_("Staff"), staff_bindings(Q()))
         targets.add_units(Organisation.objects.filter(kind__in=UNIT_KINDS))
         return targets
     if not paths:
         return targets
     inside = paths_q(paths, node_field="node")
     above = {int(part) for p in paths for part in p.split("/") if part}
-    targets.add_people(_("Staff"), _bindings(inside))
+    targets.add_people(_("Staff"), staff_bindings(inside))
     units = Organisation.objects.filter(
         inside | Q(node_id__in=above) | Q(committee__node_id__in=above), kind__in=UNIT_KINDS
     )
     targets.add_units(units)
     return targets
-
-
-def escalate_choices(need: Need) -> tuple[Choices, dict[str, Organisation]]:
-    """The parent level, or a consultation of a joint committee at or above the holding level."""
-    choices: Choices = []
-    owner = need.owner_node
-    if owner.parent_id is not None:
-        parent = Node.objects.only("name").get(pk=owner.parent_id)
-        choices.append((PARENT, _("The parent level: %(place)s") % {"place": parent.name}))
-    committees = {
-        f"committee:{org.pk}": org
-        for org in Organisation.objects.filter(
-            kind=OrgKind.JOINT_COMMITTEE, node_id__in=owner.ancestor_ids()
-        )
-    }
-    choices.extend(
-        (key, _("A consultation of %(committee)s") % {"committee": org.name})
-        for key, org in committees.items()
-    )
-    return choices, committees
 
 
 # --- The list's filters ---------------------------------------------------------------------
@@ -289,25 +194,6 @@ class NeedFilterForm(forms.Form):
 
 # --- The workflow's actions -----------------------------------------------------------------
 
-# Actions that take a free-text note (the reason, where the table requires one).
-NOTE_ACTIONS = frozenset(
-    {
-        Action.ACCEPT,
-        Action.REJECT,
-        Action.DISPATCH,
-        Action.RESOLVE,
-        Action.RETURN,
-        Action.ESCALATE,
-        Action.CONFIRM,
-        Action.REOPEN,
-        Action.RESTORE,
-    }
-)
-
-
-# Staff notes are internal unless sent as a public reply (docs/privacy.md). Not for a
-# confirmation: its note is the resident's rating comment, which is never public.
-PUBLIC_REPLY_ACTIONS = NOTE_ACTIONS - {Action.CONFIRM}
 # The notes that answer the resident (what was done, why it was not taken up) start ticked;
 # staff untick them to keep one internal. Every other note starts internal.
 ANSWER_ACTIONS = frozenset({Action.RESOLVE, Action.REJECT})
@@ -387,11 +273,11 @@ class ActionForm(forms.Form):
         if "public" in self.fields:
             params["public"] = bool(d.get("public"))
         if self.action == Action.DISPATCH and self.targets is not None:
-            params.update(self.targets.params(d["target"]))
+            params["to"] = self.targets.chosen(d["target"])
         elif self.action == Action.ESCALATE:
-            params["consultation"] = self.committees.get(d["target"])
+            params["to"] = self.committees.get(d["target"])
         elif self.action == Action.MERGE:
-            params["target"] = d["target"]
+            params["into"] = d["target"]
         elif self.action == Action.CONFIRM:
             params["rating"] = d.get("rating", "")
         return params
@@ -432,7 +318,7 @@ class BulkDispatchForm(forms.Form):
         _choices(self, "numbers").choices = [(n, n) for n in numbers]
 
     def params(self) -> dict[str, Any]:
-        return self.targets.params(self.cleaned_data["target"])
+        return {"to": self.targets.chosen(self.cleaned_data["target"])}
 
 
 # --- Entering needs and proactive work ------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.models import RevealLog
-from civicgrid.needs import cached, deadlines, publication, workflow
+from civicgrid.needs import cached, deadlines, events, publication, workflow
 from civicgrid.needs.models import (
     ON_BEHALF_CHANNELS,
     PROACTIVE_KINDS,
@@ -380,8 +380,11 @@ def proactive_record(
 def need_act(
     *, need: Need, action: str, by: workflow.By, photos: Sequence[Any] = (), **params: Any
 ) -> Need:
-    """Any workflow action, with uploaded photos cleaned first (views, API, tasks)."""
-    return workflow.transition(need, action, by, photos=clean_photos(list(photos)), **params)
+    """The command of a workflow action chosen at run time (the console's and the API's action
+    endpoints), with uploaded photos cleaned first; `params` are that command's own."""
+    if photos:
+        params["photos"] = clean_photos(list(photos))
+    return workflow.transition(need, action, by, **params)
 
 
 def need_place(
@@ -464,7 +467,7 @@ def need_publish(*, need: Need, by: workflow.By, summary: str = "") -> Need:
         published_at=published_at, public_summary=summary, updated_at=now
     )
     need.published_at, need.public_summary = published_at, summary
-    workflow.note(need, workflow.PUBLISH, by, data={"summary": bool(summary)})
+    workflow.note(need, workflow.PUBLISH, by, data=events.Published(summary=bool(summary)))
     return need
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from civicgrid.needs import selectors, workflow
+from civicgrid.needs import events, selectors
 from civicgrid.needs.models import Channel, Need, NeedEvent, NeedPhoto, State, format_number
-from civicgrid.needs.workflow import ACTION_LABELS, Action
+from civicgrid.needs.workflow import ACTION_LABELS
 
 
 @dataclass
@@ -28,41 +28,38 @@ CHANNEL_LABELS = dict(Channel.choices)
 
 
 def _event_detail(event: NeedEvent) -> str:
-    data = event.data or {}
-    action = event.action
-    if action == Action.DISPATCH:
-        to = data.get("assignee") or data.get("assignee_org")
+    data = events.read(event)
+    if isinstance(data, events.Dispatched):
+        to = data.assignee or data.assignee_org
         return (
             _("to %(name)s") % {"name": to}
             if to
             else _("undirected: any grid worker of the grid may take it")
         )
-    if action == Action.ESCALATE and data.get("to"):
-        if data.get("consultation"):
-            return _("to a consultation of %(name)s") % {"name": data["to"]}
-        return _("to %(name)s") % {"name": data["to"]}
-    if action == Action.MERGE and data.get("into"):
-        return _("into %(number)s") % {"number": format_number(data["into"])}
-    if action == workflow.PLACE and data.get("to"):
-        return _("from %(old)s to %(new)s") % {"old": data.get("from", ""), "new": data["to"]}
-    if action == workflow.MERGED_IN and data.get("from"):
-        return _("from %(number)s") % {"number": format_number(data["from"])}
-    if action in (workflow.RAISE, workflow.RECORD) and data.get("channel"):
-        return str(CHANNEL_LABELS.get(data["channel"], data["channel"]))
-    if action == workflow.REMIND and data.get("due"):
-        return _("due %(due)s") % {"due": data["due"]}
-    if action == workflow.OVERDUE:
-        return (
-            _("resolve deadline") if data.get("deadline") == "resolve" else _("response deadline")
-        )
-    if action == workflow.OWNER_CHECK:
+    if isinstance(data, events.Escalated) and data.to:
+        if data.consultation:
+            return _("to a consultation of %(name)s") % {"name": data.to}
+        return _("to %(name)s") % {"name": data.to}
+    if isinstance(data, events.Merged) and data.into:
+        return _("into %(number)s") % {"number": format_number(data.into)}
+    if isinstance(data, events.Placed) and data.to:
+        return _("from %(old)s to %(new)s") % {"old": data.from_, "new": data.to}
+    if isinstance(data, events.MergedIn) and data.from_:
+        return _("from %(number)s") % {"number": format_number(data.from_)}
+    if isinstance(data, events.Raised) and data.channel:
+        return str(CHANNEL_LABELS.get(data.channel, data.channel))
+    if isinstance(data, events.Reminded) and data.due:
+        return _("due %(due)s") % {"due": data.due}
+    if isinstance(data, events.MarkedOverdue):
+        return _("resolve deadline") if data.deadline == "resolve" else _("response deadline")
+    if isinstance(data, events.OwnerChecked):
         # `address` is a keyed digest of the client's address: equal digests, same address.
         words = (
             _("the digits matched (address %(address)s)")
-            if data.get("ok")
+            if data.ok
             else _("the digits did not match (address %(address)s)")
         )
-        return words % {"address": data.get("address", "")}
+        return words % {"address": data.address}
     return ""
 
 

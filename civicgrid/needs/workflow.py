@@ -16,15 +16,22 @@
 take it and whether a reason is required. "Who" is an actor kind worked out per need:
 the dispatcher at the level that holds the need, the handler it is dispatched to, a grid worker
 of its grid for an undirected order, the committee during a consultation, the resident through
-the tracking link, and the system (the worker process). `transition()` locks the row, checks
-all of that, changes the state with a conditional UPDATE, appends the event and notifies.
+the tracking link, and the system (the worker process).
+
+One keyword-only command per action (`need_dispatch(*, need, by, to)`, `need_take`, …): each
+locks the row and checks the table, then its own rules (to whom: `needs.targets`), then moves
+the need through the shared core (`_commit`: conditional UPDATE, event, consumers). The event's
+data are typed (`needs.events`); what follows an event (rollups, notifications) subscribes to
+it, so this module imports nothing above the needs app. `transition(need, action, by, **params)`
+runs the command of an action chosen at run time.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +44,7 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.inserts import insert
-from civicgrid.core.notifications import notify_many
-from civicgrid.insights import rollups
-from civicgrid.needs import cached, deadlines
+from civicgrid.needs import cached, deadlines, events, targets
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
     OPEN_STATES,
@@ -48,7 +53,6 @@ from civicgrid.needs.models import (
     NeedPhoto,
     Rating,
     State,
-    format_number,
 )
 from civicgrid.network.models import (
     Membership,
@@ -60,6 +64,8 @@ from civicgrid.network.models import (
     RoleBinding,
 )
 from civicgrid.network.scope import holds_role_over
+
+Photos = Sequence[Any]  # uploaded images, already checked (`needs.photos`)
 
 
 class Action(enum.StrEnum):
@@ -188,6 +194,27 @@ TRANSITIONS: dict[Action, Rule] = {
 }
 
 
+# Actions that take a free-text note (the reason, where the table requires one).
+NOTE_ACTIONS = frozenset(
+    {
+        Action.ACCEPT,
+        Action.REJECT,
+        Action.DISPATCH,
+        Action.RESOLVE,
+        Action.RETURN,
+        Action.ESCALATE,
+        Action.CONFIRM,
+        Action.REOPEN,
+        Action.RESTORE,
+    }
+)
+
+
+# Staff notes are internal unless sent as a public reply (docs/privacy.md). Not for a
+# confirmation: its note is the resident's rating comment, which is never public.
+PUBLIC_REPLY_ACTIONS = NOTE_ACTIONS - {Action.CONFIRM}
+
+
 @dataclass(frozen=True)
 class By:
     """Who acts: a person (staff), the resident holding the tracking link, or the system."""
@@ -299,18 +326,21 @@ def responsible_of(need: Need) -> list[Person]:
     return owners_of(need)
 
 
-def _message(
-    need: Need, people: Iterable[Person], kind: str, **data: Any
-) -> tuple[Iterable[Person], str, dict[str, Any], str]:
-    url = f"/console/needs/{need.number}/"
-    return people, kind, {"number": format_number(need.number), **data}, url
+# --- The shared core ------------------------------------------------------------------------
+# Every command: lock the row (`_lock`), check the table and its own rules (the check part),
+# then `_commit` (the do part): a conditional UPDATE, the event, and the event handed to its
+# consumers (`events.publish`: the rollups, the notifications).
 
 
-def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> None:
-    notify_many([_message(need, people, kind, **data)])
-
-
-# --- Writing ------------------------------------------------------------------------------
+def _lock(need: Need) -> Need:
+    """The need's row, locked until the commit and read again after any lock wait. Only the
+    need's own row is locked; related rows (who holds it now) are fetched afterwards so that
+    they reflect the winner of a race."""
+    return (
+        Need.objects.select_for_update(of=("self",))
+        .select_related("node", "owner_node", "category")
+        .get(pk=need.pk)
+    )
 
 
 def _append(
@@ -318,16 +348,23 @@ def _append(
     action: str,
     by: By,
     *,
+    data: events.EventData | None = None,
     from_state: str = "",
     to_state: str = "",
     note: str = "",
-    data: dict[str, Any] | None = None,
     photos: Sequence[Any] = (),
     at: dt.datetime | None = None,
     first: bool = False,
     public: bool = False,
 ) -> NeedEvent:
+    """Append the need's next event and hand it to its consumers.
+
+    Precondition: the caller holds the need's row lock (`_lock`, `note`, or a conditional
+    UPDATE of the row in this transaction). Events are numbered `Max(seq) + 1`: without the
+    lock, a comment racing a transition reads the same maximum and hits the unique
+    (need, seq) constraint."""
     last = 0 if first else need.events.aggregate(m=Max("seq"))["m"] or 0
+    data = data or events.Plain()
     event = NeedEvent(
         need=need,
         seq=last + 1,
@@ -339,13 +376,115 @@ def _append(
         note=note,
         # A public reply is staff's to send: a resident's or the system's note never is.
         public=bool(public and (note or photos) and by.person is not None),
-        data=data or {},
+        data=data.to_data(),
         created_at=at or timezone.now(),
     )
     insert(event)
     for photo in photos:
         NeedPhoto.objects.create(need=need, event=event, image=photo)
     return event
+
+
+def _publish(
+    need: Need, event: NeedEvent, data: events.EventData, before: Need | None = None
+) -> None:
+    events.publish(event.action, events.Happened(need=need, event=event, data=data, before=before))
+
+
+def _check(locked: Need, action: Action, by: By, reason: str = "") -> str:
+    """The table's part of every check: the state, then the actor, then the reason (returned
+    stripped)."""
+    rule = TRANSITIONS[action]
+    if locked.state not in rule.sources:
+        raise Conflict(
+            _("This need is %(state)s now; it cannot be changed by “%(action)s”.")
+            % {"state": locked.get_state_display(), "action": ACTION_LABELS[action]},
+            code="wrong_state",
+            state=locked.state,
+        )
+    if not actor_kinds(locked, by) & rule.actors:
+        raise NotAllowed(
+            _("You may not %(action)s this need.") % {"action": str(ACTION_LABELS[action]).lower()},
+            code="not_allowed",
+        )
+    reason = (reason or "").strip()
+    if rule.reason_required and not reason:
+        raise Invalid(_("Give a reason."), code="reason_required")
+    return reason
+
+
+def _begin(need: Need, action: Action, by: By, reason: str = "") -> tuple[Need, str]:
+    """Lock the row and check the table; returns the locked need and the stripped reason."""
+    locked = _lock(need)
+    return locked, _check(locked, action, by, reason)
+
+
+def _commit(
+    locked: Need,
+    action: Action,
+    by: By,
+    fields: dict[str, Any],
+    data: events.EventData,
+    *,
+    now: dt.datetime,
+    reason: str = "",
+    photos: Sequence[Any] = (),
+    public: bool = False,
+    to_state: str | None = None,
+) -> Need:
+    """Move the locked need to `to_state` (the table's target by default) with `fields`,
+    append the event and hand it to its consumers."""
+    old = locked.state
+    to_state = to_state or TRANSITIONS[action].target
+    before = copy.copy(locked)  # what the consumers compare against (the rollups' delta)
+    fields = {"state": to_state, "updated_at": now, **fields}
+    if to_state not in OPEN_STATES:
+        # Only open needs are overdue: overdue_at set means "open and overdue now", which is
+        # what the overdue lists' partial index holds.
+        fields["overdue_at"] = None
+    # Conditional UPDATE: belt and braces on top of the row lock (and the only guard on
+    # databases that ignore FOR UPDATE).
+    changed = Need.objects.filter(pk=locked.pk, state=old).update(**fields)
+    if changed != 1:
+        raise Conflict(_("Someone changed this need at the same moment; reload and try again."))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    event = _append(
+        locked,
+        action,
+        by,
+        from_state=old,
+        to_state=to_state,
+        note=reason,
+        data=data,
+        photos=photos,
+        at=now,
+        public=public,
+    )
+    _publish(locked, event, data, before)
+    return locked
+
+
+def _first_response(need: Need, now: dt.datetime) -> dict[str, Any]:
+    """The first take, rejection or resolution answers the need: was it within the deadline?"""
+    if need.responded_at is not None:
+        return {}
+    return {
+        "responded_at": now,
+        "responded_on_time": need.response_due is None or now <= need.response_due,
+    }
+
+
+def _new_response_clock(need: Need, now: dt.datetime) -> dict[str, Any]:
+    """A handover (dispatch, return, escalation, reopening) starts a new response deadline."""
+    return {
+        "response_due": deadlines.response_due(need.category, need.priority, now),
+        "reminded_at": None,
+        "overdue_at": None,
+    }
+
+
+# --- Intake, comments, placing --------------------------------------------------------------
 
 
 # Called inside the caller's transaction or savepoint (need_raise, proactive_record): no
@@ -365,33 +504,29 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
     later = not record and settings.INTAKE_FOLLOW_UP == "worker"
     need.awaiting_follow_up = later
     insert(need)
-    _append(
+    data = events.Raised(channel=need.channel)
+    event = _append(
         need,
         RECORD if record else RAISE,
         by,
         to_state=need.state,
-        data={"channel": need.channel},
+        data=data,
         photos=photos,
         at=now,
         first=True,  # a need just saved has no events yet
     )
-    if record:
-        rollups.record_new(need)
-    elif not later:
+    _publish(need, event, data)
+    if not record and not later:
         follow_up([need])
     return need
 
 
 def follow_up(needs: Sequence[Need]) -> None:
     """What raising a need sets off, for several needs at once: a "new need" message to the
-    dispatchers of each, and their counts in the rollups (a few statements for the batch)."""
-    notify_many(
-        _message(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
-        for need in needs
-    )
-    # Last: the ancestors' rollup rows are shared by every intake, and their row locks are
-    # held until the commit (docs/performance.md).
-    rollups.record_raised(needs)
+    dispatchers of each, and their counts in the rollups (its consumers answer a batch with a
+    few statements; the rollups subscribe last: the ancestors' rollup rows are shared by every
+    intake, and their row locks are held until the commit, docs/performance.md)."""
+    events.publish(events.FOLLOW_UP, events.FollowedUp(needs))
 
 
 def follow_up_pending(batch: int = 500) -> int:
@@ -423,13 +558,20 @@ def note(
     by: By,
     *,
     note: str = "",
-    data: dict[str, Any] | None = None,
+    data: events.EventData | None = None,
     photos: Sequence[Any] = (),
     public: bool = False,
 ) -> NeedEvent:
-    """Append a timeline entry that changes no state (a comment, a reminder, overdue).
-    `public`: staff's note is a public reply (docs/privacy.md), else it stays internal."""
-    return _append(need, action, by, note=note, data=data, photos=photos, public=public)
+    """Append a timeline entry that changes no state (a comment, an owner check, publishing).
+    `public`: staff's note is a public reply (docs/privacy.md), else it stays internal.
+
+    It takes the need's row lock as the commands do, so that it numbers its event after a
+    transition in flight, never alongside it."""
+    list(Need.objects.select_for_update().filter(pk=need.pk).values_list("pk", flat=True))
+    data = data or events.Plain()
+    event = _append(need, action, by, note=note, data=data, photos=photos, public=public)
+    _publish(need, event, data)
+    return event
 
 
 def may_place(need: Need, by: By) -> bool:
@@ -455,13 +597,10 @@ def place(
     """Put an unplaced need (raised at its jurisdiction: no place, or a point outside every
     grid) where it is: `node`, held by `owner` (the normal routing, `services.owner_for`).
     Only the dispatchers holding the need (or its consulting committee) may; the state does not
-    change. Its counters move with it from the jurisdiction to the new place, so every
-    figure stays exact (and equal to a rebuild from the event log, which counts at `node`)."""
-    locked = (
-        Need.objects.select_for_update(of=("self",))
-        .select_related("node", "owner_node", "category")
-        .get(pk=need.pk)
-    )
+    change. Its consumers move its counters from the jurisdiction to the new place (so every
+    figure stays exact, and equal to a rebuild from the event log, which counts at `node`) and
+    tell its new dispatchers."""
+    locked = _lock(need)
     if not locked.unplaced:
         raise Conflict(_("This need has already been placed."), code="already_placed")
     if not may_place(locked, by):
@@ -470,12 +609,7 @@ def place(
         # A resolution counted its handler at the old place (HandlerStat): it stays there.
         raise Conflict(_("Only a need still being handled can be placed."), code="wrong_state")
     now = timezone.now()
-    old_node = locked.node
-    # What the old place counts of this need: all of it, but what the raise adds if the
-    # follow-up has not run yet (it will count that at the new place).
-    counted = rollups.facts(locked)
-    if locked.awaiting_follow_up:
-        counted = rollups.difference(rollups.raised_facts(locked), counted)
+    before = copy.copy(locked)
     fields: dict[str, Any] = {
         "node": node,
         "owner_node": owner if not locked.consultation_id else locked.owner_node,
@@ -489,18 +623,9 @@ def place(
         raise Conflict(_("Someone changed this need at the same moment; reload and try again."))
     for name, value in fields.items():
         setattr(locked, name, value)
-    rollups.record_move(locked, old_node, counted)
-    _append(
-        locked,
-        PLACE,
-        by,
-        data={"from": old_node.name, "to": node.name},
-        at=now,
-    )
-    if not locked.awaiting_follow_up and not locked.consultation_id:
-        # As for a new need: its new dispatchers hear of it (the follow-up tells them if it
-        # has not run yet).
-        _notify(locked, dispatchers_of(locked.owner_node), "need_new", place=node.name)
+    data = events.Placed(from_=before.node.name, to=node.name)
+    event = _append(locked, PLACE, by, data=data, at=now)
+    _publish(locked, event, data, before)
     return locked
 
 
@@ -515,232 +640,375 @@ def restore_target(need: Need) -> str:
     return left if left in OPEN_STATES else State.SUBMITTED
 
 
-def _first_response(fields: dict[str, Any], need: Need, now: dt.datetime) -> None:
-    """The first take, rejection or resolution answers the need: was it within the deadline?"""
-    if need.responded_at is None:
-        fields["responded_at"] = now
-        fields["responded_on_time"] = need.response_due is None or now <= need.response_due
-
-
-def _reset_response_clock(fields: dict[str, Any], need: Need, now: dt.datetime) -> None:
-    """A handover (dispatch, return, escalation, reopening) starts a new response deadline."""
-    fields["response_due"] = deadlines.response_due(need.category, need.priority, now)
-    fields["reminded_at"] = None
-    fields["overdue_at"] = None
+# --- The commands, one per action -----------------------------------------------------------
+# Keyword-only, each with its own parameters. Each raises NotAllowed, Invalid or Conflict and
+# then changes nothing. `reason` is the event's note (required where the table says so);
+# `public`: staff's note is a public reply (docs/privacy.md), else it stays internal.
 
 
 @transaction.atomic
-def transition(
-    need: Need,
-    action: Action | str,
-    by: By,
-    *,
-    reason: str = "",
-    photos: Sequence[Any] = (),
-    assignee: Person | None = None,
-    assignee_org: Organisation | None = None,
-    consultation: Organisation | None = None,
-    target: Need | None = None,
-    rating: str = "",
-    public: bool = False,
+def need_accept(
+    *, need: Need, by: By, reason: str = "", photos: Photos = (), public: bool = False
 ) -> Need:
-    """Move the need by `action`. Raises NotAllowed, Invalid or Conflict; changes nothing then.
-    `public`: staff's reason is a public reply (docs/privacy.md), else it stays internal.
-
-    The row is locked first (`select_for_update`): of two handlers taking the same order at
-    the same moment, the second waits, then finds it taken and is told by whom.
-    """
-    action = Action(action)
-    rule = TRANSITIONS[action]
-    # Only the need's own row is locked and re-read after a lock wait; related rows (who holds
-    # it now) are fetched afterwards so that they reflect the winner of a race.
-    locked = (
-        Need.objects.select_for_update(of=("self",))
-        .select_related("node", "owner_node", "category")
-        .get(pk=need.pk)
-    )
-    if locked.state not in rule.sources:
-        if (
-            action == Action.TAKE
-            and locked.assignee is not None
-            and locked.state != State.DISPATCHED
-        ):
-            raise Conflict(
-                _("Already taken by %(name)s.") % {"name": locked.assignee.name},
-                code="already_taken",
-                holder=locked.assignee.name,
-            )
-        raise Conflict(
-            _("This need is %(state)s now; it cannot be changed by “%(action)s”.")
-            % {"state": locked.get_state_display(), "action": ACTION_LABELS[action]},
-            code="wrong_state",
-            state=locked.state,
-        )
-    kinds = actor_kinds(locked, by)
-    if not kinds & rule.actors:
-        raise NotAllowed(
-            _("You may not %(action)s this need.") % {"action": str(ACTION_LABELS[action]).lower()},
-            code="not_allowed",
-        )
-    reason = (reason or "").strip()
-    if rule.reason_required and not reason:
-        raise Invalid(_("Give a reason."), code="reason_required")
-
+    locked, reason = _begin(need, Action.ACCEPT, by, reason)
     now = timezone.now()
-    old = locked.state
-    counted = rollups.facts(locked)
-    to_state = restore_target(locked) if action == Action.RESTORE else rule.target
-    fields: dict[str, Any] = {"state": to_state, "updated_at": now}
-    data: dict[str, Any] = {}
-    after: list[tuple[list[Person], str, dict[str, Any]]] = []
-
-    if action == Action.DISPATCH:
-        if assignee is not None and assignee_org is not None:
-            raise Invalid(_("Dispatch to a person or to a unit, not both."), code="two_assignees")
-        if assignee_org is not None and assignee_org.kind == OrgKind.JOINT_COMMITTEE:
-            raise Invalid(_("Dispatch to a member unit or team, not to the committee itself."))
-        fields.update(assignee=assignee, assignee_org=assignee_org)
-        if old != State.SUBMITTED or locked.events.filter(action=Action.DISPATCH).exists():
-            _reset_response_clock(fields, locked, now)
-        data = {
-            "assignee": assignee.name if assignee else "",
-            "assignee_org": assignee_org.name if assignee_org else "",
-        }
-    elif action == Action.TAKE:
-        holder = by.person
-        fields["assignee"] = holder
-        fields["overdue_at"] = None  # the response deadline is met; the resolve one runs
-        _first_response(fields, locked, now)
-        data = {"handler": holder.name if holder else ""}
-    elif action == Action.RESOLVE:
-        fields["resolved_at"] = now
-        fields["resolved_on_time"] = locked.resolve_due is None or now <= locked.resolve_due
-        fields["overdue_at"] = None
-        _first_response(fields, locked, now)
-    elif action == Action.REJECT:
-        fields["closed_at"] = now
-        _first_response(fields, locked, now)
-    elif action == Action.RETURN:
-        fields.update(assignee=None, assignee_org=None)
-        _reset_response_clock(fields, locked, now)
-        after.append((owners_of(locked), "need_returned", {"note": reason}))
-    elif action == Action.ESCALATE:
-        if consultation is not None:
-            if consultation.kind != OrgKind.JOINT_COMMITTEE:
-                raise Invalid(_("A consultation is held by a joint committee."))
-            fields["consultation"] = consultation
-            data = {"to": consultation.name, "consultation": True}
-            recipients = list(Person.objects.filter(membership__organisation=consultation))
-        elif old in WITH_HANDLER and not locked.consultation_id:
-            # Stuck with a handler (a grid, a unit): one level up is the dispatcher's level.
-            data = {"to": locked.owner_node.name, "from_handler": True}
-            recipients = dispatchers_of(locked.owner_node)
-        else:
-            parent = locked.owner_node.parent
-            if parent is None:
-                raise Invalid(
-                    _("%(node)s is the top of the network: escalate to a consultation instead.")
-                    % {"node": locked.owner_node.name},
-                    code="no_parent",
-                )
-            fields.update(owner_node=parent, consultation=None)
-            data = {"to": parent.name, "from": locked.owner_node.name}
-            recipients = dispatchers_of(parent)
-        fields.update(assignee=None, assignee_org=None)
-        _reset_response_clock(fields, locked, now)
-        after.append((recipients, "need_escalated", {"note": reason}))
-    elif action in (Action.CONFIRM, Action.CLOSE_UNRATED):
-        if action == Action.CLOSE_UNRATED:
-            rating = Rating.NOT_RATED
-        elif rating not in ("", Rating.SATISFIED, Rating.FAIR):
-            raise Invalid(_("A dissatisfied rating reopens the need instead."), code="bad_rating")
-        fields.update(
-            closed_at=now, rating=rating, rating_comment=reason, rated_at=now if rating else None
-        )
-        data = {"rating": rating}
-    elif action == Action.REOPEN:
-        fields.update(resolved_at=None, resolved_on_time=None)
-        if by.resident:
-            fields.update(rating=Rating.DISSATISFIED, rating_comment=reason, rated_at=now)
-            data = {"rating": Rating.DISSATISFIED}
-        _reset_response_clock(fields, locked, now)
-        people = dispatchers_of(locked.owner_node) + ([locked.assignee] if locked.assignee else [])
-        after.append((people, "need_reopened", {"note": reason}))
-    elif action == Action.WITHDRAW:
-        fields["closed_at"] = now
-    elif action == Action.RESTORE:
-        if locked.anonymised_at is not None:
-            raise Conflict(
-                _("Its personal data was removed: this need cannot be restored."),
-                code="anonymised",
-            )
-        fields["closed_at"] = None
-        _reset_response_clock(fields, locked, now)
-        people = handlers_of(locked) if to_state in WITH_HANDLER else owners_of(locked)
-        after.append((people, "need_restored", {"note": reason}))
-    elif action == Action.MERGE:
-        if target is None or target.pk == locked.pk:
-            raise Invalid(_("Choose the need to merge this one into."), code="no_target")
-        target = Need.objects.select_for_update().get(pk=target.pk)
-        if target.state not in OPEN_STATES or target.merged_into_id:
-            raise Conflict(_("Merge only into an open need."), code="target_closed")
-        fields.update(merged_into=target, closed_at=now)
-        data = {"into": target.number}
-
-    if to_state not in OPEN_STATES:
-        # Only open needs are overdue: overdue_at set means "open and overdue now", which is
-        # what the overdue lists' partial index holds.
-        fields["overdue_at"] = None
-    # Conditional UPDATE: belt and braces on top of the row lock (and the only guard on
-    # databases that ignore FOR UPDATE).
-    changed = Need.objects.filter(pk=locked.pk, state=old).update(**fields)
-    if changed != 1:
-        raise Conflict(_("Someone changed this need at the same moment; reload and try again."))
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    # The event log is the source of every figure: it records what the counters are built from.
-    if "responded_on_time" in fields:
-        data["responded_on_time"] = fields["responded_on_time"]
-    if action == Action.RESOLVE:
-        data["resolved_on_time"] = fields["resolved_on_time"]
-    rollups.record_change(locked, counted)
-    if action == Action.RESOLVE:
-        rollups.record_handler(locked, resolved=1, on_time=int(fields["resolved_on_time"]))
-    elif data.get("rating") in rollups.RATED:
-        rollups.record_handler(locked, rated=1, satisfied=int(data["rating"] in rollups.SATISFIED))
-    _append(
+    return _commit(
         locked,
-        action,
+        Action.ACCEPT,
         by,
-        from_state=old,
-        to_state=to_state,
-        note=reason,
-        data=data,
+        {},
+        events.Plain(),
+        now=now,
+        reason=reason,
         photos=photos,
-        at=now,
         public=public,
     )
-    if action == Action.MERGE and target is not None:
-        _append(target, MERGED_IN, by, data={"from": locked.number}, at=now)
-    if action in (Action.DISPATCH, Action.REOPEN) and to_state == State.DISPATCHED:
-        kind = (
-            "need_dispatched"
-            if (locked.assignee_id or locked.assignee_org_id)
-            else "need_available"
+
+
+@transaction.atomic
+def need_reject(
+    *, need: Need, by: By, reason: str = "", photos: Photos = (), public: bool = False
+) -> Need:
+    locked, reason = _begin(need, Action.REJECT, by, reason)
+    now = timezone.now()
+    fields = {"closed_at": now, **_first_response(locked, now)}
+    data = events.Plain(responded_on_time=fields.get("responded_on_time"))
+    return _commit(
+        locked,
+        Action.REJECT,
+        by,
+        fields,
+        data,
+        now=now,
+        reason=reason,
+        photos=photos,
+        public=public,
+    )
+
+
+def _dispatch_target_check(need: Need, to: Person | Organisation | None) -> None:
+    """To whom: a person or unit of the need's dispatch targets (`targets.dispatch_targets`),
+    or nobody (undirected: any grid worker of its grid)."""
+    if isinstance(to, Organisation) and to.kind == OrgKind.JOINT_COMMITTEE:
+        raise Invalid(_("Dispatch to a member unit or team, not to the committee itself."))
+    if not targets.may_dispatch_to(need, to):
+        message = _("This need cannot be dispatched there.")
+        raise Invalid(message, code="validation", fields={"target": [message]})
+
+
+@transaction.atomic
+def need_dispatch(
+    *,
+    need: Need,
+    by: By,
+    to: Person | Organisation | None = None,
+    reason: str = "",
+    photos: Photos = (),
+    public: bool = False,
+) -> Need:
+    """Dispatch to a person, a unit, or nobody (`to=None`: any grid worker of the grid)."""
+    locked, reason = _begin(need, Action.DISPATCH, by, reason)
+    _dispatch_target_check(locked, to)
+    now = timezone.now()
+    person = to if isinstance(to, Person) else None
+    unit = to if isinstance(to, Organisation) else None
+    fields: dict[str, Any] = {"assignee": person, "assignee_org": unit}
+    if locked.state != State.SUBMITTED or locked.events.filter(action=Action.DISPATCH).exists():
+        fields.update(_new_response_clock(locked, now))
+    data = events.Dispatched(
+        assignee=person.name if person else "", assignee_org=unit.name if unit else ""
+    )
+    return _commit(
+        locked,
+        Action.DISPATCH,
+        by,
+        fields,
+        data,
+        now=now,
+        reason=reason,
+        photos=photos,
+        public=public,
+    )
+
+
+@transaction.atomic
+def need_take(*, need: Need, by: By, reason: str = "") -> Need:
+    """Take the order. Of two takers at the same moment the second waits for the lock, then
+    finds it taken and is told by whom."""
+    locked = _lock(need)
+    if (
+        locked.state not in TRANSITIONS[Action.TAKE].sources
+        and locked.assignee is not None
+        and locked.state != State.DISPATCHED
+    ):
+        raise Conflict(
+            _("Already taken by %(name)s.") % {"name": locked.assignee.name},
+            code="already_taken",
+            holder=locked.assignee.name,
         )
-        if action == Action.DISPATCH:
-            _notify(locked, handlers_of(locked), kind)
-    for people, kind, extra in after:
-        _notify(locked, people, kind, **extra)
-    return locked
+    reason = _check(locked, Action.TAKE, by, reason)
+    now = timezone.now()
+    # The response deadline is met; the resolve one runs.
+    fields = {"assignee": by.person, "overdue_at": None, **_first_response(locked, now)}
+    data = events.Taken(
+        handler=by.person.name if by.person else "",
+        responded_on_time=fields.get("responded_on_time"),
+    )
+    return _commit(locked, Action.TAKE, by, fields, data, now=now, reason=reason)
+
+
+@transaction.atomic
+def need_start(*, need: Need, by: By, reason: str = "") -> Need:
+    locked, reason = _begin(need, Action.START, by, reason)
+    return _commit(locked, Action.START, by, {}, events.Plain(), now=timezone.now(), reason=reason)
+
+
+@transaction.atomic
+def need_resolve(
+    *, need: Need, by: By, reason: str = "", photos: Photos = (), public: bool = False
+) -> Need:
+    locked, reason = _begin(need, Action.RESOLVE, by, reason)
+    now = timezone.now()
+    on_time = locked.resolve_due is None or now <= locked.resolve_due
+    fields = {
+        "resolved_at": now,
+        "resolved_on_time": on_time,
+        "overdue_at": None,
+        **_first_response(locked, now),
+    }
+    data = events.Resolved(
+        resolved_on_time=on_time, responded_on_time=fields.get("responded_on_time")
+    )
+    return _commit(
+        locked,
+        Action.RESOLVE,
+        by,
+        fields,
+        data,
+        now=now,
+        reason=reason,
+        photos=photos,
+        public=public,
+    )
+
+
+@transaction.atomic
+def need_return(
+    *, need: Need, by: By, reason: str = "", photos: Photos = (), public: bool = False
+) -> Need:
+    """Back to the dispatcher, with a reason."""
+    locked, reason = _begin(need, Action.RETURN, by, reason)
+    now = timezone.now()
+    fields = {"assignee": None, "assignee_org": None, **_new_response_clock(locked, now)}
+    return _commit(
+        locked,
+        Action.RETURN,
+        by,
+        fields,
+        events.Plain(),
+        now=now,
+        reason=reason,
+        photos=photos,
+        public=public,
+    )
+
+
+def _escalation(need: Need, to: Organisation | None) -> tuple[dict[str, Any], events.Escalated]:
+    """Where an escalation goes: a consultation of `to` (a joint committee at or above the
+    holding level), else one level up from where the need waits."""
+    if to is not None:
+        if to.kind != OrgKind.JOINT_COMMITTEE:
+            raise Invalid(_("A consultation is held by a joint committee."))
+        if not targets.may_escalate_to(need, to):
+            message = _("This need cannot be escalated to that committee.")
+            raise Invalid(message, code="validation", fields={"target": [message]})
+        return {"consultation": to}, events.Escalated(to=to.name, consultation=True)
+    if need.state in WITH_HANDLER and not need.consultation_id:
+        # Stuck with a handler (a grid, a unit): one level up is the dispatcher's level.
+        return {}, events.Escalated(to=need.owner_node.name, from_handler=True)
+    parent = need.owner_node.parent
+    if parent is None:
+        raise Invalid(
+            _("%(node)s is the top of the network: escalate to a consultation instead.")
+            % {"node": need.owner_node.name},
+            code="no_parent",
+        )
+    fields = {"owner_node": parent, "consultation": None}
+    return fields, events.Escalated(to=parent.name, from_=need.owner_node.name)
+
+
+@transaction.atomic
+def need_escalate(
+    *,
+    need: Need,
+    by: By,
+    reason: str = "",
+    to: Organisation | None = None,
+    photos: Photos = (),
+    public: bool = False,
+) -> Need:
+    """One level up, or (`to`) to a consultation of a joint committee."""
+    locked, reason = _begin(need, Action.ESCALATE, by, reason)
+    fields, data = _escalation(locked, to)
+    now = timezone.now()
+    fields.update(assignee=None, assignee_org=None, **_new_response_clock(locked, now))
+    return _commit(
+        locked,
+        Action.ESCALATE,
+        by,
+        fields,
+        data,
+        now=now,
+        reason=reason,
+        photos=photos,
+        public=public,
+    )
+
+
+def _close_rated(
+    locked: Need, action: Action, by: By, rating: str, reason: str, photos: Photos
+) -> Need:
+    now = timezone.now()
+    fields = {
+        "closed_at": now,
+        "rating": rating,
+        "rating_comment": reason,
+        "rated_at": now if rating else None,
+    }
+    data = events.Rated(rating=rating)
+    return _commit(locked, action, by, fields, data, now=now, reason=reason, photos=photos)
+
+
+@transaction.atomic
+def need_confirm(
+    *, need: Need, by: By, rating: str = "", reason: str = "", photos: Photos = ()
+) -> Need:
+    """Confirm and close, with the resident's rating (satisfied, fair, or none) and comment;
+    a dissatisfied resident reopens instead."""
+    locked, reason = _begin(need, Action.CONFIRM, by, reason)
+    if rating not in ("", Rating.SATISFIED, Rating.FAIR):
+        raise Invalid(_("A dissatisfied rating reopens the need instead."), code="bad_rating")
+    return _close_rated(locked, Action.CONFIRM, by, rating, reason, photos)
+
+
+@transaction.atomic
+def need_close_unrated(*, need: Need, by: By = SYSTEM, reason: str = "") -> Need:
+    """The system closes a resolved need left unrated."""
+    locked, reason = _begin(need, Action.CLOSE_UNRATED, by, reason)
+    return _close_rated(locked, Action.CLOSE_UNRATED, by, Rating.NOT_RATED, reason, ())
+
+
+@transaction.atomic
+def need_reopen(
+    *, need: Need, by: By, reason: str = "", photos: Photos = (), public: bool = False
+) -> Need:
+    """Back to dispatched; from the resident, it is a dissatisfied rating."""
+    locked, reason = _begin(need, Action.REOPEN, by, reason)
+    now = timezone.now()
+    fields: dict[str, Any] = {"resolved_at": None, "resolved_on_time": None}
+    data = events.Rated()
+    if by.resident:
+        fields.update(rating=Rating.DISSATISFIED, rating_comment=reason, rated_at=now)
+        data = events.Rated(rating=Rating.DISSATISFIED)
+    fields.update(_new_response_clock(locked, now))
+    return _commit(
+        locked,
+        Action.REOPEN,
+        by,
+        fields,
+        data,
+        now=now,
+        reason=reason,
+        photos=photos,
+        public=public,
+    )
+
+
+@transaction.atomic
+def need_withdraw(*, need: Need, by: By, reason: str = "") -> Need:
+    locked, reason = _begin(need, Action.WITHDRAW, by, reason)
+    now = timezone.now()
+    return _commit(
+        locked, Action.WITHDRAW, by, {"closed_at": now}, events.Plain(), now=now, reason=reason
+    )
+
+
+@transaction.atomic
+def need_restore(
+    *, need: Need, by: By, reason: str = "", photos: Photos = (), public: bool = False
+) -> Need:
+    """Undo a withdrawal: back to the state it was withdrawn from."""
+    locked, reason = _begin(need, Action.RESTORE, by, reason)
+    if locked.anonymised_at is not None:
+        raise Conflict(
+            _("Its personal data was removed: this need cannot be restored."), code="anonymised"
+        )
+    now = timezone.now()
+    fields = {"closed_at": None, **_new_response_clock(locked, now)}
+    return _commit(
+        locked,
+        Action.RESTORE,
+        by,
+        fields,
+        events.Plain(),
+        now=now,
+        reason=reason,
+        photos=photos,
+        public=public,
+        to_state=restore_target(locked),
+    )
+
+
+@transaction.atomic
+def need_merge(*, need: Need, by: By, into: Need | None = None, reason: str = "") -> Need:
+    """Close a duplicate into the open need `into`, whose timeline records it."""
+    locked, reason = _begin(need, Action.MERGE, by, reason)
+    if into is None or into.pk == locked.pk:
+        raise Invalid(_("Choose the need to merge this one into."), code="no_target")
+    target = Need.objects.select_for_update().get(pk=into.pk)
+    if target.state not in OPEN_STATES or target.merged_into_id:
+        raise Conflict(_("Merge only into an open need."), code="target_closed")
+    now = timezone.now()
+    fields = {"merged_into": target, "closed_at": now}
+    merged = _commit(
+        locked, Action.MERGE, by, fields, events.Merged(into=target.number), now=now, reason=reason
+    )
+    data = events.MergedIn(from_=locked.number)
+    _publish(target, _append(target, MERGED_IN, by, data=data, at=now), data)
+    return merged
+
+
+COMMANDS: dict[Action, Callable[..., Need]] = {
+    Action.ACCEPT: need_accept,
+    Action.REJECT: need_reject,
+    Action.DISPATCH: need_dispatch,
+    Action.TAKE: need_take,
+    Action.START: need_start,
+    Action.RESOLVE: need_resolve,
+    Action.RETURN: need_return,
+    Action.ESCALATE: need_escalate,
+    Action.CONFIRM: need_confirm,
+    Action.REOPEN: need_reopen,
+    Action.WITHDRAW: need_withdraw,
+    Action.MERGE: need_merge,
+    Action.CLOSE_UNRATED: need_close_unrated,
+    Action.RESTORE: need_restore,
+}
+
+
+def transition(need: Need, action: Action | str, by: By, **params: Any) -> Need:
+    """Run the command of `action` with its own `params`: for callers that pick the action at
+    run time (the console's and the API's action endpoints, table-driven tests)."""
+    return COMMANDS[Action(action)](need=need, by=by, **params)
 
 
 # --- The sweep's steps, one need at a time (see needs/tasks.py) ------------------------------
 # Each step claims its mark with a conditional UPDATE in the same transaction as its event, so
-# a sweep run twice, or killed half-way and run again, never reminds or escalates twice.
-# The sweep runs them inside its batch transaction: remind and mark_overdue take no savepoint
-# (any error there is a database error that aborts the batch), escalation and closing go
-# through `transition`, whose savepoint undoes a refused move alone.
+# a sweep run twice, or killed half-way and run again, never reminds or escalates twice (the
+# UPDATE also holds the row lock `_append` needs). The sweep runs them inside its batch
+# transaction: remind and mark_overdue take no savepoint (any error there is a database error
+# that aborts the batch), escalation and closing are commands, whose savepoint undoes a
+# refused move alone.
 
 
 @transaction.atomic(savepoint=False)
@@ -756,8 +1024,8 @@ def remind(need_id: int, now: dt.datetime) -> bool:
         if need.response_due
         else ""
     )
-    _append(need, REMIND, SYSTEM, data={"due": due}, at=now)
-    _notify(need, responsible_of(need), "need_reminder", due=due)
+    data = events.Reminded(due=due)
+    _publish(need, _append(need, REMIND, SYSTEM, data=data, at=now), data)
     return True
 
 
@@ -770,8 +1038,8 @@ def mark_overdue(need_id: int, now: dt.datetime) -> bool:
         return False
     need = Need.objects.select_related("node", "owner_node", "assignee").get(pk=need_id)
     which = "response" if need.state in AWAITING_RESPONSE else "resolve"
-    _append(need, OVERDUE, SYSTEM, data={"deadline": which}, at=now)
-    _notify(need, responsible_of(need), "need_overdue")
+    data = events.MarkedOverdue(deadline=which)
+    _publish(need, _append(need, OVERDUE, SYSTEM, data=data, at=now), data)
     return True
 
 
@@ -782,11 +1050,8 @@ def escalate_overdue(need_id: int, now: dt.datetime) -> bool:
     if top or need.consultation_id:
         return False  # nowhere higher to go; it stays flagged overdue
     try:
-        transition(
-            need,
-            Action.ESCALATE,
-            SYSTEM,
-            reason=str(gettext_lazy("Overdue: escalated automatically")),
+        need_escalate(
+            need=need, by=SYSTEM, reason=str(gettext_lazy("Overdue: escalated automatically"))
         )
     except (Conflict, NotAllowed, Invalid):
         return False  # another worker or a person moved it first
@@ -796,7 +1061,7 @@ def escalate_overdue(need_id: int, now: dt.datetime) -> bool:
 def close_unrated(need_id: int) -> bool:
     need = Need.objects.get(pk=need_id)
     try:
-        transition(need, Action.CLOSE_UNRATED, SYSTEM)
+        need_close_unrated(need=need, by=SYSTEM)
     except (Conflict, NotAllowed):
         return False
     return True

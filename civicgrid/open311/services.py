@@ -16,8 +16,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import Invalid
+from civicgrid.needs import events, workflow
 from civicgrid.needs import services as needs_services
-from civicgrid.needs import workflow
 from civicgrid.needs.models import Channel, Need
 from civicgrid.network.models import Node
 from civicgrid.open311.models import Application
@@ -151,6 +151,6 @@ def request_create(*, media_url: str = "", **raise_kwargs: Any) -> Need:
             workflow.COMMENT,
             workflow.RESIDENT,
             note=_("Media sent with the request: %(url)s") % {"url": media_url},
-            data={"media_url": media_url},
+            data=events.Commented(media_url=media_url),
         )
     return need

@@ -30,6 +30,8 @@ from civicgrid.core import ratelimit
 from civicgrid.core.errors import DomainError
 from civicgrid.needs import publication
 from civicgrid.needs.access import resident_category
+from civicgrid.needs.events import Commented
+from civicgrid.needs.events import read as read_event
 from civicgrid.needs.forms_resident import category_groups
 from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need, NeedEvent, State
 from civicgrid.needs.services import normalise_number
@@ -370,9 +372,9 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
     photos = publication.public_photos(need, events)
     # A remote photo the client sent with the report: as public as the report's own photos.
     sent = [
-        e.data["media_url"]
-        for e in events
-        if published and isinstance(e.data.get("media_url"), str)
+        data.media_url
+        for data in map(read_event, events)
+        if published and isinstance(data, Commented) and isinstance(data.media_url, str)
     ]
     lat, lon = publication.public_point(need)
     last_note = publication.public_note(last, need) if last else ""

@@ -25,7 +25,7 @@ from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import phone_digest
 from civicgrid.core.models import Notification, RevealLog
 from civicgrid.core.notifications import render as render_text
-from civicgrid.needs import workflow
+from civicgrid.needs import events, workflow
 from civicgrid.needs.models import FINAL_STATES, Need, NeedEvent, NeedPhoto, QuestionKind
 from civicgrid.needs.reveal import may_read_phones, phone_paths
 from civicgrid.needs.services import clean_phone, clean_text, normalise_number
@@ -302,7 +302,7 @@ def need_anonymise(
     transaction.on_commit(lambda: _delete_files(files))
     _forget_notes(need)
     actor = workflow.By(person=by) if by is not None else workflow.SYSTEM
-    workflow.note(need, workflow.ANONYMISE, actor, note=reason, data={"via": via})
+    workflow.note(need, workflow.ANONYMISE, actor, note=reason, data=events.Anonymised(via=via))
     if log_request:
         DataRequest.objects.create(
             kind=RequestKind.ANONYMISE,

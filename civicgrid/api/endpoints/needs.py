@@ -2,9 +2,9 @@
 read with the timeline, move through the workflow, photos.
 
 Each endpoint parses, checks access, calls one service or selector: the same ones as the
-console (`needs.services`, `needs.selectors`, `needs.access` and the console's `ActionForm`),
-so a rule is never written twice. A need outside the caller's scope is a 404, whether it
-exists or not.
+console (`needs.services`, `needs.selectors`, `needs.access`; the workflow's commands check
+whom a need may go to), so a rule is never written twice. A need outside the caller's scope
+is a 404, whether it exists or not.
 """
 
 from __future__ import annotations
@@ -39,10 +39,9 @@ from civicgrid.core.errors import Invalid, NotAllowed
 from civicgrid.needs import cached, services, workflow
 from civicgrid.needs import selectors as need_selectors
 from civicgrid.needs.access import access_need, may_write_somewhere, resident_category
-from civicgrid.needs.forms_console import ActionForm
 from civicgrid.needs.models import Category, Channel, Need, NeedPhoto
 from civicgrid.needs.tracking import tracking_url
-from civicgrid.network.models import Node
+from civicgrid.network.models import Node, Organisation, Person
 from civicgrid.network.scope import access_node
 
 router = Router(tags=["needs"])
@@ -204,18 +203,9 @@ def act_on_need(request: HttpRequest, number: Number, action: ApiAction, body: A
     need = access_need(request.user, number)  # the transition table says who may act
     chosen = workflow.Action(action)
     by = workflow.By(caller_person(request))
-    # The console's own form turns ids into the people, units and committees the caller may
-    # choose for this need: an id outside them is refused exactly as it is in the console.
-    form = ActionForm(_form_data(chosen, body), action=chosen, need=need, user=request.user)
-    if not form.is_valid():
-        if not workflow.may(need, by, chosen):
-            raise NotAllowed(_("This action is not open to you on this need now."))
-        raise Invalid(
-            _("The request is not valid: see details."),
-            code="validation",
-            fields={name: [str(m) for m in msgs] for name, msgs in form.errors.items()},
-        )
-    moved = services.need_act(need=need, action=chosen, by=by, **form.params())
+    moved = services.need_act(
+        need=need, action=chosen, by=by, **_params(request, need, by, chosen, body)
+    )
     return {
         "number": moved.number,
         "state": moved.state,
@@ -225,25 +215,50 @@ def act_on_need(request: HttpRequest, number: Number, action: ApiAction, body: A
     }
 
 
-def _form_data(action: workflow.Action, body: ActionIn) -> dict[str, Any]:
-    """The API's body as the console's action form posts it."""
-    data: dict[str, Any] = {"reason": body.reason}
-    if body.public:
-        data["public"] = "on"  # a public reply (docs/privacy.md); the form drops it on confirm
+def _params(
+    request: HttpRequest, need: Need, by: workflow.By, action: workflow.Action, body: ActionIn
+) -> dict[str, Any]:
+    """The body as the command's own parameters: ids become the people, units, committees and
+    needs they name; whether the caller may pick them is the command's check
+    (`needs.targets`), the same the console's choices come from."""
+    params: dict[str, Any] = {}
+    if action in workflow.NOTE_ACTIONS:
+        params["reason"] = body.reason
+    if body.public and action in workflow.PUBLIC_REPLY_ACTIONS:
+        params["public"] = True  # a public reply (docs/privacy.md); never on confirm
     if action == workflow.Action.DISPATCH:
         if body.assignee_id:
-            data["target"] = f"person:{body.assignee_id}"
+            params["to"] = _named(need, by, action, Person.objects.filter(pk=body.assignee_id))
         elif body.assignee_org_id:
-            data["target"] = f"unit:{body.assignee_org_id}"
-        else:
-            data["target"] = "grid"
-    elif action == workflow.Action.ESCALATE:
-        data["target"] = f"committee:{body.consultation_id}" if body.consultation_id else "parent"
+            units = Organisation.objects.filter(pk=body.assignee_org_id)
+            params["to"] = _named(need, by, action, units)
+    elif action == workflow.Action.ESCALATE and body.consultation_id:
+        committees = Organisation.objects.filter(pk=body.consultation_id)
+        params["to"] = _named(need, by, action, committees)
     elif action == workflow.Action.MERGE:
-        data["target"] = body.target or ""
+        into = need_selectors.visible_needs(request.user).filter(
+            number=services.normalise_number(body.target or "")
+        )
+        params["into"] = _named(need, by, action, into, _("No need with that number in your area."))
     elif action == workflow.Action.CONFIRM:
-        data["rating"] = body.rating
-    return data
+        params["rating"] = body.rating
+    return params
+
+
+def _named(
+    need: Need, by: workflow.By, action: workflow.Action, found: Any, message: str = ""
+) -> Any:
+    """The one row `found` names, else a validation error on `target` (or not_allowed for
+    someone who may not take the action at all)."""
+    row = found.first()
+    if row is not None:
+        return row
+    if not workflow.may(need, by, action):
+        raise NotAllowed(_("This action is not open to you on this need now."))
+    message = message or _("Select a valid choice.")
+    raise Invalid(
+        _("The request is not valid: see details."), code="validation", fields={"target": [message]}
+    )
 
 
 @router.post(

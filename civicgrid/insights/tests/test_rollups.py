@@ -123,9 +123,9 @@ def random_history(w: nf.World, seed: int, needs: int = 40) -> None:
                 by, action = rng.choices(choices, weights=weights)[0]
                 params: dict = {"reason": "理由"}
                 if action == Action.DISPATCH and rng.random() < 0.5:
-                    params["assignee_org"] = w.unit
+                    params["to"] = w.unit
                 if action == Action.ESCALATE and rng.random() < 0.3:
-                    params["consultation"] = w.committee
+                    params["to"] = w.committee
                 if action == Action.MERGE:
                     target = next((n for _a, n in raised if n.pk != need.pk and n.is_open), None)
                     if target is None:
@@ -133,7 +133,7 @@ def random_history(w: nf.World, seed: int, needs: int = 40) -> None:
                     target.refresh_from_db()
                     if not target.is_open or target.merged_into_id:
                         continue
-                    params["target"] = target
+                    params["into"] = target
                 if action == Action.CONFIRM:
                     params["rating"] = rng.choice([Rating.SATISFIED, Rating.FAIR, ""])
                 try:

@@ -315,7 +315,7 @@ def test_dispatch_to_someone_not_offered_is_refused(w):
 
 def test_a_unit_member_takes_starts_and_resolves_with_a_photo(w):
     need = nf.raise_need(w)
-    workflow.transition(need, Action.DISPATCH, By(w.dispatcher), assignee_org=w.unit)
+    workflow.transition(need, Action.DISPATCH, By(w.dispatcher), to=w.unit)
     client = login(w.unit_member)
     assert htmx(client, act_url(need, "take")).status_code == 200
     assert htmx(client, act_url(need, "start")).status_code == 200
@@ -353,7 +353,7 @@ def test_a_second_taker_is_told_who_has_it(w):
 
 def test_return_needs_a_reason_and_then_goes_back_to_the_dispatcher(w):
     need = nf.raise_need(w)
-    workflow.transition(need, Action.DISPATCH, By(w.dispatcher), assignee=w.handler)
+    workflow.transition(need, Action.DISPATCH, By(w.dispatcher), to=w.handler)
     client = login(w.handler)
     response = htmx(client, act_url(need, "return"), {"reason": "  "})
     assert response.status_code == 400

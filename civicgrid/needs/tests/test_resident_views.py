@@ -264,9 +264,7 @@ def test_the_tracking_page_shows_the_timeline_and_hides_who_the_people_are(clien
     w = nf.world()
     need = nf.raise_need(w, photos=[small_jpeg()])
     services.need_act(need=need, action="accept", by=workflow.By(w.dispatcher))
-    services.need_act(
-        need=need, action="dispatch", by=workflow.By(w.dispatcher), assignee=w.handler
-    )
+    services.need_act(need=need, action="dispatch", by=workflow.By(w.dispatcher), to=w.handler)
     english(client)
     text = client.get(reverse("resident:track", args=[need.number])).content.decode()
     assert "Road damaged" in text and "A网格" in text
@@ -301,7 +299,7 @@ def test_a_merged_need_shows_the_need_it_joined(client):
     w = nf.world()
     first = nf.raise_need(w)
     second = nf.raise_need(w)
-    services.need_act(need=second, action="merge", by=workflow.By(w.dispatcher), target=first)
+    services.need_act(need=second, action="merge", by=workflow.By(w.dispatcher), into=first)
     services.need_act(need=first, action="accept", by=workflow.By(w.dispatcher))
     text = english(client).get(track(second)).content.decode()
     assert "joined with another need" in text and "Accepted by the community" in text
@@ -311,7 +309,7 @@ def test_a_merged_need_shows_the_need_it_joined(client):
 def resolved_need(w: nf.World) -> Need:
     need = nf.raise_need(w)
     dispatcher = workflow.By(w.dispatcher)
-    services.need_act(need=need, action="dispatch", by=dispatcher, assignee=w.handler)
+    services.need_act(need=need, action="dispatch", by=dispatcher, to=w.handler)
     services.need_act(need=need, action="take", by=workflow.By(w.handler))
     services.need_act(need=need, action="resolve", by=workflow.By(w.handler), reason="修好了")
     return need

@@ -271,24 +271,24 @@ class NeedWorkflow(RuleBasedStateMachine):
         if action == Action.DISPATCH:
             dispatches: list[dict[str, Any]] = [
                 {},
-                {"assignee": w.handler},
-                {"assignee": w.grid_worker},
-                {"assignee_org": w.unit},
-                {"assignee": w.handler, "assignee_org": w.unit},  # both: refused
-                {"assignee_org": w.committee},  # the committee itself: refused
+                {"to": w.handler},
+                {"to": w.grid_worker},
+                {"to": w.unit},
+                {"to": w.stranger},  # not one of its dispatch targets: refused
+                {"to": w.committee},  # the committee itself: refused
             ]
             return dispatches[option]
         if action == Action.ESCALATE:
             if option == 3:
-                return {"consultation": w.committee}
+                return {"to": w.committee}
             if option == 4:
-                return {"consultation": w.unit}  # not a joint committee: refused
+                return {"to": w.unit}  # not a joint committee: refused
             return {}
         if action == Action.CONFIRM:
             ratings = ["", Rating.SATISFIED, Rating.FAIR, Rating.DISSATISFIED, Rating.NOT_RATED]
             return {"rating": ratings[option % len(ratings)]}
         if action == Action.MERGE:
-            return {} if option == 0 else {"target": Need.objects.get(pk=other_id)}
+            return {} if option == 0 else {"into": Need.objects.get(pk=other_id)}
         return {}
 
     # --- Invariants -------------------------------------------------------------------------

@@ -97,9 +97,9 @@ def test_transition_is_allowed_exactly_as_the_table_says(action, state, persona)
     allowed = state in states and PERSONAS[persona] != "" and PERSONAS[persona] in actors
     params: dict = {}
     if action == "merge":
-        params["target"] = nf.raise_need(w)
+        params["into"] = nf.raise_need(w)
     if action == "escalate" and persona == "committee_member":
-        params["consultation"] = w.committee
+        params["to"] = w.committee
     events_before = NeedEvent.objects.filter(need=need).count()
 
     if not allowed:
@@ -155,12 +155,12 @@ def test_escalation_to_a_consultation_of_the_joint_committee():
     w = nf.world()
     need = nf.raise_need(w)
     need = workflow.transition(
-        need, Action.ESCALATE, By(w.dispatcher), reason="需要会商", consultation=w.committee
+        need, Action.ESCALATE, By(w.dispatcher), reason="需要会商", to=w.committee
     )
     assert need.consultation == w.committee
     assert workflow.may(need, By(w.committee_member), Action.DISPATCH)
     assert not workflow.may(need, By(w.dispatcher), Action.DISPATCH)
-    need = workflow.transition(need, Action.DISPATCH, By(w.committee_member), assignee_org=w.unit)
+    need = workflow.transition(need, Action.DISPATCH, By(w.committee_member), to=w.unit)
     assert workflow.may(need, By(w.unit_member), Action.TAKE)
 
 
@@ -188,23 +188,20 @@ def test_merged_needs_point_at_the_need_they_joined_and_both_timelines_say_so():
     w = nf.world()
     first = nf.raise_need(w)
     dup = nf.raise_need(w, contact_phone="13800001111")
-    dup = workflow.transition(dup, Action.MERGE, By(w.dispatcher), target=first)
+    dup = workflow.transition(dup, Action.MERGE, By(w.dispatcher), into=first)
     assert dup.state == State.MERGED and dup.merged_into == first
     assert first.events.filter(action=workflow.MERGED_IN).exists()
     with pytest.raises(Invalid):
         workflow.transition(nf.raise_need(w), Action.MERGE, By(w.dispatcher))
 
 
-def test_dispatching_to_a_person_and_a_unit_at_once_is_refused():
+def test_dispatching_to_someone_outside_the_dispatch_targets_is_refused():
     w = nf.world()
-    with pytest.raises(Invalid):
-        workflow.transition(
-            nf.raise_need(w),
-            Action.DISPATCH,
-            By(w.dispatcher),
-            assignee=w.handler,
-            assignee_org=w.unit,
-        )
+    need = nf.raise_need(w)
+    with pytest.raises(Invalid) as refused:
+        workflow.need_dispatch(need=need, by=By(w.dispatcher), to=w.stranger)
+    assert "target" in refused.value.details["fields"]
+    assert Need.objects.get(pk=need.pk).state == State.SUBMITTED
 
 
 def test_escalating_at_the_top_of_the_network_says_to_use_a_consultation():

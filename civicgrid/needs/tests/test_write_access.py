@@ -162,8 +162,6 @@ def test_the_access_module_answers_for_needs_and_places(w: nf.World):
     # A member unit's people write on what is dispatched to their unit, nowhere else.
     assert access.may_write_somewhere(w.unit_member)
     assert not access.may_write(w.unit_member, need)
-    workflow.transition(
-        need, workflow.Action.DISPATCH, workflow.By(w.dispatcher), assignee_org=w.unit
-    )
+    workflow.transition(need, workflow.Action.DISPATCH, workflow.By(w.dispatcher), to=w.unit)
     need.refresh_from_db()
     assert access.may_write(w.unit_member, need)

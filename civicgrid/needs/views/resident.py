@@ -22,7 +22,7 @@ from civicgrid.core import once, ratelimit
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import keyed_digest
 from civicgrid.core.views import too_many_requests
-from civicgrid.needs import publication, selectors, services, workflow
+from civicgrid.needs import events, publication, selectors, services, workflow
 from civicgrid.needs.access import resident_category
 from civicgrid.needs.forms_resident import (
     Binding,
@@ -220,10 +220,10 @@ def _roles_of(person_ids: set[int]) -> dict[int, str]:
 def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
     """The timeline as the public sees it, or with `owner` as the holder of the need's
     tracking link does (needs/publication.py decides which notes and photos)."""
-    events = selectors.public_timeline(need)
-    roles = _roles_of({e.actor_id for e in events if e.actor_id})
+    timeline = selectors.public_timeline(need)
+    roles = _roles_of({e.actor_id for e in timeline if e.actor_id})
     rows = []
-    for e in events:
+    for e in timeline:
         if e.actor_kind == "resident":
             who = _("Resident")
         elif e.actor_kind == "system":
@@ -233,12 +233,17 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
         else:
             who = ""
         detail = ""
-        if e.data.get("assignee_org"):
-            detail = _("To: %(unit)s") % {"unit": e.data["assignee_org"]}
-        elif e.action == workflow.Action.ESCALATE and e.data.get("to"):
-            detail = _("To: %(level)s") % {"level": e.data["to"]}
-        elif e.action == workflow.Action.CONFIRM and e.data.get("rating") in Rating.values:
-            detail = str(Rating(e.data["rating"]).label)
+        data = events.read(e)
+        if isinstance(data, events.Dispatched) and data.assignee_org:
+            detail = _("To: %(unit)s") % {"unit": data.assignee_org}
+        elif isinstance(data, events.Escalated) and data.to:
+            detail = _("To: %(level)s") % {"level": data.to}
+        elif (
+            e.action == workflow.Action.CONFIRM
+            and isinstance(data, events.Rated)
+            and data.rating in Rating.values
+        ):
+            detail = str(Rating(data.rating).label)
         title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
         note = publication.owner_note(e, need) if owner else publication.public_note(e, need)
         photos = publication.event_photos(e, need, e.photos.all(), owner=owner)
@@ -301,7 +306,10 @@ def _owner(request: HttpRequest, need: Need, op: str, form: OwnerForm) -> Proof:
     ok = len(last4) == 4 and len(phone) >= 4 and constant_time_compare(phone[-4:], last4)
     digest = keyed_digest(address, purpose="client-address")[:12]
     workflow.note(
-        need, workflow.OWNER_CHECK, workflow.RESIDENT, data={"op": op, "ok": ok, "address": digest}
+        need,
+        workflow.OWNER_CHECK,
+        workflow.RESIDENT,
+        data=events.OwnerChecked(op=op, ok=ok, address=digest),
     )
     logger.info("last-4 try %s: need %s from %s", "ok" if ok else "failed", need.number, address)
     return Proof(ok=ok)

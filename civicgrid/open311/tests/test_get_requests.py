@@ -115,9 +115,7 @@ def test_finished_states_are_closed_with_their_reason_as_status_notes(client, w,
 
 def test_dispatching_to_a_unit_names_it_as_the_agency(client, w):
     need = nf.raise_need(w)
-    services.need_act(
-        need=need, action="dispatch", by=workflow.By(w.dispatcher), assignee_org=w.unit
-    )
+    services.need_act(need=need, action="dispatch", by=workflow.By(w.dispatcher), to=w.unit)
     [row] = requests_of(client, "json")
     assert row["agency_responsible"] == "边境派出所"
 
@@ -282,7 +280,7 @@ def test_every_get_refuses_another_jurisdiction(client, w, fmt, path):
 def test_a_merged_need_is_closed_and_points_at_the_one_it_joined(client, w):
     target = nf.raise_need(w)
     dup = nf.raise_need(w)
-    services.need_act(need=dup, action="merge", by=workflow.By(w.dispatcher), target=target)
+    services.need_act(need=dup, action="merge", by=workflow.By(w.dispatcher), into=target)
     [row] = requests_of(client, "json", f"requests/{dup.number}", extensions="true")
     assert row["status"] == "closed"
     assert row["extended_attributes"]["merged_into"] == target.number

@@ -1,0 +1,131 @@
+"""To whom a need may be dispatched or escalated: the rule the workflow's commands check
+(`workflow.need_dispatch`, `workflow.need_escalate`) and the choices the console and the API
+offer, one and the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.needs.models import Need
+from civicgrid.network.models import Node, Organisation, OrgKind, Person, Role, RoleBinding
+
+Choices = list[tuple[Any, Any]]
+
+# Who a need can be dispatched to by name: the people who do the legwork.
+DISPATCH_ROLES = (Role.GRID_WORKER, Role.COMMUNITY_STAFF)
+UNIT_KINDS = (OrgKind.MEMBER_UNIT, OrgKind.PROVIDER)
+UNDIRECTED = "grid"
+PARENT = "parent"
+
+
+def _person_label(binding: RoleBinding) -> str:
+    return f"{binding.person.name} · {binding.get_role_display()} · {binding.node.name}"
+
+
+class Targets:
+    """Who a need (or a batch) may be dispatched to: choice values and what they stand for."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, Person] = {}
+        self.units: dict[str, Organisation] = {}
+        self.choices: Choices = [(UNDIRECTED, _("Undirected: any grid worker of its grid"))]
+
+    def add_people(self, label: Any, bindings: Iterable[RoleBinding]) -> None:
+        group: Choices = []
+        for b in bindings:
+            key = f"person:{b.person_id}"
+            if key not in self.people:
+                self.people[key] = b.person
+                group.append((key, _person_label(b)))
+        if group:
+            self.choices.append((label, group))
+
+    def add_units(self, units: Iterable[Organisation]) -> None:
+        group: Choices = []
+        for org in units:
+            key = f"unit:{org.pk}"
+            self.units[key] = org
+            group.append((key, f"{org.name} · {org.get_kind_display()}"))
+        if group:
+            self.choices.append((_("Member units and providers"), group))
+
+    def chosen(self, value: str) -> Person | Organisation | None:
+        """What a choice stands for: a person, a unit, or None (undirected)."""
+        return self.people.get(value) or self.units.get(value)
+
+
+def staff_bindings(q: Q) -> QuerySet[RoleBinding]:
+    return (
+        RoleBinding.objects.filter(q, role__in=DISPATCH_ROLES, person__is_active=True)
+        .select_related("person", "node")
+        .order_by("node__path", "person__name")
+    )
+
+
+def dispatch_targets(need: Need) -> Targets:
+    """The grid workers of the need's grid first, then the staff of the level that holds it,
+    then member units and providers around it (member units sit across the tree: those of a
+    joint committee at or above the holding level count)."""
+    owner = need.owner_node
+    targets = Targets()
+    grid_ids = need.node.ancestor_ids()
+    targets.add_people(
+        _("Grid workers of this grid"),
+        staff_bindings(
+            Q(node_id__in=grid_ids, role=Role.GRID_WORKER, node__path__startswith=owner.path)
+        ),
+    )
+    targets.add_people(
+        _("Staff of %(place)s") % {"place": owner.name},
+        staff_bindings(Q(node__path__startswith=owner.path)),
+    )
+    above = owner.ancestor_ids()
+    near = (
+        Q(node__path__startswith=owner.path)
+        | Q(node_id__in=above)
+        | Q(committee__node_id__in=above)
+    )
+    if need.consultation_id:
+        near |= Q(committee_id=need.consultation_id)
+    targets.add_units(Organisation.objects.filter(near, kind__in=UNIT_KINDS).select_related("node"))
+    return targets
+
+
+def escalate_choices(need: Need) -> tuple[Choices, dict[str, Organisation]]:
+    """The parent level, or a consultation of a joint committee at or above the holding level."""
+    choices: Choices = []
+    owner = need.owner_node
+    if owner.parent_id is not None:
+        parent = Node.objects.only("name").get(pk=owner.parent_id)
+        choices.append((PARENT, _("The parent level: %(place)s") % {"place": parent.name}))
+    committees = {
+        f"committee:{org.pk}": org
+        for org in Organisation.objects.filter(
+            kind=OrgKind.JOINT_COMMITTEE, node_id__in=owner.ancestor_ids()
+        )
+    }
+    choices.extend(
+        (key, _("A consultation of %(committee)s") % {"committee": org.name})
+        for key, org in committees.items()
+    )
+    return choices, committees
+
+
+def may_dispatch_to(need: Need, to: Person | Organisation | None) -> bool:
+    """Whether `to` is one of the need's dispatch targets (None: undirected, always)."""
+    if to is None:
+        return True
+    targets = dispatch_targets(need)
+    chosen = targets.people if isinstance(to, Person) else targets.units
+    return any(t.pk == to.pk for t in chosen.values())
+
+
+def may_escalate_to(need: Need, committee: Organisation) -> bool:
+    """Whether a consultation of `committee` is one of the need's escalation choices."""
+    _choices, committees = escalate_choices(need)
+    return any(org.pk == committee.pk for org in committees.values())
