@@ -20,7 +20,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -48,6 +47,7 @@ from civicgrid.needs.models import (
     Need,
     NeedEvent,
     NeedPhoto,
+    NeedQuerySet,
     State,
     TimeBasis,
     format_number,
@@ -145,7 +145,7 @@ def _default_tab(user: Any) -> str:
     return "all"
 
 
-def _tab_queryset(user: Any, tab: str) -> QuerySet[Need]:
+def _tab_queryset(user: Any, tab: str) -> NeedQuerySet:
     return selectors.visible_needs(user) if tab == "all" else selectors.inbox(user, tab)
 
 
