@@ -383,10 +383,11 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
 
 
 def follow_up(needs: Sequence[Need]) -> None:
-    """What raising a need sets off, for several needs at once: a "new need" message to the
-    dispatchers of each, and their counts in the rollups (a few statements for the batch)."""
+    """What raising a need sets off, for several needs at once: a "new need" message to all
+    who may accept each (`cached.may_dispatch_at`), and their counts in the rollups (a few
+    statements for the batch)."""
     notify_many(
-        _message(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
+        _message(need, cached.may_dispatch_at(need.owner_node), "need_new", place=need.node.name)
         for need in needs
     )
     # Last: the ancestors' rollup rows are shared by every intake, and their row locks are
@@ -500,7 +501,7 @@ def place(
     if not locked.awaiting_follow_up and not locked.consultation_id:
         # As for a new need: its new dispatchers hear of it (the follow-up tells them if it
         # has not run yet).
-        _notify(locked, dispatchers_of(locked.owner_node), "need_new", place=node.name)
+        _notify(locked, cached.may_dispatch_at(locked.owner_node), "need_new", place=node.name)
     return locked
 
 
