@@ -17,8 +17,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 LANGUAGE_CODE = "zh-hans"
-# Most tests read the notifications and rollups right after raising a need; the worker's way
-# is tested where it is set explicitly (needs/tests/test_follow_up.py).
-INTAKE_FOLLOW_UP = "inline"
+# As in production: a raised need is followed up (dispatchers told, rollups counted) by the
+# worker a moment later. A test that reads those effects runs the worker's part first
+# (`needs/tests/factories.follow_up()`); the inline setting is tested where it is set.
+INTAKE_FOLLOW_UP = "worker"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

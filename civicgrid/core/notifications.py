@@ -38,9 +38,6 @@ TEXTS: dict[str, Any] = {
     "need_reminder": _("Reminder: need %(number)s must be answered by %(due)s"),
     "need_overdue": _("Need %(number)s is overdue"),
     "need_reopened": _("Need %(number)s was reopened by the resident: %(note)s"),
-    "need_resolved": _("Need %(number)s was resolved"),
-    "need_taken": _("Need %(number)s was taken by %(handler)s"),
-    "need_merged": _("Need %(number)s was merged into %(target)s"),
     "need_restored": _("Need %(number)s was restored after a withdrawal: %(note)s"),
 }
 

@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from civicgrid.insights import kpis, selectors
 from civicgrid.insights.kpis import Kpis, Period, Scope
 from civicgrid.insights.sentences import sentence
-from civicgrid.needs.models import Kind, Need, Rating, State, format_number
+from civicgrid.needs.models import Need, Rating, State, format_number
 from civicgrid.network.models import Node, mask_mobile, node_label
 
 TOP_CATEGORIES = 10
@@ -91,9 +91,9 @@ def examples(node: Node, period: Period, limit: int = EXAMPLES) -> list[Example]
     """A few needs resolved in the month: satisfied ones first, one per category."""
     start, end = _bounds(period)
     candidates = (
-        Need.objects.filter(
+        Need.objects.requests()
+        .filter(
             node__path__startswith=node.path,
-            kind=Kind.REQUEST,
             resolved_at__gte=start,
             resolved_at__lt=end,
             state__in=[State.RESOLVED, State.CLOSED],

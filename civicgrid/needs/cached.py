@@ -98,7 +98,7 @@ def dispatchers_of(node: Node) -> list[Person]:
     """The active community staff at the nearest level at or above `node` that has any; where
     no level has any (a report waiting unplaced at the top of the network), the admins at the
     nearest level that has some, so that someone hears of it."""
-    staff, admins = cached(NETWORK, "staff", _dispatching_staff)
+    staff, admins, _ = cached(NETWORK, "staff", _dispatching_staff)
     ancestors = list(reversed(node.ancestor_ids()))
     for by_node in (staff, admins):
         for pk in ancestors:
@@ -107,15 +107,37 @@ def dispatchers_of(node: Node) -> list[Person]:
     return []
 
 
-def _dispatching_staff() -> tuple[dict[int, list[Person]], dict[int, list[Person]]]:
-    # Every active community staff and admin binding, by node: one read per TTL instead of
-    # one per need.
+def may_dispatch_at(node: Node) -> list[Person]:
+    """Every active person bound as community staff or admin at `node` or above, nearest level
+    first, each once: exactly those the workflow lets accept and dispatch a need held at `node`
+    (`workflow.DISPATCHER_ROLES`, `scope.holds_role_over`), superusers aside (they may act
+    anywhere and are told of nothing in particular)."""
+
+    def load() -> list[Person]:
+        _, _, both = cached(NETWORK, "staff", _dispatching_staff)
+        people: dict[int, Person] = {}
+        for pk in reversed(node.ancestor_ids()):
+            for person in both.get(pk, ()):
+                people.setdefault(person.pk, person)
+        return list(people.values())
+
+    return list(cached(NETWORK, ("may_dispatch_at", node.pk, node.path), load))
+
+
+Staff = dict[int, list[Person]]
+
+
+def _dispatching_staff() -> tuple[Staff, Staff, Staff]:
+    # Every active community staff and admin binding, by node (staff, admins, both): one read
+    # per TTL instead of one per need.
     rows = RoleBinding.objects.filter(
         role__in=(Role.COMMUNITY_STAFF, Role.ADMIN), person__is_active=True
     )
-    staff: dict[int, list[Person]] = {}
-    admins: dict[int, list[Person]] = {}
+    staff: Staff = {}
+    admins: Staff = {}
+    both: Staff = {}
     for binding in rows.select_related("person").order_by("pk"):
         kept = staff if binding.role == Role.COMMUNITY_STAFF else admins
         kept.setdefault(binding.node_id, []).append(binding.person)
-    return staff, admins
+        both.setdefault(binding.node_id, []).append(binding.person)
+    return staff, admins, both

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from civicgrid.core.notifications import notify_many
-from civicgrid.needs import events
+from civicgrid.needs import cached, events
 from civicgrid.needs.models import Need, format_number
 from civicgrid.needs.workflow import (
     OVERDUE,
@@ -39,9 +39,10 @@ def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> Non
 
 
 def new_needs(done: events.FollowedUp) -> None:
-    """A "new need" message to the dispatchers of each need of the batch: one INSERT."""
+    """A "new need" message to all who may accept each need of the batch
+    (`cached.may_dispatch_at`): one INSERT."""
     notify_many(
-        _message(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
+        _message(need, cached.may_dispatch_at(need.owner_node), "need_new", place=need.node.name)
         for need in done.needs
     )
 
@@ -84,7 +85,7 @@ def placed(h: events.Happened) -> None:
     if not need.awaiting_follow_up and not need.consultation_id:
         # As for a new need: its new dispatchers hear of it (the follow-up tells them if it
         # has not run yet; a consulting committee keeps it).
-        _notify(need, dispatchers_of(need.owner_node), "need_new", place=need.node.name)
+        _notify(need, cached.may_dispatch_at(need.owner_node), "need_new", place=need.node.name)
 
 
 def reminded(h: events.Happened) -> None:

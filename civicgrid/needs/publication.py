@@ -10,8 +10,8 @@ stored, for anonymous needs, needs staff entered on someone's behalf, hidden cat
 proactive work or anonymised needs. Staff notes are internal unless sent as a public reply
 (`NeedEvent.public`); residents' own notes (withdraw and rating comments) are never public.
 
-The holder of the keyed tracking link is not "the public": `owner_note` and `owner_photos`
-say what they see of their own need.
+The holder of the keyed tracking link is not "the public": `owner_note`, and `event_photos` /
+`photo_visible` with `owner=True`, say what they see of their own need.
 
 Every function reads only the need's own fields, its category and node (select_related) and
 its prefetched events and photos: a list of a thousand needs costs no query per need.
@@ -119,15 +119,6 @@ def public_photos(need: Need, events: Iterable[NeedEvent] | None = None) -> list
     prefetched for a list); without them each photo's event is read."""
     if not is_published(need):
         return []
-    return _visible(need, events, public=True)
-
-
-def owner_photos(need: Need, events: Iterable[NeedEvent] | None = None) -> list[NeedPhoto]:
-    """The photos the holder of the tracking link sees: their own and public replies'."""
-    return _visible(need, events, public=False)
-
-
-def _visible(need: Need, events: Iterable[NeedEvent] | None, *, public: bool) -> list[NeedPhoto]:
     by_id = {e.pk: e for e in events} if events is not None else None
     shown = []
     for photo in need.photos.all():
@@ -139,9 +130,7 @@ def _visible(need: Need, events: Iterable[NeedEvent] | None, *, public: bool) ->
                 continue  # an event the caller left out (staff only): so is its photo
         else:
             event = photo.event
-        if _photo_public(event) or (
-            not public and event is not None and event.actor_kind == "resident"
-        ):
+        if _photo_public(event):
             shown.append(photo)
     return shown
 

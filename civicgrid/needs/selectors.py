@@ -13,14 +13,21 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.needs import workflow
-from civicgrid.needs.models import AWAITING_RESPONSE, OPEN_STATES, Need, NeedEvent, State
+from civicgrid.needs.models import (
+    AWAITING_RESPONSE,
+    OPEN_STATES,
+    Need,
+    NeedEvent,
+    NeedQuerySet,
+    State,
+)
 from civicgrid.needs.reveal import phone_search_q
 from civicgrid.needs.services import normalise_number
 from civicgrid.network.models import Membership, Node, Role
 from civicgrid.network.scope import paths_q, role_paths, role_scope_paths, scope_q
 
 
-def visible_needs(user: Any) -> QuerySet[Need]:
+def visible_needs(user: Any) -> NeedQuerySet:
     """Needs at a place in the user's scope, plus needs dispatched to them or their units and
     consultations of their committees (member units sit across the tree)."""
     qs = Need.objects.select_related("category", "node", "owner_node", "assignee", "assignee_org")
@@ -44,7 +51,7 @@ def organisations_of(user: Any) -> QuerySet[Membership, Any]:
 INBOXES = ("to_accept", "to_dispatch", "mine", "overdue", "escalated")  # the REST API's
 
 
-def inbox(user: Any, name: str) -> QuerySet[Need]:
+def inbox(user: Any, name: str) -> NeedQuerySet:
     """The console's inboxes by role."""
     base = visible_needs(user)
     dispatchers = role_scope_paths(user, workflow.DISPATCHER_ROLES)  # None: a superuser
@@ -70,13 +77,13 @@ def inbox(user: Any, name: str) -> QuerySet[Need]:
             state__in=[State.DISPATCHED, State.TAKEN, State.IN_PROGRESS],
         )
     if name == "overdue":
-        return base.filter(overdue_at__isnull=False, state__in=OPEN_STATES)
+        return base.open().filter(overdue_at__isnull=False)
     if name == "escalated":
         return base.filter(dispatch_q, state=State.ESCALATED)
     if name == "unplaced":
         # Reports no grid could be found for, waiting at the level of the dispatchers who
         # place them (services.need_place): in their scope, held at their level or below.
-        return base.filter(dispatch_q, unplaced=True, state__in=OPEN_STATES)
+        return base.open().filter(dispatch_q, unplaced=True)
     return base.none()
 
 
@@ -92,7 +99,7 @@ class NeedFilter:
     q: str = ""
 
 
-def filtered(qs: QuerySet[Need], f: NeedFilter, *, user: Any = None) -> QuerySet[Need]:
+def filtered(qs: NeedQuerySet, f: NeedFilter, *, user: Any = None) -> NeedQuerySet:
     """The needs of `qs` that pass the filter. `user` is who searches: a search by a whole
     phone number matches only for those who read phones in full, and is logged as a reveal
     (needs/reveal.py); without a user, no search matches a phone."""
@@ -114,7 +121,7 @@ def filtered(qs: QuerySet[Need], f: NeedFilter, *, user: Any = None) -> QuerySet
             )
         )
     if f.overdue:
-        qs = qs.filter(overdue_at__isnull=False, state__in=OPEN_STATES)
+        qs = qs.open().filter(overdue_at__isnull=False)
     if f.q:
         qs = qs.filter(search_q(f.q, user))
     return qs

@@ -93,20 +93,6 @@ def node_move(*, node: Node, new_parent: Node | None) -> Node:
     return node
 
 
-@transaction.atomic
-def person_create(
-    *, name: str, mobile: str | None = None, password: str | None = None, is_staff: bool = False
-) -> Person:
-    person = Person(name=name, mobile=mobile or None, is_staff=is_staff)
-    person.full_clean(exclude=["password"])
-    if password:
-        person.set_password(password)
-    else:
-        person.set_unusable_password()
-    person.save()
-    return person
-
-
 # --- The access log: every change to what a person may do (AccessChange) ---------------------
 
 

@@ -11,7 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 
-from civicgrid.needs.models import Category, Kind, Need, NeedEvent
+from civicgrid.needs.models import Category, Kind, Need, NeedEvent, NeedQuerySet
 from civicgrid.needs.selectors import public_events
 
 # When the service list was last changed in code (the seed categories); edits in the admin
@@ -19,13 +19,14 @@ from civicgrid.needs.selectors import public_events
 SERVICES_RELEASED = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
 
 
-def public_requests() -> QuerySet[Need]:
+def public_requests() -> NeedQuerySet:
     """Needs raised by or for residents in kinds residents may raise: never proactive work or
     hidden kinds such as petitions. Each carries `public_events` (its public timeline, in
     order) and its photos, fetched in three queries for the whole list. What of each the
     public may read is `needs.publication`'s answer."""
     return (
-        Need.objects.filter(kind=Kind.REQUEST, category__shown_to_residents=True)
+        Need.objects.requests()
+        .filter(category__shown_to_residents=True)
         .select_related("category", "node", "owner_node", "assignee_org", "consultation")
         .select_related("merged_into")
         .prefetch_related(

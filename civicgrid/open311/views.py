@@ -509,7 +509,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         if statuses - {"open", "closed"}:
             raise Problem(400, _("status must be open, closed, or both separated by a comma."))
         if statuses == {"open"}:
-            needs = needs.filter(state__in=OPEN_STATES)
+            needs = needs.open()
         elif statuses == {"closed"}:
             needs = needs.exclude(state__in=OPEN_STATES)
     needs = needs.order_by("-created_at", "-id")[:MAX_REQUESTS]

@@ -111,7 +111,8 @@ def test_photos_are_added_with_a_comment_and_served_to_those_who_may_see(w, as_p
 
 
 def test_my_notifications(w, as_person):
-    nf.raise_need(w)  # tells the community's dispatcher
+    nf.raise_need(w)
+    nf.follow_up()  # tells the community's dispatcher
     api = as_person(w.dispatcher)
     page = api.get("/notifications", {"unread": True}).json()
     assert len(page["items"]) == 1
@@ -125,6 +126,7 @@ def test_my_notifications(w, as_person):
     assert_error(as_person(w.stranger).post(f"/notifications/{item['id']}/read"), 404,
                  "not_found")  # fmt: skip
     nf.raise_need(w)
+    nf.follow_up()
     assert api.post("/notifications/read-all").json() == {"updated": 1}
     assert not Notification.objects.filter(recipient=w.dispatcher, read_at__isnull=True).exists()
 

@@ -80,6 +80,7 @@ def build_history(
                     contact_phone=PHONE,
                     contact_name=NAME,
                 )
+            nf.follow_up()  # what the worker does a second later
         raised.append(need)
         if taker is None or i % 5 == 4:
             continue

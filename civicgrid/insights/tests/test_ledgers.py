@@ -67,6 +67,7 @@ def w() -> nf.World:
     nf.raise_need(world, node=world.t["gridA"], description="A网格的坑")
     nf.raise_need(world, node=world.t["gridA"], channel=Channel.QR, description="扫码上报")
     nf.raise_need(world, node=world.t["gridB"], description="B网格的灯")
+    nf.follow_up()
     return world
 
 
@@ -188,6 +189,7 @@ def test_proactive_ledger_lists_visits_in_scope(w):
 
 def test_kpi_table_has_a_row_per_child_and_totals_equal_the_nodes_figures(w):
     nf.raise_need(w, node=w.t["gridC"])
+    nf.follow_up()
     today = timezone.localdate()
     period = Period.month(today.year, today.month)
     node = w.t["town1"]

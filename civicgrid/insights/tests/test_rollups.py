@@ -94,6 +94,7 @@ def random_history(w: nf.World, seed: int, needs: int = 40) -> None:
                     ),
                 )
             )
+            nf.follow_up()  # what the worker does a second later
         if i % 7 == 0:
             with time_machine.travel(at, tick=False):
                 services.proactive_record(
@@ -190,6 +191,7 @@ def test_rates_have_their_numerators_and_denominators_as_defined():
         a = nf.raise_need(w, category=nf.category("pension"), priority=Priority.URGENT, answers={})
         b = nf.raise_need(w, category=nf.category("pension"), priority=Priority.URGENT, answers={})
         c = nf.raise_need(w, category=nf.category("pension"), priority=Priority.URGENT, answers={})
+        nf.follow_up()
     with time_machine.travel(START + dt.timedelta(minutes=10), tick=False):
         workflow.transition(a, Action.TAKE, By(w.grid_worker))  # on time (15 minutes)
         workflow.transition(c, Action.REJECT, By(w.dispatcher), reason="重复")
@@ -215,6 +217,7 @@ def test_the_report_sentence_counts_category_groups_in_both_languages():
         nf.raise_need(w, category=nf.category("suggestions"), answers={})
         nf.raise_need(w, category=nf.category("policy"), answers={})
         d = nf.raise_need(w, category=nf.category("disputes"), answers={})
+        nf.follow_up()
         workflow.transition(d, Action.TAKE, By(w.grid_worker))
         workflow.transition(d, Action.RESOLVE, By(w.grid_worker))
         services.proactive_record(

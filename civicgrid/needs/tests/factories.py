@@ -89,6 +89,14 @@ def raise_need(w: World, **overrides: Any) -> Need:
     return services.need_raise(**fields)
 
 
+def follow_up() -> int:
+    """Do now what `civicgrid worker` does about a second after intake, as production is set
+    (`INTAKE_FOLLOW_UP="worker"`): tell the dispatchers of every need raised since and count
+    them in the rollups (`workflow.follow_up_pending`). Call it before reading those effects;
+    returns how many needs it followed up. A no-op under the inline setting."""
+    return workflow.follow_up_pending()
+
+
 def force(need: Need, **fields: Any) -> Need:
     """Test set-up only: put a need straight into a state without the workflow."""
     Need.objects.filter(pk=need.pk).update(**fields)

@@ -16,7 +16,9 @@ from civicgrid.network.tests import factories as netf
 pytestmark = pytest.mark.django_db
 
 
-def test_a_second_intake_reads_no_category_deadline_or_dispatcher_rows():
+@pytest.mark.parametrize("follow_up", ["inline", "worker"])
+def test_a_second_intake_reads_no_category_deadline_or_dispatcher_rows(settings, follow_up):
+    settings.INTAKE_FOLLOW_UP = follow_up
     w = nf.world()
 
     def intake() -> Need:
@@ -34,8 +36,10 @@ def test_a_second_intake_reads_no_category_deadline_or_dispatcher_rows():
         )
 
     intake()
+    nf.follow_up()  # the worker's part, when it is the worker's (a no-op inline)
     with CaptureQueriesContext(connection) as queries:
         need = intake()
+        nf.follow_up()
     reads = " ".join(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
     for table in ("needs_category", "needs_categoryquestion", "needs_categorydeadline"):
         assert f'FROM "{table}"' not in reads

@@ -41,12 +41,14 @@ def test_a_raised_need_waits_for_the_worker_then_is_told_and_counted_once():
 
     assert workflow.follow_up_pending() == 1
     url = f"/console/needs/{need.number}/"
-    assert new_need_messages() == [(w.dispatcher.pk, url)]
+    # Those who may accept it: the community's staff and, above them, the town's.
+    told = sorted([(w.dispatcher.pk, url), (w.town_staff.pk, url)])
+    assert new_need_messages() == told
     assert actual_rollups() == expected_rollups() != before
     assert not Need.objects.get(pk=need.pk).awaiting_follow_up
 
     assert workflow.follow_up_pending() == 0  # nothing twice
-    assert new_need_messages() == [(w.dispatcher.pk, url)]
+    assert new_need_messages() == told
 
 
 def test_moves_before_the_follow_up_are_counted_once_each():
@@ -74,7 +76,9 @@ def test_a_batch_is_a_few_statements_whatever_its_size():
     statements(1)  # the per-process caches filled
     assert statements(2) == statements(12)
     assert actual_rollups() == expected_rollups()
-    assert Notification.objects.filter(kind="need_new").count() == 15  # one dispatcher each
+    # Town 1's 12 needs tell its community's and its town's staff, grid C's 3 the staff of
+    # community 2 (town 2 has none).
+    assert Notification.objects.filter(kind="need_new").count() == 12 * 2 + 3
 
 
 def test_small_batches_follow_up_everything():
@@ -94,7 +98,8 @@ def test_the_worker_command_follows_up_on_every_poll(tmp_path):
     _out, err = worker.communicate(timeout=120)
     assert worker.returncode == 0, err.decode()[-2000:]
     assert not Need.objects.get(pk=need.pk).awaiting_follow_up
-    assert new_need_messages() == [(w.dispatcher.pk, f"/console/needs/{need.number}/")]
+    url = f"/console/needs/{need.number}/"
+    assert new_need_messages() == sorted([(w.dispatcher.pk, url), (w.town_staff.pk, url)])
     # The same poll delivered it through the external backend.
     assert need.number in (tmp_path / "outbox").read_text()
 
@@ -104,7 +109,8 @@ def test_inline_needs_no_worker(settings):
     w = nf.world()
     need = nf.raise_need(w)
     assert not need.awaiting_follow_up
-    assert len(new_need_messages()) == 1
+    url = f"/console/needs/{need.number}/"
+    assert new_need_messages() == sorted([(w.dispatcher.pk, url), (w.town_staff.pk, url)])
     assert actual_rollups() == expected_rollups()
 
 
@@ -133,5 +139,7 @@ def test_two_workers_at_once_follow_each_need_up_once():
         thread.join(timeout=60)
     assert not failed, failed
     assert sum(done) == 40
-    assert Notification.objects.filter(kind="need_new").count() == 40
+    # Grids A and B's 27 needs tell two people each (community and town staff), grid C's 13
+    # one: each need's dispatchers once.
+    assert Notification.objects.filter(kind="need_new").count() == 27 * 2 + 13
     assert actual_rollups() == expected_rollups()

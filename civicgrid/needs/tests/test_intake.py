@@ -38,6 +38,7 @@ def test_a_resident_raises_a_need_and_gets_a_short_unguessable_number():
     need = Need.objects.get(number=numbers[0])
     assert need.state == State.SUBMITTED and need.owner_node == w.t["comm1"]
     assert need.events.get().action == "raise"
+    nf.follow_up()
     assert w.dispatcher.notifications.filter(kind="need_new").exists()
 
 

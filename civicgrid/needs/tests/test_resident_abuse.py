@@ -140,6 +140,7 @@ def test_each_last_four_try_is_logged_in_the_timeline_for_staff_only(client):
 
 def withdrawn_from_taken(w: nf.World) -> Need:
     need = nf.raise_need(w)
+    nf.follow_up()
     services.need_act(need=need, action="dispatch", by=By(w.dispatcher), to=w.handler)
     services.need_act(need=need, action="take", by=By(w.handler))
     services.need_act(need=need, action="withdraw", by=workflow.RESIDENT, reason="")

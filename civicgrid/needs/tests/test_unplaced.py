@@ -40,6 +40,7 @@ def test_a_point_outside_every_grid_waits_at_the_jurisdiction_and_its_dispatcher
     assert need.unplaced and need.state == State.SUBMITTED
     assert (need.node, need.owner_node) == (w.t["league"], w.t["league"])
     assert (need.lat, need.lon) == (30.0, 30.0)
+    nf.follow_up()
     told = Notification.objects.filter(kind="need_new").values_list("recipient_id", flat=True)
     assert list(told) == [boss.pk]
 
@@ -49,6 +50,7 @@ def test_where_no_level_above_has_community_staff_the_admins_at_the_top_hear():
     w = nf.world()
     admin = netf.person("盟管理员", roles=[(Role.ADMIN, w.t["league"])])
     unplaced(w)
+    nf.follow_up()
     told = Notification.objects.filter(kind="need_new").values_list("recipient_id", flat=True)
     assert list(told) == [admin.pk]
 
@@ -100,6 +102,7 @@ def test_a_region_dispatcher_places_it_in_a_grid_and_the_community_takes_it_on()
     event = NeedEvent.objects.filter(need=need).order_by("seq").last()
     assert event is not None and event.action == workflow.PLACE and event.actor == boss
     assert event.data == {"from": "兴安盟", "to": "B网格"}
+    nf.follow_up()  # tells the new owner level, as the place did not (the follow-up had not run)
     told = Notification.objects.filter(kind="need_new", recipient=w.dispatcher)
     assert told.count() == 1  # the community's dispatcher, as for a need raised there
     assert workflow.may(stored, workflow.By(w.dispatcher), workflow.Action.ACCEPT)

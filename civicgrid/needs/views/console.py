@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -44,6 +43,7 @@ from civicgrid.needs.models import (
     AWAITING_RESPONSE,
     Need,
     NeedPhoto,
+    NeedQuerySet,
     TimeBasis,
     format_number,
 )
@@ -110,7 +110,7 @@ def _default_tab(user: Any) -> str:
     return "all"
 
 
-def _tab_queryset(user: Any, tab: str) -> QuerySet[Need]:
+def _tab_queryset(user: Any, tab: str) -> NeedQuerySet:
     return selectors.visible_needs(user) if tab == "all" else selectors.inbox(user, tab)
 
 
