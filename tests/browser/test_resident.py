@@ -186,7 +186,7 @@ def test_a_dissatisfied_resident_reopens_a_resolved_need(
     need = nf.raise_need(w)
     dispatcher = workflow.By(w.dispatcher)
     services.need_act(need=need, action="accept", by=dispatcher)
-    services.need_act(need=need, action="dispatch", by=dispatcher, assignee=w.handler)
+    services.need_act(need=need, action="dispatch", by=dispatcher, to=w.handler)
     services.need_act(need=need, action="take", by=workflow.By(w.handler))
     services.need_act(need=need, action="resolve", by=workflow.By(w.handler), reason="已填平")
 
