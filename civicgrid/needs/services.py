@@ -3,6 +3,7 @@ raise and move needs through these functions; state changes go on to `workflow`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -263,30 +264,18 @@ def need_raise(
     idempotency key): an IntegrityError it raises rolls the need back and reaches the caller.
 
     Raises Invalid with a message that says what to fix; nothing is saved then."""
-    if channel not in Channel.values or channel == Channel.PROACTIVE:
-        raise Invalid(_("Unknown channel."), code="bad_channel")
-    if priority not in Priority.values:
-        raise Invalid(_("Unknown priority."), code="bad_priority")
-    if not category.is_active or (by.person is None and not category.shown_to_residents):
-        raise Invalid(_("Choose one of the listed kinds of need."), code="bad_category")
     staff_entry = channel in ON_BEHALF_CHANNELS
-    open311 = channel == Channel.OPEN311  # a phone only if the user gave one, from anywhere
-    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise Invalid(_("The location is not a valid latitude and longitude."), code="bad_location")
-    place, unplaced = _place_or_unplaced(
-        node=node, lat=lat, lon=lon, unplaced_at=None if staff_entry else unplaced_at
+    place, unplaced = _check_raise(
+        by=by,
+        category=category,
+        channel=channel,
+        priority=priority,
+        node=node,
+        lat=lat,
+        lon=lon,
+        unplaced_at=None if staff_entry else unplaced_at,
     )
-    if by.person is not None:
-        # Whoever raises with an account (the console, a token, a session) does it only where
-        # their role writes: not a leader, not a resident's account; hidden categories too.
-        # (needs/access.py reads through selectors, which import this module: a late import.)
-        from civicgrid.needs.access import check_may_raise
-
-        check_may_raise(by.person, place=place)
-    if staff_entry:
-        if by.person is None or not is_staff_user(by.person):
-            raise NotAllowed(_("Only staff enter needs on someone's behalf."))
-        on_behalf_of = clean_text(on_behalf_of or contact_name, field=_("On behalf of"), limit=64)
+    open311 = channel == Channel.OPEN311  # a phone only if the user gave one, from anywhere
     description = clean_text(description, field=_("Description"))
     cleaned_photos = clean_photos(list(photos))
     need = Need(
@@ -312,36 +301,97 @@ def need_raise(
         anonymous=anonymous,
         submitter=by.person if by.person and not staff_entry else None,
         entered_by=by.person if staff_entry else None,
-        on_behalf_of=on_behalf_of if staff_entry else "",
+        on_behalf_of=(
+            clean_text(on_behalf_of or contact_name, field=_("On behalf of"), limit=64)
+            if staff_entry
+            else ""
+        ),
     )
-    now = timezone.now()
-    if category.public_by_default and publication.publishable(need):
+    _set_clocks(need, timezone.now())
+    actor = by if staff_entry else workflow.RESIDENT if by.person is None else by
+    return _write_new_need(
+        need,
+        actor,
+        photos=cleaned_photos,
+        also=also,
+        unplaced_at=None if staff_entry else unplaced_at,
+    )
+
+
+def _check_raise(
+    *,
+    by: workflow.By,
+    category: Category,
+    channel: str,
+    priority: str,
+    node: Node | None,
+    lat: float | None,
+    lon: float | None,
+    unplaced_at: Node | None,
+) -> tuple[Node, bool]:
+    """need_raise's checks, before anything is built: the channel, priority and category, the
+    place (or the jurisdiction where an unplaceable report waits), and who may raise there.
+    Returns the place and whether the need waits there unplaced."""
+    if channel not in Channel.values or channel == Channel.PROACTIVE:
+        raise Invalid(_("Unknown channel."), code="bad_channel")
+    if priority not in Priority.values:
+        raise Invalid(_("Unknown priority."), code="bad_priority")
+    if not category.is_active or (by.person is None and not category.shown_to_residents):
+        raise Invalid(_("Choose one of the listed kinds of need."), code="bad_category")
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid(_("The location is not a valid latitude and longitude."), code="bad_location")
+    place, unplaced = _place_or_unplaced(node=node, lat=lat, lon=lon, unplaced_at=unplaced_at)
+    if by.person is not None:
+        # Whoever raises with an account (the console, a token, a session) does it only where
+        # their role writes: not a leader, not a resident's account; hidden categories too.
+        # (needs/access.py reads through selectors, which import this module: a late import.)
+        from civicgrid.needs.access import check_may_raise
+
+        check_may_raise(by.person, place=place)
+    if channel in ON_BEHALF_CHANNELS and (by.person is None or not is_staff_user(by.person)):
+        raise NotAllowed(_("Only staff enter needs on someone's behalf."))
+    return place, unplaced
+
+
+def _set_clocks(need: Need, now: dt.datetime) -> None:
+    """A new need's deadlines, and its publication when its category publishes by default."""
+    if need.category.public_by_default and publication.publishable(need):
         need.published_at = now  # open reports in this category (docs/privacy.md)
-    limits = deadlines.limits_for(category, priority)  # read once for both deadlines
+    limits = deadlines.limits_for(need.category, need.priority)  # read once for both
     need.response_due = deadlines.add_time(now, limits.response_minutes, limits.basis)
     need.resolve_due = deadlines.add_time(now, limits.resolve_minutes, limits.basis)
-    actor = by if staff_entry else workflow.RESIDENT if by.person is None else by
+
+
+def _write_new_need(
+    need: Need,
+    actor: workflow.By,
+    *,
+    photos: list[Any],
+    also: Callable[[Need], object] | None,
+    unplaced_at: Node | None,
+) -> Need:
+    """Write the need, its first event and the caller's `also` in one transaction, drawing a
+    tracking number again on the (1 in 10^12 per pair) collision."""
     for _attempt in range(5):
         need.number = new_number()
         try:
             with transaction.atomic():
-                workflow.open_need(need, actor, photos=cleaned_photos)
+                workflow.open_need(need, actor, photos=photos)
                 if also is not None:
                     also(need)
                 return need
         except IntegrityError:
             need.pk, need._state.adding = None, True  # a new row again, for the next attempt
-            if lat is not None and not Node.objects.filter(pk=place.pk).exists():
+            if need.lat is not None and not Node.objects.filter(pk=need.node_id).exists():
                 # A grid deleted since this process's routing index was read (network/geo.py).
-                if unplaced_at is None or staff_entry:
+                if unplaced_at is None:
                     raise _outside_grids() from None
                 need.node, need.owner_node = unplaced_at, owner_for(unplaced_at)
-                place, need.unplaced = unplaced_at, True
+                need.unplaced = True
                 continue
             if not Need.objects.filter(number=need.number).exists():
                 raise  # not the tracking number: the caller's own write failed
-            # A tracking number collision (1 in 10^12 per pair): draw again.
-            continue
+            continue  # a tracking number collision: draw again
     raise RuntimeError("could not draw a unique tracking number")
 
 

@@ -109,15 +109,11 @@ def raise_need(request: HttpRequest, code: str) -> HttpResponse:
     binding = binding_of(request)
     groups = [] if binding.node else place_groups()
     if request.method == "POST":
-        # Counted like the API's and Open311's creates: per client address, in the database.
-        wait = ratelimit.hit(
-            "resident-raise",
-            ratelimit.client_ip(request),
-            limit=settings.RESIDENT_RAISE_LIMIT,
-            per=settings.RESIDENT_RAISE_WINDOW,
+        refused = limited(
+            request, "resident-raise", settings.RESIDENT_RAISE_LIMIT, settings.RESIDENT_RAISE_WINDOW
         )
-        if wait:
-            return too_many_requests(request, wait)
+        if refused:
+            return refused
         # The form's one-time key (drawn when it was shown): a repeat gets the first receipt.
         data = request.POST.copy()
         if not once.well_formed(data.get("once", "")):
@@ -349,44 +345,16 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     form = {"rate": rating_form, "withdraw": withdraw_form}.get(op)
     status, problem = 200, ""
     if request.method == "POST":
-        wait = ratelimit.hit(
-            "resident-track",
-            ratelimit.client_ip(request),
-            limit=settings.RESIDENT_TRACK_LIMIT,
-            per=settings.RESIDENT_TRACK_WINDOW,
+        refused = limited(
+            request, "resident-track", settings.RESIDENT_TRACK_LIMIT, settings.RESIDENT_TRACK_WINDOW
         )
-        if wait:
-            return too_many_requests(request, wait)
-    proof = _owner(request, need, op, form) if form is not None and form.is_valid() else None
-    if proof is not None and proof.wait:
-        return too_many_requests(request, proof.wait)
-    if form is not None and proof is not None:
-        if not proof.ok and op not in LAST4_OPS:
-            form.add_error(
-                None,
-                _(
-                    "To withdraw, open the link from your receipt. Lost it? Call your "
-                    "community or grid worker."
-                ),
-            )
-            status = 403
-        elif not proof.ok:
-            form.add_error("last4", _("That does not match the mobile number left with this need."))
-            status = 403
-        else:
-            try:
-                done = _act(need, op, form.cleaned_data)
-            except Invalid as exc:
-                message = exc.message
-                if exc.code == "reason_required":
-                    message = _("Tell us what is still wrong, so that it can be put right.")
-                form.add_error("comment", message)
-            except (Conflict, NotAllowed) as exc:
-                status, problem = 409, exc.message
-            else:
-                messages.success(request, done)
-                # Back to the page as it was opened: the key only for who came with it.
-                return redirect(tracking_url(need.number, key=proof.keyed))
+        if refused:
+            return refused
+    if form is not None and form.is_valid():
+        answered = _owner_action(request, need, op, form)
+        if isinstance(answered, HttpResponse):
+            return answered
+        status, problem = answered
     shown = need.merged_into if need.merged_into_id and need.merged_into else need
     allowed = workflow.allowed_actions(need, workflow.RESIDENT)
     context = {
@@ -409,6 +377,48 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     response = render(request, "needs/resident/track.html", context, status=status)
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def limited(request: HttpRequest, scope: str, limit: int, per: int) -> HttpResponse | None:
+    """The 429 page when this client address has sent more than `limit` posts of `scope` in
+    `per` seconds, counted like the API's and Open311's creates (core/ratelimit.py)."""
+    wait = ratelimit.hit(scope, ratelimit.client_ip(request), limit=limit, per=per)
+    return too_many_requests(request, wait) if wait else None
+
+
+def _owner_action(
+    request: HttpRequest, need: Need, op: str, form: OwnerForm
+) -> HttpResponse | tuple[int, str]:
+    """Rate or withdraw for the need's owner: a redirect once done, a 429 page past the
+    last-four limit, or the status and problem to show the page again with."""
+    proof = _owner(request, need, op, form)
+    if proof.wait:
+        return too_many_requests(request, proof.wait)
+    if not proof.ok and op not in LAST4_OPS:
+        form.add_error(
+            None,
+            _(
+                "To withdraw, open the link from your receipt. Lost it? Call your "
+                "community or grid worker."
+            ),
+        )
+        return 403, ""
+    if not proof.ok:
+        form.add_error("last4", _("That does not match the mobile number left with this need."))
+        return 403, ""
+    try:
+        done = _act(need, op, form.cleaned_data)
+    except Invalid as exc:
+        message = exc.message
+        if exc.code == "reason_required":
+            message = _("Tell us what is still wrong, so that it can be put right.")
+        form.add_error("comment", message)
+        return 200, ""
+    except (Conflict, NotAllowed) as exc:
+        return 409, exc.message
+    messages.success(request, done)
+    # Back to the page as it was opened: the key only for who came with it.
+    return redirect(tracking_url(need.number, key=proof.keyed))
 
 
 def photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse:
