@@ -252,30 +252,14 @@ def need_raise(
     unplaced_at: Node | None = None,
     also: Callable[[Need], object] | None = None,
 ) -> Need:
-    """Raise a need (群众点单) from any channel.
-
-    `unplaced_at` is the jurisdiction the report came through (Open311's, the region's for
-    the resident page): a report with no place, or a point outside every grid, is then raised
-    there with `unplaced=True` and waits in its dispatchers' "unplaced" queue (`need_place`)
-    instead of being refused. Open311 reports may leave the phone out and give an
-    international one (docs/open311.md).
-
-    `also(need)` is a write of the caller's made in the need's own transaction (the API's
-    idempotency key): an IntegrityError it raises rolls the need back and reaches the caller.
-
-    Raises Invalid with a message that says what to fix; nothing is saved then."""
-    staff_entry = channel in ON_BEHALF_CHANNELS
-    place, unplaced = _check_raise(
-        by=by,
-        category=category,
-        channel=channel,
-        priority=priority,
-        node=node,
-        lat=lat,
-        lon=lon,
-        unplaced_at=None if staff_entry else unplaced_at,
-    )
-    open311 = channel == Channel.OPEN311  # a phone only if the user gave one, from anywhere
+    """Raise a need (群众点单) from any channel. Without a place, or outside every grid, it
+    waits unplaced at `unplaced_at` when the channel names one (docs/workflow.md). `also(need)`
+    is the caller's own write in the need's transaction (the API's idempotency key): its
+    IntegrityError rolls the need back and reaches the caller. Raises Invalid with a message
+    that says what to fix; nothing is saved then."""
+    if channel in ON_BEHALF_CHANNELS:
+        unplaced_at = None  # staff enter needs where their role writes: they say where
+    place, unplaced = _check_raise(by, category, channel, priority, node, lat, lon, unplaced_at)
     description = clean_text(description, field=_("Description"))
     cleaned_photos = clean_photos(list(photos))
     need = Need(
@@ -293,33 +277,54 @@ def need_raise(
         address=clean_text(address, field=_("Address"), required=False, limit=200),
         channel=channel,
         source_person=source_person,
-        contact_phone=clean_phone(
-            contact_phone, required=not staff_entry and not open311, international=open311
-        ),
-        contact_name=clean_text(contact_name, field=_("Name"), required=False, limit=64),
-        contact_email=clean_email(contact_email),
-        anonymous=anonymous,
-        submitter=by.person if by.person and not staff_entry else None,
-        entered_by=by.person if staff_entry else None,
-        on_behalf_of=(
-            clean_text(on_behalf_of or contact_name, field=_("On behalf of"), limit=64)
-            if staff_entry
-            else ""
+        **_contact(
+            by,
+            channel,
+            phone=contact_phone,
+            name=contact_name,
+            email=contact_email,
+            anonymous=anonymous,
+            on_behalf_of=on_behalf_of,
         ),
     )
     _set_clocks(need, timezone.now())
-    actor = by if staff_entry else workflow.RESIDENT if by.person is None else by
-    return _write_new_need(
-        need,
-        actor,
-        photos=cleaned_photos,
-        also=also,
-        unplaced_at=None if staff_entry else unplaced_at,
-    )
+    actor = by if channel in ON_BEHALF_CHANNELS or by.person else workflow.RESIDENT
+    return _write_new_need(need, actor, photos=cleaned_photos, also=also, unplaced_at=unplaced_at)
+
+
+def _contact(
+    by: workflow.By,
+    channel: str,
+    *,
+    phone: str,
+    name: str,
+    email: str,
+    anonymous: bool,
+    on_behalf_of: str,
+) -> dict[str, Any]:
+    """Who to call back, cleaned: a resident's phone is required except from Open311 (a phone
+    only if its user gave one, from anywhere, in E.164); staff entering on someone's behalf
+    name that person and are not the submitter."""
+    staff_entry = channel in ON_BEHALF_CHANNELS
+    open311 = channel == Channel.OPEN311
+    return {
+        "contact_phone": clean_phone(
+            phone, required=not staff_entry and not open311, international=open311
+        ),
+        "contact_name": clean_text(name, field=_("Name"), required=False, limit=64),
+        "contact_email": clean_email(email),
+        "anonymous": anonymous,
+        "submitter": by.person if by.person and not staff_entry else None,
+        "entered_by": by.person if staff_entry else None,
+        "on_behalf_of": (
+            clean_text(on_behalf_of or name, field=_("On behalf of"), limit=64)
+            if staff_entry
+            else ""
+        ),
+    }
 
 
 def _check_raise(
-    *,
     by: workflow.By,
     category: Category,
     channel: str,
