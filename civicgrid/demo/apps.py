@@ -7,6 +7,6 @@ class DemoConfig(AppConfig):
 
     def ready(self) -> None:
         from civicgrid.core.demoguard import register_demo
-        from civicgrid.demo.region import DEMO_PASSWORD
+        from civicgrid.demo.login import DEMO_PASSWORD
 
-        register_demo(password=DEMO_PASSWORD, exists="civicgrid.demo.region.demo_exists")
+        register_demo(password=DEMO_PASSWORD, exists="civicgrid.demo.login.demo_exists")

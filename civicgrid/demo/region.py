@@ -24,6 +24,9 @@ from django.utils.translation import gettext as _
 
 from civicgrid.demo import layout
 from civicgrid.demo.bulk import NodeSpec, PersonSpec, create_nodes, create_people
+from civicgrid.demo.login import DEMO_PASSWORD as DEMO_PASSWORD
+from civicgrid.demo.login import ROOT_CODE as ROOT_CODE
+from civicgrid.demo.login import demo_exists as demo_exists
 from civicgrid.demo.names import REGION_RANGE, MobileMaker, NameMaker
 from civicgrid.demo.places import (
     MANDUBAOLIGE_CODE,
@@ -49,10 +52,6 @@ from civicgrid.network.models import (
 )
 
 SEED = 2026
-DEMO_PASSWORD = "demo-2026"  # noqa: S105 - published on purpose: it is the demo's password
-# The demo exists when this node does: Bayannur city, the root holding Shanba's grids. A build
-# runs in one transaction, so it is never there half-built.
-ROOT_CODE = "150800"
 COMMITTEE_NAME = "满都宝力格镇非建制性联合党委"
 
 K = NodeKind
@@ -448,10 +447,6 @@ def build_demo_region() -> BuildResult:
     admin = people[f"login:{Role.ADMIN}"]
     admin.user_permissions.set(Permission.objects.filter(content_type__app_label="network"))
     return BuildResult(nodes=len(nodes), people=len(people))
-
-
-def demo_exists() -> bool:
-    return Node.objects.filter(code=ROOT_CODE).exists()
 
 
 # --- The logins table -----------------------------------------------------------------------
