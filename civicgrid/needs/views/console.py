@@ -10,10 +10,12 @@ htmx swap those responses in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -349,21 +351,40 @@ def _after_change(request: HttpRequest, number: str, notice: str) -> HttpRespons
     return _detail_response(request, need, notice=notice)
 
 
+def _write(
+    request: HttpRequest,
+    need: Need,
+    form: forms.Form | None,
+    change: Callable[[dict[str, Any]], object],
+    done: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """One write from the need page: the form's errors (400), or `change(cleaned_data)` with a
+    domain error shown in the page, then the page after the change with `done(cleaned_data)`."""
+    if form is not None and not form.is_valid():
+        return _detail_response(request, need, status=400, bound=form)
+    data = form.cleaned_data if form is not None else {}
+    try:
+        change(data)
+    except DomainError as failure:
+        return _detail_response(
+            request, need, status=failure.status, bound=form, error=failure.message
+        )
+    return _after_change(request, need.number, done(data))
+
+
 @console_required
 @require_POST
 def need_place(request: HttpRequest, number: str) -> HttpResponse:
     """Place an unplaced need (the "Unplaced" tab): a place in the user's area or a point."""
     need = access_need(request.user, number, write=True)
     form = PlaceNeedForm(request.POST, user=request.user)
-    if not form.is_valid():
-        return _detail_response(request, need, status=400, bound=form)
-    try:
-        services.need_place(need=need, by=_by(request), **form.params())
-    except DomainError as failure:
-        return _detail_response(
-            request, need, status=failure.status, bound=form, error=failure.message
-        )
-    return _after_change(request, need.number, _("Placed."))
+    return _write(
+        request,
+        need,
+        form,
+        lambda _d: services.need_place(need=need, by=_by(request), **form.params()),
+        lambda _d: _("Placed."),
+    )
 
 
 @console_required
@@ -372,23 +393,19 @@ def need_comment(request: HttpRequest, number: str) -> HttpResponse:
     # Asked before the form is read: a leader gets 403 whatever they send (and the service
     # asks needs.access again).
     need = access_need(request.user, number, write=True)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        return _detail_response(request, need, status=400, bound=form)
-    try:
-        services.need_comment(
+    return _write(
+        request,
+        need,
+        CommentForm(request.POST),
+        lambda d: services.need_comment(
             need=need,
             by=_by(request),
-            text=form.cleaned_data["text"],
+            text=d["text"],
             photos=request.FILES.getlist("photos"),
-            public=form.cleaned_data["public"],
-        )
-    except DomainError as failure:
-        return _detail_response(
-            request, need, status=failure.status, bound=form, error=failure.message
-        )
-    done = _("Public reply sent.") if form.cleaned_data["public"] else _("Internal note added.")
-    return _after_change(request, need.number, done)
+            public=d["public"],
+        ),
+        lambda d: _("Public reply sent.") if d["public"] else _("Internal note added."),
+    )
 
 
 @console_required
@@ -396,27 +413,26 @@ def need_comment(request: HttpRequest, number: str) -> HttpResponse:
 def need_publish(request: HttpRequest, number: str) -> HttpResponse:
     """Publish the need's text and photos (needs/publication.py), optionally as a summary."""
     need = access_need(request.user, number, write=True)
-    form = PublishForm(request.POST)
-    if not form.is_valid():
-        return _detail_response(request, need, status=400, bound=form)
-    try:
-        services.need_publish(need=need, by=_by(request), summary=form.cleaned_data["summary"])
-    except DomainError as failure:
-        return _detail_response(
-            request, need, status=failure.status, bound=form, error=failure.message
-        )
-    return _after_change(request, need.number, _("Published."))
+    return _write(
+        request,
+        need,
+        PublishForm(request.POST),
+        lambda d: services.need_publish(need=need, by=_by(request), summary=d["summary"]),
+        lambda _d: _("Published."),
+    )
 
 
 @console_required
 @require_POST
 def need_unpublish(request: HttpRequest, number: str) -> HttpResponse:
     need = access_need(request.user, number, write=True)
-    try:
-        services.need_unpublish(need=need, by=_by(request))
-    except DomainError as failure:
-        return _detail_response(request, need, status=failure.status, error=failure.message)
-    return _after_change(request, need.number, _("No longer public."))
+    return _write(
+        request,
+        need,
+        None,
+        lambda _d: services.need_unpublish(need=need, by=_by(request)),
+        lambda _d: _("No longer public."),
+    )
 
 
 @console_required
