@@ -1031,9 +1031,7 @@ def remind(need_id: int, now: dt.datetime) -> bool:
 
 @transaction.atomic(savepoint=False)
 def mark_overdue(need_id: int, now: dt.datetime) -> bool:
-    claimed = Need.objects.filter(
-        pk=need_id, state__in=OPEN_STATES, overdue_at__isnull=True
-    ).update(overdue_at=now)
+    claimed = Need.objects.open().filter(pk=need_id, overdue_at__isnull=True).update(overdue_at=now)
     if not claimed:
         return False
     need = Need.objects.select_related("node", "owner_node", "assignee").get(pk=need_id)
