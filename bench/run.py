@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://civicgrid:civicgrid@127.0.0.1:5433/civicgrid_bench"
 OTHERS_URL = "postgres://civicgrid:civicgrid@127.0.0.1:5433/civicgrid_sweep"
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
-PARTS = ("intake", "reads", "ceiling", "routing", "sweep")
+PARTS = ("intake", "reads", "ceiling", "statements", "routing", "sweep")
 TOWN = "SCALE-D01-T01"  # the token's owner is community staff of this subdistrict
 CAPTURED_INTAKES = 20  # real intakes whose statements become pgbench scripts
 HOST = "127.0.0.1"
@@ -99,6 +99,11 @@ class Fixture:
     # The small grids of TOWN: the token's owner enters needs only where their role writes.
     town_points: list[tuple[float, float]] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)  # needs the token's owner may read
+    session: str = ""  # a console session cookie of the token's owner
+    keys: dict[str, str] = field(default_factory=dict)  # tracking keys of `numbers`
+    public_numbers: list[str] = field(default_factory=list)  # needs Open311 shows
+    # (start, end) ranges of created_at holding 100 public needs each, as ISO 8601 in UTC
+    windows: list[tuple[str, str]] = field(default_factory=list)
 
 
 def prepare() -> Fixture:
@@ -115,6 +120,8 @@ def prepare() -> Fixture:
 
     say("migrating")
     call_command("migrate", verbosity=0)
+    # The console and resident pages name their files through collectstatic's manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     if not Category.objects.exists():
         seed_everything()
     if not scale_exists():
@@ -202,6 +209,37 @@ def readable_numbers(fixture: Fixture, *, at_least: int = 200) -> list[str]:
     return list(inside.order_by("-id").values_list("number", flat=True)[:1000])
 
 
+def prepare_reads(fixture: Fixture) -> None:
+    """What the read rows send: numbers the token's owner may read with their tracking keys,
+    a console session of that person, and Open311 date ranges of 100 public needs each."""
+    from django.conf import settings
+    from django.test import Client
+
+    from civicgrid.api.models import ApiToken
+    from civicgrid.needs.tracking import tracking_key
+    from civicgrid.open311.selectors import public_requests
+
+    fixture.numbers = readable_numbers(fixture)
+    fixture.keys = {n: tracking_key(n) for n in fixture.numbers}
+    owner = ApiToken.objects.filter(name="bench", revoked_at__isnull=True).latest("pk").person
+    client = Client()
+    client.force_login(owner)
+    fixture.session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    rows = list(
+        public_requests().order_by("-created_at", "-id").values_list("number", "created_at")[:5000]
+    )
+    fixture.public_numbers = [number for number, _at in rows[:1000]]
+    for first in range(0, len(rows) - 99, 100):
+        newest, oldest = rows[first][1], rows[first + 99][1]
+        fixture.windows.append((iso(oldest), iso(newest)))
+    if not fixture.windows:
+        raise SystemExit("fewer than 100 public needs: run the intake part first")
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 # --- The server -----------------------------------------------------------------------------
 
 
@@ -228,10 +266,12 @@ class Server:
             "INTAKE_FOLLOW_UP": "worker",
         }
         env.pop("CIVICGRID_DEMO", None)
+        # The app's settings plus the ceiling views under /bench/ (bench/ceiling.py).
+        env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH")) if x)
         command = [
             str(ROOT / ".venv/bin/civicgrid"),
             "serve",
-            "--without-static",  # the benchmark calls the APIs only
             "--bind",
             f"{HOST}:{port}",
             "--workers",
@@ -527,18 +567,73 @@ def makers(fixture: Fixture) -> dict[str, tuple[Callable[[], bytes], int]]:
         body = urllib.parse.urlencode(form).encode()
         return request("POST", "/open311/v2/requests.json", body=body, headers=headers)
 
-    def rest_list() -> bytes:
-        return request("GET", "/api/v1/needs?limit=100", headers=bearer)
-
-    def rest_detail() -> bytes:
-        number = random.choice(fixture.numbers)
-        return request("GET", f"/api/v1/needs/{number}", headers=bearer)
-
     return {
         "intake REST POST /api/v1/needs": (rest_create, 201),
         "intake Open311 POST requests.json": (open311_create, 200),
-        "read REST list (page of 100)": (rest_list, 200),
-        "read REST detail": (rest_detail, 200),
+    }
+
+
+# What each read row is measured against: the bare view returning as many rows.
+ONE_ROW = "ceiling: bare view, one row"
+HUNDRED_ROWS = "ceiling: bare view, 100 rows"
+NO_PARAMETERS = "read Open311 GET requests.json, no parameters"
+
+
+@dataclass
+class Read:
+    make: Callable[[], bytes]
+    ceiling: str  # the ceiling row it is divided by ("" for none)
+    target: str  # what the issue asks, printed beside the figure
+    single: bool = False  # measured at concurrency 1 only
+
+
+def reads(fixture: Fixture) -> dict[str, Read]:
+    """The read rows, each with the ceiling it is compared to."""
+    bearer = {"Authorization": f"Bearer {fixture.token}"}
+    session = {"Cookie": f"sessionid={fixture.session}"}
+
+    def get(path: str, headers: dict[str, str] | None = None) -> bytes:
+        return request("GET", path, headers=headers or {})
+
+    def window() -> str:
+        start, end = random.choice(fixture.windows)
+        return urllib.parse.urlencode({"start_date": start, "end_date": end})
+
+    def public() -> str:
+        return random.choice(fixture.public_numbers)
+
+    def mine() -> str:
+        return random.choice(fixture.numbers)
+
+    def tracked() -> bytes:
+        number = mine()
+        return get(f"/track/{number}/?k={fixture.keys[number]}")
+
+    single, listed = "≥ 65 % of one row", "≥ 50 % of 100 rows"
+    return {
+        ONE_ROW: Read(lambda: get(f"/bench/one/{public()}"), "", ""),
+        HUNDRED_ROWS: Read(lambda: get(f"/bench/hundred?{window()}"), "", ""),
+        "read Open311 GET requests/{id}.json": Read(
+            lambda: get(f"/open311/v2/requests/{public()}.json"), ONE_ROW, single
+        ),
+        "read Open311 GET requests.json, 100 items": Read(
+            lambda: get(f"/open311/v2/requests.json?{window()}"), HUNDRED_ROWS, listed
+        ),
+        "read REST GET /api/v1/needs/{number}": Read(
+            lambda: get(f"/api/v1/needs/{mine()}", bearer), ONE_ROW, single
+        ),
+        "read REST GET /api/v1/needs?limit=100": Read(
+            lambda: get("/api/v1/needs?limit=100", bearer), HUNDRED_ROWS, listed
+        ),
+        NO_PARAMETERS: Read(
+            lambda: get("/open311/v2/requests.json"), "", "≥ 25 req/s", single=True
+        ),
+        NO_PARAMETERS.replace(".json", ".xml"): Read(
+            lambda: get("/open311/v2/requests.xml"), "", "≥ 25 req/s", single=True
+        ),
+        "read console needs list": Read(lambda: get("/console/needs/", session), "", ""),
+        "read console need page": Read(lambda: get(f"/console/needs/{mine()}/", session), "", ""),
+        "read resident tracking page": Read(tracked, "", ""),
     }
 
 
@@ -647,6 +742,65 @@ def pgbench(url: str, scripts: list[str], *, concurrency: int, duration: float) 
     return Cell(latencies, failed, elapsed, 0.0, machine)
 
 
+# --- Statements per read: pg_stat_statements with track_planning ----------------------------
+
+STATEMENT_SAMPLES = 40  # requests per read row, one at a time
+# The worker beside the server polls its queue and schedule meanwhile: not the reads' work.
+WORKER_TABLES = ("django_tasks", "core_schedule")
+
+
+def statement_table(port: int, fixture: Fixture, url: str) -> list[str]:
+    """For each read row: statements per request and their planning and execution time,
+    from pg_stat_statements (reset before each row), and the costliest statement."""
+    import psycopg
+
+    lines = [
+        "| read | statements / request | planning ms / request | execution ms / request "
+        "| costliest statement (plan / exec ms per call) |",
+        "|---|--:|--:|--:|---|",
+    ]
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            tracked = conn.execute("SHOW pg_stat_statements.track_planning").fetchone()
+        except psycopg.Error as exc:
+            say(f"pg_stat_statements is not available: {str(exc).splitlines()[0]}")
+            return [
+                "statements: not measured (preload pg_stat_statements and set "
+                "pg_stat_statements.track_planning = on; bench/README.md)"
+            ]
+        if not tracked or tracked[0] != "on":
+            say("pg_stat_statements.track_planning is off: planning times will read 0")
+        for name, read in reads(fixture).items():
+            run_cell(port, read.make, 200, concurrency=1, warmup=0, duration=30, cap=5)
+            conn.execute("SELECT pg_stat_statements_reset()")
+            cell = run_cell(
+                port, read.make, 200, concurrency=1, warmup=0, duration=60, cap=STATEMENT_SAMPLES
+            )
+            rows = conn.execute(
+                """
+                SELECT s.query, s.calls, s.total_plan_time, s.total_exec_time
+                FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                WHERE d.datname = current_database() AND s.query NOT ILIKE '%pg_stat_statements%'
+                """
+            ).fetchall()
+            rows = [r for r in rows if not any(t in r[0] for t in WORKER_TABLES)]
+            done = max(1, len(cell.latencies) + cell.errors)
+            calls = sum(r[1] for r in rows)
+            plan = sum(r[2] for r in rows)
+            execute = sum(r[3] for r in rows)
+            top = max(rows, key=lambda r: r[2] + r[3], default=None)
+            costliest = ""
+            if top is not None:
+                text = " ".join(top[0].split())[:90].replace("|", "/")
+                costliest = f"{text}… ({top[2] / top[1]:.2f} / {top[3] / top[1]:.2f})"
+            lines.append(
+                f"| {name} | {calls / done:.1f} | {plan / done:.2f} | {execute / done:.2f} "
+                f"| {costliest} |"
+            )
+    return lines
+
+
 # --- The table ------------------------------------------------------------------------------
 
 
@@ -705,7 +859,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8621, help="server port (default 8621)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (default 1)")
-    parser.add_argument("--concurrency", default="1,8,32", help="comma-separated (default 1,8,32)")
+    parser.add_argument(
+        "--concurrency",
+        default="1,8,32",
+        help="of the intake rows, comma-separated (default 1,8,32)",
+    )
+    parser.add_argument(
+        "--read-concurrency", default="4,8", help="of the read rows, comma-separated (default 4,8)"
+    )
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds per cell (default 2)")
     parser.add_argument(
         "--duration", type=float, default=10.0, help="measured seconds per cell (default 10)"
@@ -723,6 +884,7 @@ def main() -> None:
     if parts - set(PARTS):
         parser.error(f"--only takes {', '.join(PARTS)}")
     levels = [int(c) for c in args.concurrency.split(",")]
+    read_levels = [int(c) for c in args.read_concurrency.split(",")]
 
     lines = [
         row("what", "conc.", "req/s", "p50 ms", "p99 ms", "÷ ceiling", "note"),
@@ -730,7 +892,8 @@ def main() -> None:
     ]
     ceilings: dict[int, float] = {}
     measured: dict[tuple[str, int], Cell] = {}
-    if parts & {"intake", "reads", "ceiling"}:
+    statements: list[str] = []
+    if parts & {"intake", "reads", "ceiling", "statements"}:
         create_database(args.database_url)
         setup_django(args.database_url)
         fixture = prepare()
@@ -745,8 +908,8 @@ def main() -> None:
                 ceilings[level] = cell.rate
                 measured[("ceiling", level)] = cell
             quiet_queue()  # the deliveries pgbench's scripts enqueued are no one's
-        if "reads" in parts:
-            fixture.numbers = readable_numbers(fixture)
+        if parts & {"reads", "statements"}:
+            prepare_reads(fixture)
         from django.db import connections
 
         connections.close_all()  # the server has the database to itself
@@ -768,12 +931,7 @@ def main() -> None:
             def probe() -> tuple[dict[int, float], dict[int, float]]:
                 return server.cpu(), backends_cpu(database)
 
-            wanted = [
-                name
-                for name in makers(fixture)
-                if (name.startswith("intake") and "intake" in parts)
-                or (name.startswith("read") and "reads" in parts)
-            ]
+            wanted = [name for name in makers(fixture) if "intake" in parts]
             for name in wanted:
                 make, expect = makers(fixture)[name]
                 for level in levels:
@@ -788,18 +946,41 @@ def main() -> None:
                         cap=args.max_requests,
                         probe=probe,
                     )
+            for name, spec in reads(fixture).items() if "reads" in parts else ():
+                for level in [1] if spec.single else read_levels:
+                    say(f"{name}, concurrency {level}")
+                    measured[(name, level)] = run_cell(
+                        server.port,
+                        spec.make,
+                        200,
+                        concurrency=level,
+                        warmup=args.warmup,
+                        duration=args.duration,
+                        cap=args.max_requests,
+                        probe=probe,
+                    )
+            if "statements" in parts:
+                statements = statement_table(server.port, fixture, args.database_url)
         finally:
             server.stop()
         for (name, level), cell in measured.items():
             if name == "ceiling":
                 continue
-            ratio = ""
+            ratio, note = "", cell_note(cell, args.max_requests)
             if name.startswith("intake") and ceilings.get(level):
                 ratio = f"{cell.rate / ceilings[level]:.0%}"
+            read = reads(fixture).get(name)
+            if read is not None:
+                base = measured.get((read.ceiling, level))
+                if base is not None and base.rate:
+                    ratio = f"{cell.rate / base.rate:.0%}"
+                note = "; ".join(
+                    x for x in (f"target {read.target}" if read.target else "", note) if x
+                )
             lines.append(
                 row(
                     name, str(level), f"{cell.rate:,.0f}", f"{cell.percentile(50):.1f}",
-                    f"{cell.percentile(99):.1f}", ratio, cell_note(cell, args.max_requests),
+                    f"{cell.percentile(99):.1f}", ratio, note,
                 )
             )  # fmt: skip
         for level in levels:
@@ -825,6 +1006,8 @@ def main() -> None:
         f"{args.warmup:g} s warm-up + {args.duration:g} s per cell (cap {args.max_requests:,})"
     )
     print("\n".join(lines))
+    if statements:
+        print("\n" + "\n".join(statements))
 
 
 if __name__ == "__main__":
