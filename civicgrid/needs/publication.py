@@ -113,15 +113,20 @@ def _photo_public(event: NeedEvent | None) -> bool:
     return event is None or event.action in REPORT_ACTIONS or is_public_reply(event)
 
 
-def public_photos(need: Need, events: Iterable[NeedEvent] | None = None) -> list[NeedPhoto]:
+def public_photos(
+    need: Need,
+    events: Iterable[NeedEvent] | None = None,
+    photos: Iterable[NeedPhoto] | None = None,
+) -> list[NeedPhoto]:
     """The need's photos the public may see: none until it is published; then the report's
     own photos and those sent with public replies. `events` are the need's events (those
-    prefetched for a list); without them each photo's event is read."""
+    prefetched for a list); without them each photo's event is read. `photos` are the need's
+    photos when the caller has read them (else `need.photos.all()`)."""
     if not is_published(need):
         return []
     by_id = {e.pk: e for e in events} if events is not None else None
     shown = []
-    for photo in need.photos.all():
+    for photo in need.photos.all() if photos is None else photos:
         if photo.event_id is None:
             event = None
         elif by_id is not None:

@@ -13,7 +13,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,18 +28,25 @@ from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.core import ratelimit
 from civicgrid.core.errors import DomainError
+from civicgrid.core.i18n import english
 from civicgrid.needs import publication
 from civicgrid.needs.access import resident_category
-from civicgrid.needs.events import Commented
-from civicgrid.needs.events import read as read_event
 from civicgrid.needs.forms_resident import category_groups
-from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need, NeedEvent, State
+from civicgrid.needs.models import (
+    OPEN_STATES,
+    Category,
+    CategoryQuestion,
+    Need,
+    NeedEvent,
+    NeedPhoto,
+    State,
+)
 from civicgrid.needs.services import normalise_number
 from civicgrid.needs.tracking import tracking_url
 from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
-from civicgrid.network.models import node_label
 from civicgrid.open311 import formats, selectors, services
 from civicgrid.open311.formats import XML
+from civicgrid.open311.selectors import PublicRequest
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000  # the spec's default cap on GET requests (and on the updates feed)
@@ -361,52 +368,66 @@ def photo_url(request: HttpRequest, number: str, photo_id: int) -> str:
     return request.build_absolute_uri(reverse("resident:photo", args=[number, photo_id]))
 
 
-def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[str, Any]:
-    """One need as a GeoReport `request`: only what the publication rule allows
-    (needs/publication.py). Never the contact's phone, name or e-mail."""
-    events: list[NeedEvent] = need.public_events  # type: ignore[attr-defined]
-    transitions = [e for e in events if e.to_state]
-    last = transitions[-1] if transitions else None
-    updated = last if not need.is_open and last else events[-1] if events else None
-    published = publication.is_published(need)
-    photos = publication.public_photos(need, events)
-    # A remote photo the client sent with the report: as public as the report's own photos.
-    sent = [
-        data.media_url
-        for data in map(read_event, events)
-        if published and isinstance(data, Commented) and isinstance(data.media_url, str)
-    ]
-    lat, lon = publication.public_point(need)
-    last_note = publication.public_note(last, need) if last else ""
-    if need.consultation_id and need.consultation:
-        agency = need.consultation.name
-    elif need.assignee_org_id and need.assignee_org:
-        agency = need.assignee_org.name
-    else:
-        agency = node_label(need.owner_node)
-    row: dict[str, Any] = {
-        "service_request_id": need.number,
-        "status": "open" if need.is_open else "closed",
-        "status_notes": last_note or str(STATE_WORDS.get(need.state, "")),
-        "service_name": need.category.label,
-        "service_code": need.category.code,
-        "description": publication.public_description(need),
-        "agency_responsible": agency,
-        "service_notice": None,
-        "requested_datetime": need.created_at,
-        "updated_datetime": updated.created_at if updated else need.created_at,
-        "expected_datetime": need.resolve_due,
-        "address": publication.public_address(need) or node_label(need.node),
-        "address_id": None,
-        "zipcode": None,
-        "lat": lat,
-        "long": lon,
-        "media_url": (
-            photo_url(request, need.number, photos[0].pk) if photos else sent[0] if sent else None
-        ),
-    }
-    if extensions:
-        row["extended_attributes"] = {
+class RequestWriter:
+    """Needs as GeoReport `request`s: only what the publication rule allows
+    (needs/publication.py), never the contact's phone, name or e-mail. What is the same for
+    every row (the language, the words for states and actions) is looked up once."""
+
+    def __init__(self, request: HttpRequest, params: Mapping[str, str]) -> None:
+        self.request = request
+        self.extensions = params.get("extensions", "").lower() == "true"
+        self.english = english()
+        self.state_words = {state: str(words) for state, words in STATE_WORDS.items()}
+        self.event_words = {action: str(words) for action, words in EVENT_WORDS.items()}
+
+    def name(self, name: str, name_en: str) -> str:
+        return name_en if name_en and self.english else name
+
+    def row(self, row: PublicRequest) -> dict[str, Any]:
+        # The row carries every field the publication rule reads of a Need and NeedEvent.
+        need = cast(Need, row)
+        events = cast(list[NeedEvent], row.public_events)
+        transitions = [e for e in events if e.to_state]
+        last = transitions[-1] if transitions else None
+        is_open = need.state in OPEN_STATES
+        updated = last if not is_open and last else events[-1] if events else None
+        photos = publication.public_photos(need, events, cast(list[NeedPhoto], row.photos))
+        lat, lon = publication.public_point(need)
+        last_note = publication.public_note(last, need) if last else ""
+        media = (
+            photo_url(self.request, need.number, photos[0].pk)
+            if photos
+            else row.media_urls[0]
+            if row.media_urls
+            else None
+        )
+        answer: dict[str, Any] = {
+            "service_request_id": need.number,
+            "status": "open" if is_open else "closed",
+            "status_notes": last_note or self.state_words.get(need.state, ""),
+            "service_name": self.name(need.category.name, need.category.name_en),
+            "service_code": need.category.code,
+            "description": publication.public_description(need),
+            "agency_responsible": row.agency,
+            "service_notice": None,
+            "requested_datetime": need.created_at,
+            "updated_datetime": updated.created_at if updated else need.created_at,
+            "expected_datetime": need.resolve_due,
+            "address": publication.public_address(need)
+            or self.name(need.node.name, need.node.name_en),
+            "address_id": None,
+            "zipcode": None,
+            "lat": lat,
+            "long": lon,
+            "media_url": media,
+        }
+        if self.extensions:
+            answer["extended_attributes"] = self.extended(row, is_open)
+        return answer
+
+    def extended(self, row: PublicRequest, is_open: bool) -> dict[str, Any]:
+        need = cast(Need, row)
+        return {
             "state": need.state,
             "state_name": str(State(need.state).label),
             "priority": need.priority,
@@ -415,29 +436,27 @@ def request_row(request: HttpRequest, need: Need, *, extensions: bool) -> dict[s
             "resolve_deadline": need.resolve_due,
             "responded_datetime": need.responded_at,
             "resolved_datetime": need.resolved_at,
-            "overdue": need.is_overdue,
-            "merged_into": need.merged_into.number if need.merged_into else None,
+            "overdue": need.overdue_at is not None and is_open,
+            "merged_into": row.merged_into_number,
             "timeline": [
                 {
                     "datetime": e.created_at,
                     "action": e.action,
-                    "title": str(EVENT_WORDS.get(e.action, e.action)),
+                    "title": self.event_words.get(e.action, e.action),
                     "from_state": e.from_state,
                     "to_state": e.to_state,
                     "note": publication.public_note(e, need),
                 }
-                for e in events
+                for e in cast(list[NeedEvent], row.public_events)
             ],
         }
-    return row
 
 
 def requests_answer(
-    request: HttpRequest, fmt: str, needs: Any, params: Mapping[str, str]
+    request: HttpRequest, fmt: str, rows: list[PublicRequest], params: Mapping[str, str]
 ) -> HttpResponse:
-    extensions = params.get("extensions", "").lower() == "true"
-    rows = [request_row(request, need, extensions=extensions) for need in needs]
-    return formats.render(fmt, "service_requests", rows)
+    writer = RequestWriter(request, params)
+    return formats.render(fmt, "service_requests", [writer.row(need) for need in rows])
 
 
 # --- Endpoints --------------------------------------------------------------------------------
@@ -513,7 +532,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         elif statuses == {"closed"}:
             needs = needs.exclude(state__in=OPEN_STATES)
     needs = needs.order_by("-created_at", "-id")[:MAX_REQUESTS]
-    return requests_answer(request, fmt, needs, params)
+    return requests_answer(request, fmt, selectors.read_requests(needs), params)
 
 
 def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -570,14 +589,14 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
 @endpoint("GET")
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     number = normalise_number(request_id)
-    need = (
-        selectors.public_requests().filter(number=number).first()
+    rows = (
+        selectors.read_requests(selectors.public_requests().filter(number=number))
         if NUMBER_RE.match(number)
-        else None
+        else []
     )
-    if need is None:
+    if not rows:
         raise Problem(404, _("service_request_id “%(id)s” not found.") % {"id": clip(request_id)})
-    return requests_answer(request, fmt, [need], request.GET)
+    return requests_answer(request, fmt, rows, request.GET)
 
 
 @endpoint("GET")
