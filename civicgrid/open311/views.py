@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.core import ratelimit
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.core.errors import DomainError
 from civicgrid.needs import publication
 from civicgrid.needs.access import resident_category
@@ -444,6 +445,7 @@ def requests_answer(
 
 
 @endpoint("GET")
+@replica_reads()
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     changeset = selectors.services_changed().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     data = {
@@ -465,6 +467,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     with_questions = set(CategoryQuestion.objects.values_list("category_id", flat=True))
     rows = [
@@ -476,6 +479,7 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
     category = service_category(code)
     attributes = [attribute_row(q, i) for i, q in enumerate(category.questions.all(), start=1)]
@@ -484,6 +488,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 
 
 @endpoint("GET", "POST")
+@replica_reads()
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return create_request(request, fmt)
@@ -568,6 +573,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     number = normalise_number(request_id)
     need = (
@@ -590,6 +596,7 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     """The mySociety extension: public timeline entries between start_date and end_date."""
     start, end = window(request.GET)
