@@ -316,5 +316,6 @@ def test_measuring_a_replica_that_cannot_be_reached(transactional_db, tmp_path):
             assert router.db_for_read(Need) == "default"
         assert Client().get("/healthz").json()["replica"] == "down"
     finally:
+        connections[REPLICA].close()
         del connections[REPLICA]
         del connections.settings[REPLICA]
