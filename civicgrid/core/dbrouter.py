@@ -12,7 +12,8 @@ moment read from it: dashboards, reports, ledgers, the public page, Open311's li
 resident's tracking page. Inside the scope reads still go to "default" (the primary) when:
 
 - the read is made inside a transaction on the primary, which must see its own writes;
-- the model is the shared cache's table (rate limits, cached figures), which counts and sets;
+- the model is the shared cache's table (rate limits, cached figures), which counts and sets,
+  or the sessions;
 - the request is pinned to the primary (`primary_reads`): the client wrote a moment ago and
   must read what it wrote (ReadYourWrites, below);
 - the replica is down, or lags more than REPLICA_MAX_LAG_SECONDS (`replica_health`).
@@ -39,6 +40,8 @@ from django.http import HttpRequest, HttpResponse
 logger = logging.getLogger("civicgrid.replica")
 
 REPLICA = "replica"
+# Read on the primary even inside the scope (ReplicaRouter.db_for_read says why).
+PRIMARY_APPS = frozenset({"django_cache", "sessions"})
 
 _reading_replica: ContextVar[bool] = ContextVar("civicgrid_replica_reads", default=False)
 _pinned_to_primary: ContextVar[bool] = ContextVar("civicgrid_primary_reads", default=False)
@@ -187,8 +190,9 @@ class ReplicaRouter:
     def db_for_read(self, model: Any, **hints: Any) -> str:
         if not _reading_replica.get() or not replica_configured():
             return "default"
-        # The database cache's model; the cache counts and sets, so it stays on the primary.
-        if model._meta.app_label == "django_cache":
+        # The database cache's model (the cache counts and sets) and the sessions (a login or
+        # a logout a moment ago is already true) stay on the primary.
+        if model._meta.app_label in PRIMARY_APPS:
             return "default"
         if connections["default"].in_atomic_block or _pinned_to_primary.get():
             return "default"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
@@ -70,6 +71,12 @@ def test_with_a_replica_only_reads_inside_the_scope_go_there(replica_alias):
             # A transaction on the primary must read its own writes.
             assert router.db_for_read(Need) == "default"
     assert router.db_for_read(Need) == "default"
+
+
+def test_sessions_are_read_on_the_primary_even_inside_the_scope(replica_alias):
+    # A login or a logout of a moment ago must hold on the replica's pages too.
+    with replica_reads():
+        assert router.db_for_read(Session) == "default"
 
 
 def test_the_scope_belongs_to_one_thread(replica_alias):
