@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from civicgrid.core.dbrouter import forget_replica_health
 from civicgrid.core.localcache import forget
 from civicgrid.network.geo import forget_grid_index
 
@@ -13,6 +14,8 @@ def _fresh_grid_index():
     # The grid index is cached per process; tests create and drop polygons freely.
     forget_grid_index()
     forget()  # the per-process caches of categories, calendar and network (core/localcache)
+    forget_replica_health()  # tests make and unmake replicas
     yield
     forget_grid_index()
     forget()
+    forget_replica_health()

@@ -139,6 +139,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After a write, the client's reads go to the primary for a while (core/dbrouter.py).
+    "civicgrid.core.dbrouter.ReadYourWrites",
     "civicgrid.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -200,15 +202,25 @@ else:
     # dashboard's rollup sums it doubled their time (bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # A read replica of PostgreSQL (streaming replication). Only views wrapped in
-# `core.dbrouter.replica_reads` (dashboards, reports, ledgers, the public page) read from it;
-# every write, and every other read, goes to the primary (docs/deploy.md).
+# `core.dbrouter.replica_reads` (dashboards, reports, ledgers, the public page, Open311's
+# lists, the tracking page) read from it; every write, and every other read, goes to the
+# primary, and so do all the reads of a client that wrote in the last REPLICA_PIN_SECONDS.
+# Each process checks the replica at most every REPLICA_CHECK_SECONDS: down, or more than
+# REPLICA_MAX_LAG_SECONDS behind, it is left aside until it recovers (docs/deploy.md).
 DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL")
+REPLICA_PIN_SECONDS = envint("REPLICA_PIN_SECONDS", 10)
+REPLICA_MAX_LAG_SECONDS = envint("REPLICA_MAX_LAG_SECONDS", 30)
+REPLICA_CHECK_SECONDS = envint("REPLICA_CHECK_SECONDS", 5)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL, conn_max_age=envint("CONN_MAX_AGE", 60)
     )
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
+    replica_options["options"] = "-c jit=off"
+    # A replica that does not answer costs a request (or the health check) 2 seconds, not
+    # the system's TCP timeout; ?connect_timeout= in the URL overrides it.
+    replica_options.setdefault("connect_timeout", 2)
     # Tests run against the primary's test database through this alias.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["civicgrid.core.dbrouter.ReplicaRouter"]

@@ -10,6 +10,12 @@ case "$PG_URL" in
   postgres://*) ;;
   *) echo "scripts/test-postgres.sh printed no DATABASE_URL: $PG_URL" >&2; exit 1 ;;
 esac
+# A streaming standby of that cluster: the PostgreSQL run's replica tests read from it.
+STANDBY_URL="$(scripts/test-postgres-standby.sh)"
+case "$STANDBY_URL" in
+  postgres://*) ;;
+  *) echo "scripts/test-postgres-standby.sh printed no DATABASE_URL: $STANDBY_URL" >&2; exit 1 ;;
+esac
 export SECRET_KEY=checks-only-secret
 
 echo "== lint, types, layers, migrations"
@@ -27,4 +33,4 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true
 .venv/bin/pytest "$@"
 
 echo "== tests on PostgreSQL"
-DATABASE_URL="$PG_URL" .venv/bin/pytest "$@"
+DATABASE_URL="$PG_URL" CIVICGRID_TEST_STANDBY_URL="$STANDBY_URL" .venv/bin/pytest "$@"

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.core.dbrouter import replica_configured, replica_health
 from civicgrid.core.models import Notification
 from civicgrid.core.notifications import mark_all_read, mark_read
 from civicgrid.core.notifications import render as render_text
@@ -48,14 +49,22 @@ def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 once the app and its database answer; 503 otherwise (for load balancers)."""
+    """200 once the app and its database answer; 503 otherwise (for load balancers). With a
+    replica, also its state ("ok", "lagging" or "down") and lag in seconds, as this process
+    last measured it: a replica in trouble is left aside for the primary, so the app is still
+    healthy, and the 200 stays."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # any database failure means "not healthy", whatever its class
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    body: dict[str, object] = {"status": "ok", "database": connection.vendor}
+    if replica_configured():
+        replica = replica_health()
+        body["replica"] = replica.state
+        body["replica_lag"] = None if replica.lag is None else round(replica.lag, 1)
+    return JsonResponse(body)
 
 
 @login_required

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.core import ratelimit
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.core.errors import DomainError
 from civicgrid.core.i18n import english
 from civicgrid.needs import publication
@@ -463,6 +464,7 @@ def requests_answer(
 
 
 @endpoint("GET")
+@replica_reads()
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     changeset = selectors.services_changed().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     data = {
@@ -484,6 +486,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     with_questions = set(CategoryQuestion.objects.values_list("category_id", flat=True))
     rows = [
@@ -495,6 +498,7 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
     category = service_category(code)
     attributes = [attribute_row(q, i) for i, q in enumerate(category.questions.all(), start=1)]
@@ -503,6 +507,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 
 
 @endpoint("GET", "POST")
+@replica_reads()
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return create_request(request, fmt)
@@ -587,6 +592,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     number = normalise_number(request_id)
     rows = (
@@ -609,6 +615,7 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@replica_reads()
 def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     """The mySociety extension: public timeline entries between start_date and end_date."""
     start, end = window(request.GET)

@@ -19,6 +19,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from civicgrid.core import once, ratelimit
+from civicgrid.core.dbrouter import replica_reads
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import keyed_digest
 from civicgrid.core.views import too_many_requests
@@ -249,6 +250,7 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
     return rows
 
 
+@replica_reads()
 def track_lookup(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
     if form.is_valid():
@@ -327,6 +329,9 @@ def _act(need: Need, op: str, data: dict[str, Any]) -> Any:
     return _("Thank you for your rating. Your need is closed.")
 
 
+# Read on the replica when there is one: the page many residents reload to follow their need.
+# The one who has just raised, rated or withdrawn it reads the primary (core/dbrouter.py).
+@replica_reads()
 def track(request: HttpRequest, number: str) -> HttpResponse:
     need = selectors.by_number(number)
     if need is None:
