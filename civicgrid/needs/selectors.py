@@ -29,8 +29,10 @@ from civicgrid.network.scope import paths_q, role_paths, role_scope_paths, scope
 
 def visible_needs(user: Any) -> NeedQuerySet:
     """Needs at a place in the user's scope, plus needs dispatched to them or their units and
-    consultations of their committees (member units sit across the tree)."""
-    qs = Need.objects.select_related("category", "node", "owner_node", "assignee", "assignee_org")
+    consultations of their committees (member units sit across the tree). Callers select
+    what they print: every relation joined costs PostgreSQL planning time on every read
+    (issue 13: ten joined relations took 8 ms to plan and 0.2 ms to run)."""
+    qs = Need.objects.all()
     place = scope_q(user, node_field="node")
     if place is None:
         return qs

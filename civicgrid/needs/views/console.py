@@ -130,6 +130,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         params.pop(key, None)
     form = NeedFilterForm(params or None, user=user)
     needs = selectors.filtered(_tab_queryset(user, tab), form.to_filter(), user=user)
+    needs = needs.select_related("category", "node", "assignee", "assignee_org")  # printed
     page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "tab": tab,
