@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.needs import workflow
@@ -55,38 +56,53 @@ INBOXES = ("to_accept", "to_dispatch", "mine", "overdue", "escalated")  # the RE
 
 def inbox(user: Any, name: str) -> NeedQuerySet:
     """The console's inboxes by role."""
-    base = visible_needs(user)
+    return visible_needs(user).filter(inbox_q(user, name))
+
+
+def inbox_q(user: Any, name: str) -> Q:
+    """Which of the user's visible needs are in the inbox `name` (`inbox` and
+    `inbox_counts` filter by it)."""
+    orgs = organisations_of(user)
     dispatchers = role_scope_paths(user, workflow.DISPATCHER_ROLES)  # None: a superuser
     dispatch_q = (
         Q()
         if dispatchers is None
-        else paths_q(dispatchers, node_field="owner_node")
-        | Q(consultation__in=organisations_of(user))
+        else paths_q(dispatchers, node_field="owner_node") | Q(consultation__in=orgs)
     )
+    open_q = Q(state__in=OPEN_STATES)
     if name == "to_accept":
-        return base.filter(
-            dispatch_q, state=State.SUBMITTED, consultation__isnull=True
-        ) | base.filter(state=State.SUBMITTED, consultation__in=organisations_of(user))
+        return (dispatch_q & Q(state=State.SUBMITTED, consultation__isnull=True)) | Q(
+            state=State.SUBMITTED, consultation__in=orgs
+        )
     if name == "to_dispatch":
-        return base.filter(dispatch_q, state__in=[State.ACCEPTED, State.ESCALATED])
+        return dispatch_q & Q(state__in=[State.ACCEPTED, State.ESCALATED])
     if name == "mine":
         grids = role_paths(user).get(Role.GRID_WORKER, [])
         undirected = Q(assignee__isnull=True, assignee_org__isnull=True, state=State.DISPATCHED) & (
             paths_q(grids, node_field="node")
         )
-        return base.filter(
-            Q(assignee=user) | Q(assignee_org__in=organisations_of(user)) | undirected,
-            state__in=[State.DISPATCHED, State.TAKEN, State.IN_PROGRESS],
+        return (Q(assignee=user) | Q(assignee_org__in=orgs) | undirected) & Q(
+            state__in=[State.DISPATCHED, State.TAKEN, State.IN_PROGRESS]
         )
     if name == "overdue":
-        return base.open().filter(overdue_at__isnull=False)
+        return open_q & Q(overdue_at__isnull=False)
     if name == "escalated":
-        return base.filter(dispatch_q, state=State.ESCALATED)
+        return dispatch_q & Q(state=State.ESCALATED)
     if name == "unplaced":
         # Reports no grid could be found for, waiting at the level of the dispatchers who
         # place them (services.need_place): in their scope, held at their level or below.
-        return base.open().filter(dispatch_q, unplaced=True)
-    return base.none()
+        return open_q & dispatch_q & Q(unplaced=True)
+    return Q(pk__in=[])
+
+
+def inbox_counts(user: Any, names: Iterable[str]) -> dict[str, int]:
+    """How many needs each inbox holds ("all": every visible need), in one statement: the
+    console shows them on every list page."""
+    counts = {
+        name: Count("pk") if name == "all" else Count("pk", filter=inbox_q(user, name))
+        for name in names
+    }
+    return visible_needs(user).aggregate(**counts)
 
 
 @dataclass

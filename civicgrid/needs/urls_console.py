@@ -12,6 +12,7 @@ app_name = "needs"
 urlpatterns: list[URLPattern] = [
     path("", views.need_list, name="list"),
     path("bulk-dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
+    path("bulk-dispatch/targets/", views.bulk_targets, name="bulk_targets"),
     path("new/", views.need_new, name="new"),
     path("new/questions/", views.need_questions, name="questions"),
     path("proactive/new/", views.proactive_new, name="proactive_new"),

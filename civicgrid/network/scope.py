@@ -46,10 +46,13 @@ def scope_paths(user: Any, *, write: bool = False) -> list[str] | None:
         return None
     cache = getattr(user, _CACHE_ATTR, None)
     if cache is None:
-        rows = RoleBinding.objects.filter(person=user, role__in=STAFF_ROLES).values_list(
-            "role", "node__path"
-        )
-        bindings = list(rows)
+        # From every role the user holds (one query a request, shared with `role_paths`).
+        bindings = [
+            (role, path)
+            for role, paths in role_paths(user).items()
+            if role in STAFF_ROLES
+            for path in paths
+        ]
         cache = {
             False: _outermost([path for _role, path in bindings]),
             True: _outermost([path for role, path in bindings if role in WRITE_ROLES]),

@@ -99,6 +99,7 @@ PUBLIC: dict[str, str] = {
 PRIVATE: dict[str, str] = {
     "needs:list": "the console's need inboxes",
     "needs:bulk_dispatch": "dispatching several needs",
+    "needs:bulk_targets": "the people and units a batch may be dispatched to",
     "needs:new": "entering a need on someone's behalf",
     "needs:questions": "the on-behalf form's extra questions",
     "needs:proactive_new": "recording proactive work",

@@ -486,6 +486,56 @@ def test_bulk_dispatch_cannot_reach_needs_outside_the_area(w):
     assert there.state == State.SUBMITTED
 
 
+def test_the_list_asks_for_dispatch_targets_only_when_the_dispatcher_does(w):
+    """Every worker of the area is a choice: the list is as fast with a hundred of them."""
+    nf.raise_need(w)
+    client = login(w.dispatcher)
+
+    def page(**params: str) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("needs:list"), {"tab": "all", **params})
+        assert response.status_code == 200
+        return response.content.decode(), len(ctx.captured_queries)
+
+    plain, queries = page()
+    assert 'name="target"' not in plain
+    assert reverse("needs:bulk_targets") in plain and "targets=1" in plain
+    for i in range(30):
+        netf.person(f"网格员{i}", roles=[(Role.GRID_WORKER, w.t["gridA"])])
+    again, queries_again = page()
+    assert queries_again == queries and "网格员0" not in again  # the people are not read
+    asked, _queries = page(targets="1")  # without JavaScript: the same page with the choices
+    assert 'name="target"' in asked and "网格员29" in asked
+    fragment = client.get(reverse("needs:bulk_targets")).content.decode()  # htmx swaps it in
+    assert fragment.lstrip().startswith('<fieldset class="bulk card" id="bulk-targets">')
+    assert "网格员29" in fragment and f"unit:{w.unit.pk}" in fragment
+
+
+def test_only_dispatchers_get_the_dispatch_targets(w):
+    response = login(w.grid_worker).get(reverse("needs:bulk_targets"))
+    assert response.status_code == 403
+
+
+def test_the_tab_counts_are_each_inbox_counted_alone(w):
+    from civicgrid.needs import selectors
+
+    nf.raise_need(w)
+    at(nf.raise_need(w), State.ACCEPTED)
+    at(nf.raise_need(w), State.ESCALATED)
+    at(nf.raise_need(w), State.DISPATCHED, assignee=w.handler)
+    at(nf.raise_need(w, node=w.t["gridB"]), State.DISPATCHED)
+    at(nf.raise_need(w), State.DISPATCHED, assignee_org=w.unit)
+    nf.force(nf.raise_need(w), overdue_at=timezone.now())
+    nf.force(nf.raise_need(w), unplaced=True)
+    people = (w.dispatcher, w.town_staff, w.handler, w.unit_member, w.other_grid_worker)
+    for person in people:
+        counts = selectors.inbox_counts(person, [*selectors.INBOXES, "unplaced", "all"])
+        for name in (*selectors.INBOXES, "unplaced"):
+            assert counts[name] == selectors.inbox(person, name).count(), (person.name, name)
+        assert counts["all"] == selectors.visible_needs(person).count()
+    assert selectors.inbox_counts(w.dispatcher, ["to_accept"])["to_accept"] >= 1
+
+
 # --- Entering needs -------------------------------------------------------------------------
 
 

@@ -126,25 +126,42 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = _default_tab(user)
     params = request.GET.copy()
-    for key in ("tab", "page"):
+    for key in ("tab", "page", "targets"):
         params.pop(key, None)
     form = NeedFilterForm(params or None, user=user)
     needs = selectors.filtered(_tab_queryset(user, tab), form.to_filter(), user=user)
     needs = needs.select_related("category", "node", "assignee", "assignee_org")  # printed
-    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.inbox_counts(user, TABS)
+    paginator = Paginator(needs, PAGE_SIZE)
+    if not params:
+        paginator.count = counts[tab]  # the tab unfiltered: counted with the others
+    page = paginator.get_page(request.GET.get("page"))
+    # Unplaced needs are placed one by one first: they have no grid to dispatch within.
+    bulk = holds_any_role(user, workflow.DISPATCHER_ROLES) and tab != "unplaced"
     context = {
         "tab": tab,
-        "tabs": [(key, label, _tab_queryset(user, key).count()) for key, label in TABS.items()],
+        "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
         "form": form,
         "page": page,
         "query": params.urlencode(),
-        # Unplaced needs are placed one by one first: they have no grid to dispatch within.
-        "bulk": BulkDispatchForm(user=user)
-        if holds_any_role(user, workflow.DISPATCHER_ROLES) and tab != "unplaced"
+        "bulk": bulk,
+        # Whom to dispatch to is a long list (every worker in the area): shown when asked
+        # for (`?targets=1`, or fetched in place by htmx from `needs:bulk_targets`).
+        "bulk_form": BulkDispatchForm(user=user)
+        if bulk and request.GET.get("targets") == "1"
         else None,
         "awaiting": AWAITING_RESPONSE,
     }
     return render(request, "needs/console/list.html", context)
+
+
+@console_required
+def bulk_targets(request: HttpRequest) -> HttpResponse:
+    """The bulk dispatch choices, swapped into the list by htmx when a dispatcher asks."""
+    if not holds_any_role(request.user, workflow.DISPATCHER_ROLES):
+        raise PermissionDenied(_("Only dispatchers dispatch several needs at once."))
+    context = {"bulk_form": BulkDispatchForm(user=request.user)}
+    return render(request, "needs/console/_bulk_targets.html", context)
 
 
 @dataclass
