@@ -96,13 +96,10 @@ def inbox_q(user: Any, name: str) -> Q:
 
 
 def inbox_counts(user: Any, names: Iterable[str]) -> dict[str, int]:
-    """How many needs each inbox holds ("all": every visible need), in one statement: the
-    console shows them on every list page."""
-    counts = {
-        name: Count("pk") if name == "all" else Count("pk", filter=inbox_q(user, name))
-        for name in names
-    }
-    return visible_needs(user).aggregate(**counts)
+    """How many needs each inbox holds, in one statement over the user's open needs (every
+    inbox holds open needs only): the console shows them on every list page."""
+    counts = {name: Count("pk", filter=inbox_q(user, name)) for name in names}
+    return visible_needs(user).filter(state__in=OPEN_STATES).aggregate(**counts)
 
 
 @dataclass
