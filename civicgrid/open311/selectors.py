@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from civicgrid.core.i18n import localised
+from civicgrid.core.statements import Statement
 from civicgrid.needs import publication, workflow
 from civicgrid.needs.models import Category, Kind, Need, NeedEvent, NeedPhoto, NeedQuerySet
 from civicgrid.needs.selectors import STAFF_ONLY_ACTIONS, public_events
-from civicgrid.network.models import Node, Organisation
+from civicgrid.network.models import Organisation
 
 # When the service list was last changed in code (the seed categories); edits in the admin
 # after that move the changeset on.
@@ -104,6 +105,8 @@ class PublicRequest:
     owner_node_id: int
     category: PublicCategory
     node: PublicNode
+    owner_name: str  # the node that holds it
+    owner_name_en: str
     public_events: list[PublicEvent] = field(default_factory=list)
     photos: list[PublicPhoto] = field(default_factory=list)
     media_urls: list[str] = field(default_factory=list)  # remote photos sent with the report
@@ -115,8 +118,13 @@ NEED_VALUES = (
     *(f.name for f in fields(PublicRequest)[:24]),
     "category__code", "category__name", "category__name_en",
     "node__name", "node__name_en", "node__lat", "node__lon",
+    "owner_node__name", "owner_node__name_en",
 )  # fmt: skip
 EVENT_VALUES = tuple(f.name if f.name != "pk" else "id" for f in fields(PublicEvent))
+
+
+def _request(v: tuple[Any, ...]) -> PublicRequest:
+    return PublicRequest(*v[:24], PublicCategory(*v[24:27]), PublicNode(*v[27:31]), *v[31:])  # type: ignore[call-arg]
 
 
 def read_requests(needs: QuerySet[Need]) -> list[PublicRequest]:
@@ -124,10 +132,7 @@ def read_requests(needs: QuerySet[Need]) -> list[PublicRequest]:
     and remote photo addresses (of published needs), who is responsible and the number of
     the need each was merged into. A fixed number of queries whatever the length, and no
     model instance."""
-    rows = [
-        PublicRequest(*v[:24], PublicCategory(*v[24:27]), PublicNode(*v[27:]))  # type: ignore[call-arg]
-        for v in needs.values_list(*NEED_VALUES)
-    ]
+    rows = [_request(v) for v in needs.values_list(*NEED_VALUES)]
     if not rows:
         return rows
     by_id = {row.id: row for row in rows}
@@ -139,17 +144,75 @@ def read_requests(needs: QuerySet[Need]) -> list[PublicRequest]:
     )
     for values in events:
         by_id[values[1]].public_events.append(PublicEvent(*values))
+    _complete(rows)
+    return rows
+
+
+# One request by its number, the read Open311 clients repeat most: statements built once.
+_BY_NUMBER = Statement(
+    lambda number: public_requests().filter(number=number).values_list(*NEED_VALUES),
+    number=str,
+)
+_EVENTS_OF = Statement(
+    lambda need: (
+        NeedEvent.objects.filter(need_id=need)
+        .exclude(action__in=STAFF_ONLY_ACTIONS)
+        .order_by("seq")
+        .values_list(*EVENT_VALUES)
+    ),
+    need=int,
+)
+_ORGANISATION = Statement(
+    lambda pk: Organisation.objects.filter(pk=pk).values_list("id", "name"), pk=int
+)
+_NUMBER_OF = Statement(lambda pk: Need.objects.filter(pk=pk).values_list("id", "number"), pk=int)
+
+
+def read_request(number: str) -> PublicRequest | None:
+    """One public request by its tracking number, as `read_requests` reads a list."""
+    found = _BY_NUMBER(number=number)
+    if not found:
+        return None
+    row = _request(found[0])
+    row.public_events = [PublicEvent(*values) for values in _EVENTS_OF(need=row.id)]
+    _complete([row])
+    return row
+
+
+def _complete(rows: list[PublicRequest]) -> None:
+    """Photos (of published needs), who is responsible and the merged-into numbers: a query
+    each only where a row has any."""
     published = [row.id for row in rows if publication.is_published(cast(Need, row))]
     if published:
-        _read_published(by_id, published)
-    _read_agencies(rows)
-    merged = {row.merged_into_id for row in rows if row.merged_into_id}
-    if merged:
-        numbers = dict(Need.objects.filter(id__in=merged).values_list("id", "number"))
-        for row in rows:
-            if row.merged_into_id:
-                row.merged_into_number = numbers.get(row.merged_into_id)
-    return rows
+        _read_published({row.id: row for row in rows}, published)
+    orgs = _names(
+        {org for row in rows if (org := row.consultation_id or row.assignee_org_id)},
+        Organisation.objects.all(),
+        _ORGANISATION,
+        "name",
+    )
+    merged = _names(
+        {row.merged_into_id for row in rows if row.merged_into_id},
+        Need.objects.all(),
+        _NUMBER_OF,
+        "number",
+    )
+    for row in rows:
+        # The committee consulting on it, else the organisation it was dispatched to, else
+        # the node that holds it.
+        org = row.consultation_id or row.assignee_org_id
+        row.agency = orgs.get(org, "") if org else localised(row.owner_name, row.owner_name_en)
+        if row.merged_into_id:
+            row.merged_into_number = merged.get(row.merged_into_id)
+
+
+def _names(ids: set[int], rows: QuerySet[Any], one: Statement, field: str) -> dict[int, Any]:
+    """`field` of the rows with these ids: none read for none, one by a built statement."""
+    if not ids:
+        return {}
+    if len(ids) == 1:
+        return dict(one(pk=next(iter(ids))))
+    return dict(rows.filter(id__in=ids).values_list("id", field))
 
 
 def _read_published(by_id: dict[int, PublicRequest], published: list[int]) -> None:
@@ -165,25 +228,6 @@ def _read_published(by_id: dict[int, PublicRequest], published: list[int]) -> No
         url = (data or {}).get("media_url")
         if isinstance(url, str):
             by_id[need_id].media_urls.append(url)
-
-
-def _read_agencies(rows: list[PublicRequest]) -> None:
-    """Who is responsible: the committee consulting on it, else the organisation it was
-    dispatched to, else the node that owns it."""
-    org_ids = {org for row in rows if (org := row.consultation_id or row.assignee_org_id)}
-    orgs = dict(Organisation.objects.filter(id__in=org_ids).values_list("id", "name"))
-    node_ids = {
-        row.owner_node_id for row in rows if not (row.consultation_id or row.assignee_org_id)
-    }
-    nodes = {
-        pk: localised(name, name_en)
-        for pk, name, name_en in Node.objects.filter(id__in=node_ids).values_list(
-            "id", "name", "name_en"
-        )
-    }
-    for row in rows:
-        org = row.consultation_id or row.assignee_org_id
-        row.agency = orgs.get(org, "") if org else nodes.get(row.owner_node_id, "")
 
 
 def public_updates(start: dt.datetime, end: dt.datetime) -> QuerySet[NeedEvent]:

@@ -595,14 +595,10 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
 @replica_reads()
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     number = normalise_number(request_id)
-    rows = (
-        selectors.read_requests(selectors.public_requests().filter(number=number))
-        if NUMBER_RE.match(number)
-        else []
-    )
-    if not rows:
+    row = selectors.read_request(number) if NUMBER_RE.match(number) else None
+    if row is None:
         raise Problem(404, _("service_request_id “%(id)s” not found.") % {"id": clip(request_id)})
-    return requests_answer(request, fmt, rows, request.GET)
+    return requests_answer(request, fmt, [row], request.GET)
 
 
 @endpoint("GET")

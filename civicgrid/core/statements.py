@@ -1,0 +1,120 @@
+"""Statements built once: a hot read compiled to SQL by the ORM on first use, then sent again
+with new values.
+
+Django builds and compiles a queryset's SQL every time one is evaluated: ~0.8 ms for the
+31-column read behind an Open311 request, three times what sending the SQL and reading the
+row takes (docs/performance.md, issue 13). A `Statement` is written as an ordinary queryset
+over named arguments; the first call on each database compiles it and notes which of the
+SQL's parameters stand for which argument; later calls send the same SQL with the new values
+and convert the rows as Django would (SQLite returns dates as text, JSON as a string).
+
+    by_number = Statement(
+        lambda number: Need.objects.filter(number=number).values_list("id", "state"),
+        number=str,
+    )
+    rows = by_number(number="AB12CD34")  # a list of tuples
+
+Arguments are compared with exact values only (`field=argument`): a lookup that changes the
+value on its way to SQL (`__contains`, `__in`, a date truncated…) would not find it, and the
+statement says so when it is first compiled. Every call is routed like the queryset would be
+(`router.db_for_read`, so a replica scope applies), and nothing about a connection is kept:
+each call takes the current thread's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import QuerySet
+
+_serial = itertools.count(1)
+
+
+def _stand_in(kind: type) -> Any:
+    """A value no real argument takes, of the argument's type (the field prepares it)."""
+    n = next(_serial)
+    if kind is int:
+        return -(2**62) - n
+    if kind is str:
+        return f"\ue000stand-in-{n}\ue000"
+    raise ImproperlyConfigured(f"A statement's argument is an int or a str, not {kind!r}.")
+
+
+@dataclass(frozen=True)
+class _Argument:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]  # constants, and _Argument where a call's value goes
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]  # (column, functions, expression)
+
+
+class Statement:
+    """A values_list() queryset over named arguments, compiled once per database."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], **arguments: type) -> None:
+        self.build = build
+        self.arguments = arguments
+        self.model: Any = None
+        self._compiled: dict[str, _Compiled] = {}
+
+    def __call__(self, **values: Any) -> list[tuple[Any, ...]]:
+        if values.keys() != self.arguments.keys():
+            raise TypeError(f"expected the arguments {sorted(self.arguments)}")
+        if self.model is None:
+            self.model = self._queryset()[0].model
+        alias = router.db_for_read(self.model)
+        compiled = self._compiled.get(alias) or self._compile(alias)
+        params = [values[p.name] if isinstance(p, _Argument) else p for p in compiled.params]
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+        if not compiled.converters:
+            return list(rows)
+        return [self._convert(row, compiled, connection) for row in rows]
+
+    def _queryset(self) -> tuple[QuerySet[Any], dict[str, Any]]:
+        stand_ins = {name: _stand_in(kind) for name, kind in self.arguments.items()}
+        return self.build(**stand_ins), stand_ins
+
+    def _compile(self, alias: str) -> _Compiled:
+        queryset, stand_ins = self._queryset()
+        compiler = queryset.query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        names = {value: name for name, value in stand_ins.items()}
+        placed = tuple(
+            _Argument(names[p]) if isinstance(p, int | str) and p in names else p for p in params
+        )
+        missing = set(stand_ins) - {p.name for p in placed if isinstance(p, _Argument)}
+        if missing:
+            raise ImproperlyConfigured(
+                f"The statement's arguments {sorted(missing)} do not reach its SQL as they "
+                "are: compare them with exact values only."
+            )
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(fields).items()
+        )
+        compiled = _Compiled(sql, placed, converters)
+        self._compiled[alias] = compiled
+        return compiled
+
+    @staticmethod
+    def _convert(row: tuple[Any, ...], compiled: _Compiled, connection: Any) -> tuple[Any, ...]:
+        values = list(row)
+        for position, functions, expression in compiled.converters:
+            value = values[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            values[position] = value
+        return tuple(values)

@@ -1,0 +1,75 @@
+"""Statements built once give what their queryset gives, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from civicgrid.core import statements
+from civicgrid.core.statements import Statement
+from civicgrid.needs.models import Need
+from civicgrid.needs.tests import factories as nf
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = ("id", "number", "state", "answers", "created_at", "resolve_due", "category__code")
+
+
+def by_number(number: str):
+    return Need.objects.filter(number=number).values_list(*COLUMNS)
+
+
+def test_a_statement_reads_what_its_queryset_reads_and_is_compiled_once(monkeypatch):
+    w = nf.world()
+    needs = [nf.force(nf.raise_need(w), answers={"floor": "3"}) for _ in range(3)]
+    statement = Statement(by_number, number=str)
+    compiled = []
+    real = Statement._compile
+    monkeypatch.setattr(
+        Statement, "_compile", lambda self, alias: compiled.append(alias) or real(self, alias)
+    )
+    for need in needs:
+        with CaptureQueriesContext(connection) as ctx:
+            rows = statement(number=need.number)
+        assert rows == list(by_number(need.number))  # dates as datetimes, JSON as a dict
+        assert rows[0][3] == {"floor": "3"} and rows[0][4].tzinfo is not None
+        assert len(ctx.captured_queries) == 1
+    assert compiled == ["default"]
+    assert statement(number="NOSUCH00") == []
+
+
+def test_integer_arguments_and_constants_are_placed_where_they_belong():
+    w = nf.world()
+    need = nf.raise_need(w)
+    statement = Statement(
+        lambda pk, kind: Need.objects.filter(pk=pk, kind=kind, priority="normal").values_list(
+            "number"
+        ),
+        pk=int,
+        kind=str,
+    )
+    assert statement(pk=need.pk, kind=need.kind) == [(need.number,)]
+    assert statement(pk=need.pk, kind="visit") == []
+
+
+def test_an_argument_the_lookup_changes_is_refused_when_compiled():
+    statement = Statement(
+        lambda text: Need.objects.filter(description__contains=text).values_list("id"), text=str
+    )
+    with pytest.raises(ImproperlyConfigured, match="exact values"):
+        statement(text="lamp")
+
+
+def test_the_arguments_are_named_as_declared():
+    statement = Statement(by_number, number=str)
+    with pytest.raises(TypeError):
+        statement(numbr="X")
+
+
+def test_stand_ins_are_of_the_arguments_type():
+    assert isinstance(statements._stand_in(int), int)
+    assert isinstance(statements._stand_in(str), str)
+    with pytest.raises(ImproperlyConfigured):
+        statements._stand_in(float)
