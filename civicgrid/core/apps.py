@@ -6,7 +6,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from civicgrid.core import pgtypes
         from civicgrid.core.scheduler import register_periodic
+
+        pgtypes.connect()  # PostgreSQL timestamps read by psycopg's compiled loader
 
         # Deletes the request counters of rate-limit windows that ended over an hour ago.
         register_periodic(
