@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 from ninja.operation import Operation
-from ninja.renderers import JSONRenderer
 
 from civicgrid.api import errors
 from civicgrid.api.auth import STAFF
 from civicgrid.api.endpoints import me, needs, network
+from civicgrid.api.rendering import RENDERER
 
 DESCRIPTION = """\
 CivicGrid (党群服务一张网): raise needs, follow them down the service network and through
@@ -42,17 +42,12 @@ class CivicGridAPI(NinjaAPI):
         return operation.view_func.__name__
 
 
-class Utf8Renderer(JSONRenderer):
-    # Chinese text as UTF-8, not \uXXXX escapes: a third of the bytes, and readable in curl.
-    json_dumps_params = {"ensure_ascii": False}
-
-
 api = CivicGridAPI(
     title="CivicGrid API",
     version="1",
     description=DESCRIPTION,
     urls_namespace="api",
-    renderer=Utf8Renderer(),
+    renderer=RENDERER,
     auth=STAFF,
     # The validator badge would fetch from swagger.io: nothing on the page leaves the site.
     docs=Swagger(settings={"validatorUrl": None}),

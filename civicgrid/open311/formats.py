@@ -94,9 +94,12 @@ def _plain(value: Any, zone: dt.tzinfo) -> Any:
     return _scalar(value, zone)
 
 
-def to_json(data: Any) -> bytes:
-    plain = _plain(data, timezone.get_current_timezone())
-    return json.dumps(plain, ensure_ascii=False).encode("utf-8", "replace")
+def to_json(data: Any, *, plain: bool = False) -> bytes:
+    """`plain`: the caller wrote only what `_plain` would leave as it is (strings that are not
+    empty, None, numbers, booleans, lists and dicts of them; times already in ISO 8601)."""
+    if not plain:
+        data = _plain(data, timezone.get_current_timezone())
+    return json.dumps(data, ensure_ascii=False).encode("utf-8", "replace")
 
 
 def _text(value: Any, zone: dt.tzinfo) -> str | None:
@@ -161,9 +164,12 @@ def to_xml(root: str, data: Any) -> bytes:
     return "".join(out).encode("utf-8", "replace")
 
 
-def render(fmt: str, root: str, data: Any, *, status: int = 200) -> HttpResponse:
-    """`data` in `fmt`; `root` names the XML root element (the JSON has none)."""
-    body = to_xml(root, data) if fmt == XML else to_json(data)
+def render(
+    fmt: str, root: str, data: Any, *, status: int = 200, plain: bool = False
+) -> HttpResponse:
+    """`data` in `fmt`; `root` names the XML root element (the JSON has none). `plain`: see
+    `to_json`."""
+    body = to_xml(root, data) if fmt == XML else to_json(data, plain=plain)
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 

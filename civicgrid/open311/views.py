@@ -372,17 +372,23 @@ def photo_url(request: HttpRequest, number: str, photo_id: int) -> str:
 class RequestWriter:
     """Needs as GeoReport `request`s: only what the publication rule allows
     (needs/publication.py), never the contact's phone, name or e-mail. What is the same for
-    every row (the language, the words for states and actions) is looked up once."""
+    every row (the language, the zone, the words for states and actions) is looked up once,
+    and every value is written as the JSON carries it (`formats.to_json(plain=True)`): ""
+    as None, times in ISO 8601 in the site's zone."""
 
     def __init__(self, request: HttpRequest, params: Mapping[str, str]) -> None:
         self.request = request
         self.extensions = params.get("extensions", "").lower() == "true"
         self.english = english()
+        self.zone = timezone.get_current_timezone()
         self.state_words = {state: str(words) for state, words in STATE_WORDS.items()}
         self.event_words = {action: str(words) for action, words in EVENT_WORDS.items()}
 
-    def name(self, name: str, name_en: str) -> str:
-        return name_en if name_en and self.english else name
+    def name(self, name: str, name_en: str) -> str | None:
+        return (name_en if name_en and self.english else name) or None
+
+    def time(self, moment: dt.datetime | None) -> str | None:
+        return None if moment is None else formats.iso(moment, self.zone)
 
     def row(self, row: PublicRequest) -> dict[str, Any]:
         # The row carries every field the publication rule reads of a Need and NeedEvent.
@@ -405,22 +411,22 @@ class RequestWriter:
         answer: dict[str, Any] = {
             "service_request_id": need.number,
             "status": "open" if is_open else "closed",
-            "status_notes": last_note or self.state_words.get(need.state, ""),
+            "status_notes": last_note or self.state_words.get(need.state) or None,
             "service_name": self.name(need.category.name, need.category.name_en),
-            "service_code": need.category.code,
-            "description": publication.public_description(need),
-            "agency_responsible": row.agency,
+            "service_code": need.category.code or None,
+            "description": publication.public_description(need) or None,
+            "agency_responsible": row.agency or None,
             "service_notice": None,
-            "requested_datetime": need.created_at,
-            "updated_datetime": updated.created_at if updated else need.created_at,
-            "expected_datetime": need.resolve_due,
+            "requested_datetime": self.time(need.created_at),
+            "updated_datetime": self.time(updated.created_at if updated else need.created_at),
+            "expected_datetime": self.time(need.resolve_due),
             "address": publication.public_address(need)
             or self.name(need.node.name, need.node.name_en),
             "address_id": None,
             "zipcode": None,
             "lat": lat,
             "long": lon,
-            "media_url": media,
+            "media_url": media or None,
         }
         if self.extensions:
             answer["extended_attributes"] = self.extended(row, is_open)
@@ -429,24 +435,24 @@ class RequestWriter:
     def extended(self, row: PublicRequest, is_open: bool) -> dict[str, Any]:
         need = cast(Need, row)
         return {
-            "state": need.state,
-            "state_name": str(State(need.state).label),
-            "priority": need.priority,
-            "channel": need.channel,
-            "response_deadline": need.response_due,
-            "resolve_deadline": need.resolve_due,
-            "responded_datetime": need.responded_at,
-            "resolved_datetime": need.resolved_at,
+            "state": need.state or None,
+            "state_name": str(State(need.state).label) or None,
+            "priority": need.priority or None,
+            "channel": need.channel or None,
+            "response_deadline": self.time(need.response_due),
+            "resolve_deadline": self.time(need.resolve_due),
+            "responded_datetime": self.time(need.responded_at),
+            "resolved_datetime": self.time(need.resolved_at),
             "overdue": need.overdue_at is not None and is_open,
-            "merged_into": row.merged_into_number,
+            "merged_into": row.merged_into_number or None,
             "timeline": [
                 {
-                    "datetime": e.created_at,
-                    "action": e.action,
-                    "title": self.event_words.get(e.action, e.action),
-                    "from_state": e.from_state,
-                    "to_state": e.to_state,
-                    "note": publication.public_note(e, need),
+                    "datetime": self.time(e.created_at),
+                    "action": e.action or None,
+                    "title": self.event_words.get(e.action, e.action) or None,
+                    "from_state": e.from_state or None,
+                    "to_state": e.to_state or None,
+                    "note": publication.public_note(e, need) or None,
                 }
                 for e in cast(list[NeedEvent], row.public_events)
             ],
@@ -457,7 +463,8 @@ def requests_answer(
     request: HttpRequest, fmt: str, rows: list[PublicRequest], params: Mapping[str, str]
 ) -> HttpResponse:
     writer = RequestWriter(request, params)
-    return formats.render(fmt, "service_requests", [writer.row(need) for need in rows])
+    answer = [writer.row(need) for need in rows]
+    return formats.render(fmt, "service_requests", answer, plain=True)
 
 
 # --- Endpoints --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 from civicgrid.api import selectors
 from civicgrid.api.auth import OPEN, STAFF, caller, caller_person, client_of
 from civicgrid.api.errors import limit_anonymous, limit_known_caller, responses
+from civicgrid.api.rendering import shaped
 from civicgrid.api.schemas import (
     ActionIn,
     ActionOut,
@@ -170,7 +171,7 @@ def list_needs(request: HttpRequest, filters: Query[NeedQuery]) -> Any:
     items, after = selectors.need_page(
         need_selectors.filtered(qs, wanted, user=user), cursor=filters.cursor, limit=filters.limit
     )
-    return {"items": items, "next": after}
+    return shaped(request, {"items": items, "next": after})  # NeedPage, row for row
 
 
 @router.get(
@@ -179,7 +180,7 @@ def list_needs(request: HttpRequest, filters: Query[NeedQuery]) -> Any:
 def get_need(request: HttpRequest, number: Number) -> Any:
     """One need with its timeline and the actions you may take on it now. The contact phone
     is masked: POST …/reveal-phone shows it in full (and logs that you did)."""
-    return selectors.need_detail(access_need(request.user, number), request.user)
+    return shaped(request, selectors.need_detail(access_need(request.user, number), request.user))
 
 
 @router.post("/needs/{number}/reveal-phone", response=responses({200: PhoneOut}), auth=STAFF)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,3 +74,36 @@ roots = st.sampled_from(["service_requests", "request", "errors", "discovery"])
 def test_the_xml_writer_matches_elementtree(root: str, data: Any):
     with formats.timezone.override(dt.UTC):
         assert formats.to_xml(root, data) == reference(root, data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extensions", ["true", ""])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_requests_are_written_as_plain_values(extensions: str, language: str):
+    """The writer gives what `_plain` would leave as it is: the JSON it sends untouched is
+    the JSON the general path wrote (no "" for null, times in ISO 8601 in the site's zone)."""
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from civicgrid.needs import services, workflow
+    from civicgrid.needs.tests import factories as nf
+    from civicgrid.open311 import selectors, views
+
+    w = nf.world()
+    by = workflow.By(w.dispatcher)
+    published = nf.raise_need(w, address="幸福路3号")
+    services.need_publish(need=published, by=by)
+    dispatched = workflow.need_accept(need=nf.raise_need(w), by=by)
+    dispatched = workflow.need_dispatch(need=dispatched, by=by, to=w.unit)
+    resolved = nf.force(nf.raise_need(w), state="in_progress", assignee=w.handler)
+    resolved = workflow.need_resolve(
+        need=resolved, by=workflow.By(w.handler), reason="已修好", public=True
+    )
+    merged = workflow.need_merge(need=nf.raise_need(w), by=by, into=published)
+    assert merged.merged_into_id == published.pk
+    with translation.override(language):
+        writer = views.RequestWriter(RequestFactory().get("/"), {"extensions": extensions})
+        answer = [writer.row(r) for r in selectors.read_requests(selectors.public_requests())]
+        assert len(answer) == 4
+        assert formats._plain(answer, writer.zone) == answer
+        assert formats.to_json(answer, plain=True) == formats.to_json(answer)
