@@ -26,8 +26,8 @@ def _compiled_loader() -> type | None:
         from psycopg.postgres import types
     except ImportError:  # SQLite only, or psycopg 2
         return None
-    loader: type = psycopg.adapters.get_loader(types["timestamptz"].oid, psycopg.pq.Format.TEXT)
-    return loader if loader.__module__.startswith("psycopg_binary") else None
+    loader = psycopg.adapters.get_loader(types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+    return loader if loader is not None and loader.__module__.startswith("psycopg_binary") else None
 
 
 COMPILED = _compiled_loader()
@@ -35,7 +35,8 @@ COMPILED = _compiled_loader()
 
 def compiled_timestamptz() -> type | None:
     """The loader class to register, or None where there is no compiled one."""
-    if COMPILED is None:
+    compiled = COMPILED
+    if compiled is None:
         return None
     from psycopg.adapt import Loader
 
@@ -44,7 +45,7 @@ def compiled_timestamptz() -> type | None:
 
         def __init__(self, oid: int, context: Any = None) -> None:
             super().__init__(oid, context)
-            self._compiled = COMPILED(oid, context)
+            self._compiled = compiled(oid, context)
             # Called for every value: the compiled method itself, with no frame between.
             self.load = self._compiled.load  # type: ignore[method-assign]
 
