@@ -35,9 +35,9 @@ COMPILED = _compiled_loader()
 
 def compiled_timestamptz() -> type | None:
     """The loader class to register, or None where there is no compiled one."""
-    compiled = COMPILED
-    if compiled is None:
+    if COMPILED is None:
         return None
+    compiled: type = COMPILED
     from psycopg.adapt import Loader
 
     class CompiledTimestamptz(Loader):
