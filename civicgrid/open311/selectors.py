@@ -137,9 +137,9 @@ def read_requests(needs: QuerySet[Need]) -> list[PublicRequest]:
         return rows
     by_id = {row.id: row for row in rows}
     events = (
-        # The list's own query again, as a subquery: cheaper for PostgreSQL to run than a
-        # thousand ids are to send and plan.
-        NeedEvent.objects.filter(need_id__in=needs.values("id"))
+        # By the ids read: the list's own query again as a subquery was a little faster for
+        # the app and twice the work for PostgreSQL, on the same two cores.
+        NeedEvent.objects.filter(need_id__in=list(by_id))
         .exclude(action__in=STAFF_ONLY_ACTIONS)
         .order_by("need_id", "seq")
         .values_list(*EVENT_VALUES)
