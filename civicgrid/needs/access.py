@@ -40,7 +40,7 @@ def access_need(user: Any, number: str, *, write: bool = False) -> Need:
     With write=True, 403 too unless the user may change it (`may_write`)."""
     need = (
         selectors.visible_needs(user)
-        .select_related("category", "node")  # what every page of a need prints; others lazily
+        .select_related("category", "node", "owner_node")  # printed, and the dispatch rule
         .filter(number=normalise_number(number))
         .first()
     )

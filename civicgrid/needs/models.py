@@ -355,6 +355,13 @@ class Need(models.Model):
 
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What every public read shows of the timeline, kept by the workflow as it appends events
+    # (workflow._public_marks) so that a list of a thousand reads no event: when the public
+    # timeline last grew, when the state last changed, and the public reply sent with that
+    # change (the publication rule still decides whether it is shown).
+    public_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    public_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    public_reply = models.TextField(blank=True, editable=False)
     # Set when the personal data was removed (privacy/services.need_anonymise).
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     # Raised, but its dispatchers not yet told and it not yet counted in the rollups: the

@@ -99,6 +99,12 @@ def public_note(event: NeedEvent, need: Need) -> str:
     return event.note
 
 
+def public_status_note(need: Need) -> str:
+    """The public reply sent with the need's last change of state (`public_note` of that
+    event, kept on the need by the workflow: `Need.public_reply`)."""
+    return "" if need.anonymised_at is not None else need.public_reply
+
+
 def owner_note(event: NeedEvent, need: Need) -> str:
     """What the holder of the tracking link reads: public replies and their own notes."""
     if need.anonymised_at is not None:

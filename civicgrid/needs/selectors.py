@@ -156,7 +156,7 @@ def timeline(need: Need) -> QuerySet[NeedEvent]:
 
 
 # Timeline entries for staff only: the public timeline leaves them out.
-STAFF_ONLY_ACTIONS = (workflow.REMIND, workflow.OVERDUE, workflow.OWNER_CHECK)
+STAFF_ONLY_ACTIONS = workflow.STAFF_ONLY_ACTIONS
 
 
 def public_timeline(need: Need) -> list[NeedEvent]:

@@ -343,6 +343,24 @@ def _lock(need: Need) -> Need:
     )
 
 
+# Timeline entries for staff only: the public timeline leaves them out.
+STAFF_ONLY_ACTIONS = (REMIND, OVERDUE, OWNER_CHECK)
+
+
+def _public_marks(
+    action: str, by: By, *, to_state: str, note: str, public: bool, at: dt.datetime
+) -> dict[str, Any]:
+    """The need's `public_*` fields after appending this entry (nothing for staff's own)."""
+    if action in STAFF_ONLY_ACTIONS:
+        return {}
+    marks: dict[str, Any] = {"public_updated_at": at}
+    if to_state:
+        # A public reply is staff's: never a resident's or the system's note.
+        reply = public and by.person is not None and by.actor_kind not in ("resident", "system")
+        marks.update(public_changed_at=at, public_reply=note if reply else "")
+    return marks
+
+
 def _append(
     need: Need,
     action: str,
@@ -356,8 +374,10 @@ def _append(
     at: dt.datetime | None = None,
     first: bool = False,
     public: bool = False,
+    marked: bool = False,
 ) -> NeedEvent:
-    """Append the need's next event and hand it to its consumers.
+    """Append the need's next event and hand it to its consumers. Unless the caller wrote
+    them with its own change of the row (`marked`), the need's `public_*` fields follow.
 
     Precondition: the caller holds the need's row lock (`_lock`, `note`, or a conditional
     UPDATE of the row in this transaction). Events are numbered `Max(seq) + 1`: without the
@@ -382,6 +402,13 @@ def _append(
     insert(event)
     for photo in photos:
         NeedPhoto.objects.create(need=need, event=event, image=photo)
+    marks = _public_marks(
+        action, by, to_state=to_state, note=note, public=public, at=event.created_at
+    )
+    if marks and not marked:
+        Need.objects.filter(pk=need.pk).update(**marks)
+        for name, value in marks.items():
+            setattr(need, name, value)
     return event
 
 
@@ -437,7 +464,12 @@ def _commit(
     old = locked.state
     to_state = to_state or TRANSITIONS[action].target
     before = copy.copy(locked)  # what the consumers compare against (the rollups' delta)
-    fields = {"state": to_state, "updated_at": now, **fields}
+    fields = {
+        "state": to_state,
+        "updated_at": now,
+        **fields,
+        **_public_marks(action, by, to_state=to_state, note=reason, public=public, at=now),
+    }
     if to_state not in OPEN_STATES:
         # Only open needs are overdue: overdue_at set means "open and overdue now", which is
         # what the overdue lists' partial index holds.
@@ -460,6 +492,7 @@ def _commit(
         photos=photos,
         at=now,
         public=public,
+        marked=True,
     )
     _publish(locked, event, data, before)
     return locked
@@ -503,17 +536,22 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
         need.responded_on_time = need.resolved_on_time = True
     later = not record and settings.INTAKE_FOLLOW_UP == "worker"
     need.awaiting_follow_up = later
+    action = RECORD if record else RAISE
+    marks = _public_marks(action, by, to_state=need.state, note="", public=False, at=now)
+    for name, value in marks.items():
+        setattr(need, name, value)
     insert(need)
     data = events.Raised(channel=need.channel)
     event = _append(
         need,
-        RECORD if record else RAISE,
+        action,
         by,
         to_state=need.state,
         data=data,
         photos=photos,
         at=now,
         first=True,  # a need just saved has no events yet
+        marked=True,  # saved with it
     )
     _publish(need, event, data)
     if not record and not later:

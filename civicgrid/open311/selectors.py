@@ -99,6 +99,9 @@ class PublicRequest:
     responded_at: dt.datetime | None
     resolved_at: dt.datetime | None
     overdue_at: dt.datetime | None
+    public_updated_at: dt.datetime | None
+    public_changed_at: dt.datetime | None
+    public_reply: str
     merged_into_id: int | None
     assignee_org_id: int | None
     consultation_id: int | None
@@ -114,8 +117,9 @@ class PublicRequest:
     merged_into_number: str | None = None
 
 
+SCALARS = 27  # PublicRequest's fields read as they are, before its category and grid
 NEED_VALUES = (
-    *(f.name for f in fields(PublicRequest)[:24]),
+    *(f.name for f in fields(PublicRequest)[:SCALARS]),
     "category__code", "category__name", "category__name_en",
     "node__name", "node__name_en", "node__lat", "node__lon",
     "owner_node__name", "owner_node__name_en",
@@ -124,29 +128,35 @@ EVENT_VALUES = tuple(f.name if f.name != "pk" else "id" for f in fields(PublicEv
 
 
 def _request(v: tuple[Any, ...]) -> PublicRequest:
-    return PublicRequest(*v[:24], PublicCategory(*v[24:27]), PublicNode(*v[27:31]), *v[31:])  # type: ignore[call-arg]
+    n = SCALARS
+    return PublicRequest(
+        *v[:n], PublicCategory(*v[n : n + 3]), PublicNode(*v[n + 3 : n + 7]), *v[n + 7 :]
+    )  # type: ignore[call-arg]
 
 
-def read_requests(needs: QuerySet[Need]) -> list[PublicRequest]:
-    """The needs as `PublicRequest` rows with their public timelines (in order), photos
-    and remote photo addresses (of published needs), who is responsible and the number of
-    the need each was merged into. A fixed number of queries whatever the length, and no
-    model instance."""
+def read_requests(needs: QuerySet[Need], *, timeline: bool = False) -> list[PublicRequest]:
+    """The needs as `PublicRequest` rows with their photos and remote photo addresses (of
+    published needs), who is responsible and the number of the need each was merged into;
+    with `timeline`, each one's public timeline (`public_events`, in order). The status and
+    the last update come from the need's own fields (`public_*`): without the timeline, a
+    list reads the events of its published needs only. A fixed number of queries whatever
+    the length, and no model instance."""
     rows = [_request(v) for v in needs.values_list(*NEED_VALUES)]
     if not rows:
         return rows
     by_id = {row.id: row for row in rows}
-    events = (
-        # By the ids read: the list's own query again as a subquery was a little faster for
-        # the app and twice the work for PostgreSQL, on the same two cores.
-        NeedEvent.objects.filter(need_id__in=list(by_id))
-        .exclude(action__in=STAFF_ONLY_ACTIONS)
-        .order_by("need_id", "seq")
-        .values_list(*EVENT_VALUES)
-    )
-    for values in events:
-        by_id[values[1]].public_events.append(PublicEvent(*values))
-    _complete(rows)
+    published = [row.id for row in rows if publication.is_published(cast(Need, row))]
+    wanted = list(by_id) if timeline else published  # photos are shown as their events say
+    if wanted:
+        events = (
+            NeedEvent.objects.filter(need_id__in=wanted)
+            .exclude(action__in=STAFF_ONLY_ACTIONS)
+            .order_by("need_id", "seq")
+            .values_list(*EVENT_VALUES)
+        )
+        for values in events:
+            by_id[values[1]].public_events.append(PublicEvent(*values))
+    _complete(rows, published)
     return rows
 
 
@@ -170,21 +180,22 @@ _ORGANISATION = Statement(
 _NUMBER_OF = Statement(lambda pk: Need.objects.filter(pk=pk).values_list("id", "number"), pk=int)
 
 
-def read_request(number: str) -> PublicRequest | None:
+def read_request(number: str, *, timeline: bool = False) -> PublicRequest | None:
     """One public request by its tracking number, as `read_requests` reads a list."""
     found = _BY_NUMBER(number=number)
     if not found:
         return None
     row = _request(found[0])
-    row.public_events = [PublicEvent(*values) for values in _EVENTS_OF(need=row.id)]
-    _complete([row])
+    published = [row.id] if publication.is_published(cast(Need, row)) else []
+    if timeline or published:
+        row.public_events = [PublicEvent(*values) for values in _EVENTS_OF(need=row.id)]
+    _complete([row], published)
     return row
 
 
-def _complete(rows: list[PublicRequest]) -> None:
+def _complete(rows: list[PublicRequest], published: list[int]) -> None:
     """Photos (of published needs), who is responsible and the merged-into numbers: a query
     each only where a row has any."""
-    published = [row.id for row in rows if publication.is_published(cast(Need, row))]
     if published:
         _read_published({row.id: row for row in rows}, published)
     orgs = _names(

@@ -378,7 +378,7 @@ class RequestWriter:
 
     def __init__(self, request: HttpRequest, params: Mapping[str, str]) -> None:
         self.request = request
-        self.extensions = params.get("extensions", "").lower() == "true"
+        self.extensions = timeline_asked(params)
         self.english = english()
         self.zone = timezone.get_current_timezone()
         self.state_words = {state: str(words) for state, words in STATE_WORDS.items()}
@@ -393,14 +393,14 @@ class RequestWriter:
     def row(self, row: PublicRequest) -> dict[str, Any]:
         # The row carries every field the publication rule reads of a Need and NeedEvent.
         need = cast(Need, row)
-        events = cast(list[NeedEvent], row.public_events)
-        transitions = [e for e in events if e.to_state]
-        last = transitions[-1] if transitions else None
+        events = cast(list[NeedEvent], row.public_events)  # read for published needs only
         is_open = need.state in OPEN_STATES
-        updated = last if not is_open and last else events[-1] if events else None
+        # The last change of state for a closed need, else the last public entry.
+        changed, grew = need.public_changed_at, need.public_updated_at
+        updated = (changed if not is_open and changed else grew) or need.created_at
         photos = publication.public_photos(need, events, cast(list[NeedPhoto], row.photos))
         lat, lon = publication.public_point(need)
-        last_note = publication.public_note(last, need) if last else ""
+        last_note = publication.public_status_note(need)
         media = (
             photo_url(self.request, need.number, photos[0].pk)
             if photos
@@ -418,7 +418,7 @@ class RequestWriter:
             "agency_responsible": row.agency or None,
             "service_notice": None,
             "requested_datetime": self.time(need.created_at),
-            "updated_datetime": self.time(updated.created_at if updated else need.created_at),
+            "updated_datetime": self.time(updated),
             "expected_datetime": self.time(need.resolve_due),
             "address": publication.public_address(need)
             or self.name(need.node.name, need.node.name_en),
@@ -457,6 +457,10 @@ class RequestWriter:
                 for e in cast(list[NeedEvent], row.public_events)
             ],
         }
+
+
+def timeline_asked(params: Mapping[str, str]) -> bool:
+    return params.get("extensions", "").lower() == "true"
 
 
 def requests_answer(
@@ -544,7 +548,8 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         elif statuses == {"closed"}:
             needs = needs.exclude(state__in=OPEN_STATES)
     needs = needs.order_by("-created_at", "-id")[:MAX_REQUESTS]
-    return requests_answer(request, fmt, selectors.read_requests(needs), params)
+    rows = selectors.read_requests(needs, timeline=timeline_asked(params))
+    return requests_answer(request, fmt, rows, params)
 
 
 def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -602,7 +607,8 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
 @replica_reads()
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     number = normalise_number(request_id)
-    row = selectors.read_request(number) if NUMBER_RE.match(number) else None
+    found = NUMBER_RE.match(number)
+    row = selectors.read_request(number, timeline=timeline_asked(request.GET)) if found else None
     if row is None:
         raise Problem(404, _("service_request_id “%(id)s” not found.") % {"id": clip(request_id)})
     return requests_answer(request, fmt, [row], request.GET)

@@ -213,6 +213,7 @@ CLEARED = {
     "rating_comment": "",
     "contact_email": "",
     "public_summary": "",  # staff's public version may quote the resident too
+    "public_reply": "",  # a copy of an event's note (the events' own notes are masked)
 }
 
 # What replaces personal data in event notes.
