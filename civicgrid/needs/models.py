@@ -361,7 +361,7 @@ class Need(models.Model):
     # change (the publication rule still decides whether it is shown).
     public_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     public_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    public_reply = models.TextField(blank=True, editable=False, db_default="")
+    public_reply = models.TextField(blank=True, editable=False, default="", db_default="")
     # Set when the personal data was removed (privacy/services.need_anonymise).
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     # Raised, but its dispatchers not yet told and it not yet counted in the rollups: the

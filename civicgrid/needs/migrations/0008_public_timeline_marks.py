@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             name="public_reply",
             # A database default too: rows written by SQL of its own (bench/benchdata.py's
             # COPY) get "" as the ORM's do.
-            field=models.TextField(blank=True, db_default="", editable=False),
+            field=models.TextField(blank=True, db_default="", default="", editable=False),
         ),
         migrations.AddField(
             model_name="need",
