@@ -448,6 +448,13 @@ class Need(models.Model):
         return "" if self.anonymous else self.contact_name
 
 
+def is_public_reply(event: Any) -> bool:
+    """A staff note sent as a public reply (docs/privacy.md). A resident's or the system's
+    note never is, whatever is stored. The publication rule (`needs/publication.py`) asks it
+    of every entry it shows, the workflow of the entry it keeps as `Need.public_reply`."""
+    return bool(event.public) and event.actor_kind not in ("resident", "system")
+
+
 class NeedEventQuerySet(models.QuerySet["NeedEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise TypeError("The timeline is append-only: events are never updated.")

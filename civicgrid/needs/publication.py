@@ -24,7 +24,14 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from civicgrid.needs import workflow
-from civicgrid.needs.models import ON_BEHALF_CHANNELS, Kind, Need, NeedEvent, NeedPhoto
+from civicgrid.needs.models import (
+    ON_BEHALF_CHANNELS,
+    Kind,
+    Need,
+    NeedEvent,
+    NeedPhoto,
+    is_public_reply,
+)
 
 # 0.001° is ~111 m of latitude (~77 m of longitude at 46°N): a street, not a door.
 COARSE_DIGITS = 3
@@ -84,11 +91,6 @@ def public_point(need: Need) -> tuple[float | None, float | None]:
     if need.lat is None or need.lon is None:
         return None, None
     return round(need.lat, COARSE_DIGITS), round(need.lon, COARSE_DIGITS)
-
-
-def is_public_reply(event: NeedEvent) -> bool:
-    """A staff note sent as a public reply. A resident's note never is, whatever is stored."""
-    return event.public and event.actor_kind not in ("resident", "system")
 
 
 def public_note(event: NeedEvent, need: Need) -> str:

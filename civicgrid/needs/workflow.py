@@ -53,6 +53,7 @@ from civicgrid.needs.models import (
     NeedPhoto,
     Rating,
     State,
+    is_public_reply,
 )
 from civicgrid.network.models import (
     Membership,
@@ -347,21 +348,19 @@ def _lock(need: Need) -> Need:
 STAFF_ONLY_ACTIONS = (REMIND, OVERDUE, OWNER_CHECK)
 
 
-def _public_marks(
-    action: str, by: By, *, to_state: str, note: str, public: bool, at: dt.datetime
-) -> dict[str, Any]:
-    """The need's `public_*` fields after appending this entry (nothing for staff's own)."""
-    if action in STAFF_ONLY_ACTIONS:
+def _public_marks(event: NeedEvent) -> dict[str, Any]:
+    """The need's `public_*` fields once `event` is on its timeline (nothing for staff's own
+    entries): what every public read shows of the timeline without reading it."""
+    if event.action in STAFF_ONLY_ACTIONS:
         return {}
-    marks: dict[str, Any] = {"public_updated_at": at}
-    if to_state:
-        # A public reply is staff's: never a resident's or the system's note.
-        reply = public and by.person is not None and by.actor_kind not in ("resident", "system")
-        marks.update(public_changed_at=at, public_reply=note if reply else "")
+    marks: dict[str, Any] = {"public_updated_at": event.created_at}
+    if event.to_state:
+        reply = event.note if is_public_reply(event) else ""
+        marks.update(public_changed_at=event.created_at, public_reply=reply)
     return marks
 
 
-def _append(
+def _event(
     need: Need,
     action: str,
     by: By,
@@ -374,18 +373,15 @@ def _append(
     at: dt.datetime | None = None,
     first: bool = False,
     public: bool = False,
-    marked: bool = False,
 ) -> NeedEvent:
-    """Append the need's next event and hand it to its consumers. Unless the caller wrote
-    them with its own change of the row (`marked`), the need's `public_*` fields follow.
+    """The need's next event, not stored yet (`_store`).
 
     Precondition: the caller holds the need's row lock (`_lock`, `note`, or a conditional
     UPDATE of the row in this transaction). Events are numbered `Max(seq) + 1`: without the
     lock, a comment racing a transition reads the same maximum and hits the unique
     (need, seq) constraint."""
     last = 0 if first else need.events.aggregate(m=Max("seq"))["m"] or 0
-    data = data or events.Plain()
-    event = NeedEvent(
+    return NeedEvent(
         need=need,
         seq=last + 1,
         action=action,
@@ -396,20 +392,32 @@ def _append(
         note=note,
         # A public reply is staff's to send: a resident's or the system's note never is.
         public=bool(public and (note or photos) and by.person is not None),
-        data=data.to_data(),
+        data=(data or events.Plain()).to_data(),
         created_at=at or timezone.now(),
     )
+
+
+def _store(need: Need, event: NeedEvent, photos: Sequence[Any] = ()) -> NeedEvent:
+    event.need = need  # a need inserted after its first event was built gets its id here
     insert(event)
     for photo in photos:
         NeedPhoto.objects.create(need=need, event=event, image=photo)
-    marks = _public_marks(
-        action, by, to_state=to_state, note=note, public=public, at=event.created_at
-    )
-    if marks and not marked:
+    return event
+
+
+def _append(
+    need: Need, action: str, by: By, *, photos: Sequence[Any] = (), **fields: Any
+) -> NeedEvent:
+    """Append the need's next event (`_event`'s fields) for a command that changes nothing
+    else on the row: the need's `public_*` marks follow in an UPDATE of their own. Commands
+    that write the row anyway put the marks in that write (`_commit`, intake)."""
+    event = _event(need, action, by, photos=photos, **fields)
+    marks = _public_marks(event)
+    if marks:
         Need.objects.filter(pk=need.pk).update(**marks)
         for name, value in marks.items():
             setattr(need, name, value)
-    return event
+    return _store(need, event, photos)
 
 
 def _publish(
@@ -464,12 +472,19 @@ def _commit(
     old = locked.state
     to_state = to_state or TRANSITIONS[action].target
     before = copy.copy(locked)  # what the consumers compare against (the rollups' delta)
-    fields = {
-        "state": to_state,
-        "updated_at": now,
-        **fields,
-        **_public_marks(action, by, to_state=to_state, note=reason, public=public, at=now),
-    }
+    event = _event(
+        locked,
+        action,
+        by,
+        from_state=old,
+        to_state=to_state,
+        note=reason,
+        data=data,
+        photos=photos,
+        at=now,
+        public=public,
+    )
+    fields = {"state": to_state, "updated_at": now, **fields, **_public_marks(event)}
     if to_state not in OPEN_STATES:
         # Only open needs are overdue: overdue_at set means "open and overdue now", which is
         # what the overdue lists' partial index holds.
@@ -481,19 +496,7 @@ def _commit(
         raise Conflict(_("Someone changed this need at the same moment; reload and try again."))
     for name, value in fields.items():
         setattr(locked, name, value)
-    event = _append(
-        locked,
-        action,
-        by,
-        from_state=old,
-        to_state=to_state,
-        note=reason,
-        data=data,
-        photos=photos,
-        at=now,
-        public=public,
-        marked=True,
-    )
+    _store(locked, event, photos)
     _publish(locked, event, data, before)
     return locked
 
@@ -536,23 +539,21 @@ def open_need(need: Need, by: By, *, photos: Sequence[Any] = (), record: bool = 
         need.responded_on_time = need.resolved_on_time = True
     later = not record and settings.INTAKE_FOLLOW_UP == "worker"
     need.awaiting_follow_up = later
-    action = RECORD if record else RAISE
-    marks = _public_marks(action, by, to_state=need.state, note="", public=False, at=now)
-    for name, value in marks.items():
-        setattr(need, name, value)
-    insert(need)
     data = events.Raised(channel=need.channel)
-    event = _append(
+    event = _event(
         need,
-        action,
+        RECORD if record else RAISE,
         by,
         to_state=need.state,
         data=data,
         photos=photos,
         at=now,
-        first=True,  # a need just saved has no events yet
-        marked=True,  # saved with it
+        first=True,  # a new need has no events yet
     )
+    for name, value in _public_marks(event).items():  # written with the need
+        setattr(need, name, value)
+    insert(need)
+    _store(need, event, photos)
     _publish(need, event, data)
     if not record and not later:
         follow_up([need])

@@ -5,9 +5,7 @@ standby."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +29,7 @@ from civicgrid.core.dbrouter import (
     primary_reads,
     replica_reads,
 )
+from civicgrid.core.tests.replicas import closed_port, replica_alias
 from civicgrid.needs.models import Need
 from civicgrid.needs.tests import factories as nf
 from civicgrid.network.models import Node, Person
@@ -39,19 +38,11 @@ router = ReplicaRouter()
 
 
 @pytest.fixture
-def replica_alias(transactional_db: None) -> Iterator[None]:
+def second_connection(transactional_db: None) -> Iterator[None]:
     """A "replica" alias: a second connection to the same (test) database. The test is
     transactional, so what it writes is committed and this connection sees it."""
-    connections.settings[REPLICA] = copy.deepcopy(connections["default"].settings_dict)
-    # Connected here: Django's test case refuses to open connections to aliases the test did
-    # not declare, and this alias did not exist when the test case was set up.
-    connections[REPLICA].connect()
-    try:
+    with replica_alias(connect=True):
         yield
-    finally:
-        connections[REPLICA].close()
-        del connections[REPLICA]
-        del connections.settings[REPLICA]
 
 
 def test_without_a_replica_everything_reads_and_writes_default():
@@ -61,7 +52,7 @@ def test_without_a_replica_everything_reads_and_writes_default():
         assert router.db_for_write(Need) == "default"
 
 
-def test_with_a_replica_only_reads_inside_the_scope_go_there(replica_alias):
+def test_with_a_replica_only_reads_inside_the_scope_go_there(second_connection):
     assert router.db_for_read(Need) == "default"
     with replica_reads():
         assert router.db_for_read(Need) == REPLICA
@@ -73,13 +64,13 @@ def test_with_a_replica_only_reads_inside_the_scope_go_there(replica_alias):
     assert router.db_for_read(Need) == "default"
 
 
-def test_sessions_are_read_on_the_primary_even_inside_the_scope(replica_alias):
+def test_sessions_are_read_on_the_primary_even_inside_the_scope(second_connection):
     # A login or a logout of a moment ago must hold on the replica's pages too.
     with replica_reads():
         assert router.db_for_read(Session) == "default"
 
 
-def test_the_scope_belongs_to_one_thread(replica_alias):
+def test_the_scope_belongs_to_one_thread(second_connection):
     seen: list[str] = []
     with replica_reads():
         thread = threading.Thread(target=lambda: seen.append(router.db_for_read(Need)))
@@ -119,7 +110,7 @@ def _request(
     return primary, replica, body
 
 
-def test_dashboard_and_ledger_read_the_replica_and_write_the_primary(replica_alias):
+def test_dashboard_and_ledger_read_the_replica_and_write_the_primary(second_connection):
     w = nf.world()
     nf.raise_need(w, node=w.t["gridA"], description="A网格的坑")
     client = Client()
@@ -138,7 +129,7 @@ def test_dashboard_and_ledger_read_the_replica_and_write_the_primary(replica_ali
     assert not _writes(replica)
 
 
-def test_the_public_page_reads_the_replica_and_writes_its_cache_on_the_primary(replica_alias):
+def test_the_public_page_reads_the_replica_and_writes_its_cache_on_the_primary(second_connection):
     nf.world()
     primary, replica, _ = _request(Client(), "/public/")
     assert "network_node" in _tables(replica)
@@ -148,7 +139,7 @@ def test_the_public_page_reads_the_replica_and_writes_its_cache_on_the_primary(r
     assert not _writes(replica)
 
 
-def test_other_pages_read_the_primary(replica_alias):
+def test_other_pages_read_the_primary(second_connection):
     w = nf.world()
     need = nf.raise_need(w, node=w.t["gridA"], description="A网格的坑")
     client = Client()
@@ -162,7 +153,7 @@ def test_other_pages_read_the_primary(replica_alias):
 # --- Read your writes ---------------------------------------------------------------------
 
 
-def test_a_client_that_wrote_reads_the_primary_until_its_pin_runs_out(replica_alias, settings):
+def test_a_client_that_wrote_reads_the_primary_until_its_pin_runs_out(second_connection, settings):
     settings.REPLICA_PIN_SECONDS = 10
     w = nf.world()
     resident = Client()
@@ -202,7 +193,7 @@ def _pinning(request: HttpRequest) -> HttpResponse:
     return ReadYourWrites(_pass_through)(request)
 
 
-def test_writes_set_a_signed_pin_and_reads_honour_only_a_valid_one(replica_alias, settings):
+def test_writes_set_a_signed_pin_and_reads_honour_only_a_valid_one(second_connection, settings):
     settings.REPLICA_PIN_SECONDS = 7
     factory = RequestFactory()
     read = _pinning(factory.get("/"))
@@ -233,7 +224,7 @@ def test_without_a_replica_a_write_sets_no_cookie():
     assert PIN_COOKIE not in response.cookies
 
 
-def test_the_pin_belongs_to_its_scope(replica_alias):
+def test_the_pin_belongs_to_its_scope(second_connection):
     with replica_reads():
         with primary_reads():
             assert router.db_for_read(Need) == "default"
@@ -283,7 +274,7 @@ def test_health_is_measured_at_most_every_few_seconds_per_process(monkeypatch, s
     ],
 )
 def test_a_replica_that_lags_or_is_down_is_left_aside_and_healthz_says_so(
-    replica_alias, monkeypatch, health, reads
+    second_connection, monkeypatch, health, reads
 ):
     monkeypatch.setattr(dbrouter, "measure_replica", lambda: health)
     with replica_reads():
@@ -300,7 +291,7 @@ def test_healthz_says_nothing_of_a_replica_there_is_not():
     assert "replica" not in body
 
 
-def test_measuring_a_replica_that_answers(replica_alias, settings):
+def test_measuring_a_replica_that_answers(second_connection, settings):
     settings.REPLICA_MAX_LAG_SECONDS = 30
     # A second connection to the primary: not in recovery, so no lag.
     assert dbrouter.measure_replica() == ReplicaHealth("ok", 0.0)
@@ -309,20 +300,14 @@ def test_measuring_a_replica_that_answers(replica_alias, settings):
 
 
 def test_measuring_a_replica_that_cannot_be_reached(transactional_db, tmp_path):
-    unreachable = copy.deepcopy(connections["default"].settings_dict)
-    if unreachable["ENGINE"].endswith("sqlite3"):
-        unreachable["NAME"] = str(tmp_path / "no-such-folder" / "replica.sqlite3")
-    else:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            unreachable.update(HOST="127.0.0.1", PORT=probe.getsockname()[1])
-    connections.settings[REPLICA] = unreachable
-    try:
+    sqlite = connections["default"].settings_dict["ENGINE"].endswith("sqlite3")
+    where = (
+        {"NAME": str(tmp_path / "no-such-folder" / "replica.sqlite3")}
+        if sqlite
+        else {"HOST": "127.0.0.1", "PORT": closed_port()}
+    )
+    with replica_alias(connect=False, **where):
         assert dbrouter.measure_replica() == ReplicaHealth("down")
         with replica_reads():
             assert router.db_for_read(Need) == "default"
         assert Client().get("/healthz").json()["replica"] == "down"
-    finally:
-        connections[REPLICA].close()
-        del connections[REPLICA]
-        del connections.settings[REPLICA]

@@ -2,16 +2,15 @@
 pages, Open311's lists and the tracking page read there; a client that has just written reads
 the primary; a standby that lags or is down is left aside, and /healthz says so.
 
-Runs only where CIVICGRID_TEST_STANDBY_URL names a standby of the test database's cluster (the
-PostgreSQL pass of scripts/test.sh). A standby sees only what the primary committed: the tests
+Collected only where CIVICGRID_TEST_STANDBY_URL names a standby of the test database's cluster
+(the PostgreSQL pass of scripts/test.sh; conftest.py leaves the module out elsewhere, rather
+than skipping it). A standby sees only what the primary committed: the tests
 are transactional, and wait for the standby to replay what they wrote before reading it."""
 
 from __future__ import annotations
 
-import copy
 import os
 import re
-import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,56 +24,37 @@ from django.test.utils import CaptureQueriesContext
 
 from civicgrid.core import dbrouter
 from civicgrid.core.dbrouter import REPLICA
+from civicgrid.core.tests.replicas import closed_port, replica_alias
 from civicgrid.needs import services, workflow
 from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.tests.test_resident_views import form_data, raise_url
 from civicgrid.open311.tests.helpers import url as open311
 
 STANDBY_URL = os.environ.get("CIVICGRID_TEST_STANDBY_URL", "")
-pytestmark = pytest.mark.skipif(
-    not STANDBY_URL, reason="no standby: CIVICGRID_TEST_STANDBY_URL (scripts/test.sh) is unset"
-)
 # How long the standby may take to replay what a test wrote.
 REPLAY_TIMEOUT = 15.0
 
 
-def _use_as_replica(host: str, port: str | int, *, connect: bool) -> Iterator[None]:
-    """The "replica" alias on `host:port`, with the test database's name (test_civicgrid,
-    which the standby copies from the primary by replication) and the primary's role."""
-    alias = copy.deepcopy(connections["default"].settings_dict)
-    alias.update(HOST=host, PORT=port)
-    connections.settings[REPLICA] = alias
-    dbrouter.forget_replica_health()
-    # The cache table outlives a transactional test's flush: public figures another test
-    # cached would be served without a read.
-    cache.clear()
-    if connect:
-        # Connected here: Django's test case refuses to open connections to aliases the test
-        # did not declare, and this alias did not exist when the test case was set up. (The
-        # health check opens connections of its own, which the test case does not see.)
-        connections[REPLICA].connect()
-    try:
-        yield
-    finally:
-        connections[REPLICA].close()
-        del connections[REPLICA]
-        del connections.settings[REPLICA]
-        dbrouter.forget_replica_health()
-
-
 @pytest.fixture
 def standby(transactional_db: None) -> Iterator[None]:
+    if not STANDBY_URL:
+        pytest.fail("Set CIVICGRID_TEST_STANDBY_URL (scripts/test-postgres-standby.sh prints it).")
     parsed = dj_database_url.parse(STANDBY_URL)
-    yield from _use_as_replica(parsed["HOST"], parsed["PORT"], connect=True)
+    # The test database's name (test_civicgrid, which the standby copies from the primary by
+    # replication) and the primary's role, on the standby's host and port. The cache table
+    # outlives a transactional test's flush: figures another test cached would be served
+    # without a read.
+    cache.clear()
+    with replica_alias(HOST=parsed["HOST"], PORT=parsed["PORT"], connect=True):
+        yield
 
 
 @pytest.fixture
 def nothing_listening(transactional_db: None) -> Iterator[None]:
     """The "replica" alias on a local port nothing listens on: a standby that is down."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    yield from _use_as_replica("127.0.0.1", port, connect=False)
+    cache.clear()
+    with replica_alias(HOST="127.0.0.1", PORT=closed_port(), connect=False):
+        yield
 
 
 def _one(alias: str, sql: str, params: tuple[Any, ...] = ()) -> Any:
