@@ -761,6 +761,7 @@ def statement_table(port: int, fixture: Fixture, url: str) -> list[str]:
     ]
     with psycopg.connect(url, autocommit=True) as conn:
         try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             conn.execute("SELECT pg_stat_statements_reset()")
             tracked = conn.execute("SHOW pg_stat_statements.track_planning").fetchone()
         except psycopg.Error as exc:

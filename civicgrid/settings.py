@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -180,6 +181,16 @@ DATABASE_URL = envstr("DATABASE_URL")
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'civicgrid.sqlite3'}"
+# PostgreSQL: the statements built once (core/statements.py: key lookups on every request)
+# are prepared on each connection, so they are planned once per connection instead of on every
+# request (planning cost more than running them, issue 13); nothing else is. Behind a
+# transaction-mode PgBouncer older than 1.21, which cannot keep them, set
+# DB_PREPARED_STATEMENTS=false.
+# psycopg then prepares only what asks (prepare=True); Django's default threshold (None)
+# refuses even that, and is what the switch sets back.
+POSTGRES_PREPARED: dict[str, Any] = (
+    {"prepare_threshold": 2**31 - 1} if envbool("DB_PREPARED_STATEMENTS", True) else {}
+)
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("CONN_MAX_AGE", 60)),
 }
@@ -201,6 +212,7 @@ else:
     # The JIT compiles plans for queries that then run in milliseconds; measured on the
     # dashboard's rollup sums it doubled their time (bench/README.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    DATABASES["default"]["OPTIONS"].update(POSTGRES_PREPARED)
 # A read replica of PostgreSQL (streaming replication). Only views wrapped in
 # `core.dbrouter.replica_reads` (dashboards, reports, ledgers, the public page, Open311's
 # lists, the tracking page) read from it; every write, and every other read, goes to the
@@ -218,6 +230,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
     replica_options["options"] = "-c jit=off"
+    replica_options.update(POSTGRES_PREPARED)
     # A replica that does not answer costs a request (or the health check) 2 seconds, not
     # the system's TCP timeout; ?connect_timeout= in the URL overrides it.
     replica_options.setdefault("connect_timeout", 2)

@@ -14,6 +14,10 @@ and convert the rows as Django would (SQLite returns dates as text, JSON as a st
     )
     rows = by_number(number="AB12CD34")  # a list of tuples
 
+`ModelStatement` does the same for a queryset of model instances, `select_related` included:
+the rows become instances as Django's own iterator makes them (`Model.from_db` and the related
+populators, built once with the SQL).
+
 Arguments are compared with exact values only (`field=argument`): a lookup that changes the
 value on its way to SQL (`__contains`, `__in`, a date truncated…) would not find it, and the
 statement says so when it is first compiled. Every call is routed like the queryset would be
@@ -28,9 +32,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 
 _serial = itertools.count(1)
 
@@ -45,6 +51,27 @@ def _stand_in(kind: type) -> Any:
     raise ImproperlyConfigured(f"A statement's argument is an int or a str, not {kind!r}.")
 
 
+def _cursor(connection: Any) -> Any:
+    """A cursor for a statement: on PostgreSQL one that binds on the server and prepares what
+    it runs, so the statement is planned once per connection (the connection's
+    prepare_threshold, settings.POSTGRES_PREPARED, can turn that off); else the usual one.
+    Wrapped as Django wraps its own cursors, so its errors are Django's. Where queries are
+    logged (DEBUG, a test counting them) the usual cursor runs it: Django's log reads the SQL
+    back from a client-side cursor only."""
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    return connection.make_cursor(_PreparingCursor(connection.connection))
+
+
+class _PreparingCursor(psycopg.Cursor):
+    # A statement's plan does not depend on its values (lookups by key): the generic plan
+    # PostgreSQL keeps for a prepared statement is the one it would choose each time.
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, prepare=True)
+
+
 @dataclass(frozen=True)
 class _Argument:
     name: str
@@ -55,6 +82,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]  # constants, and _Argument where a call's value goes
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]  # (column, functions, expression)
+    compiler: Any  # what compiled it: a ModelStatement builds instances from its select
 
 
 class Statement:
@@ -67,6 +95,9 @@ class Statement:
         self._compiled: dict[str, _Compiled] = {}
 
     def __call__(self, **values: Any) -> list[tuple[Any, ...]]:
+        return self._rows(values)[0]
+
+    def _rows(self, values: dict[str, Any]) -> tuple[list[tuple[Any, ...]], str, _Compiled]:
         if values.keys() != self.arguments.keys():
             raise TypeError(f"expected the arguments {sorted(self.arguments)}")
         if self.model is None:
@@ -75,12 +106,12 @@ class Statement:
         compiled = self._compiled.get(alias) or self._compile(alias)
         params = [values[p.name] if isinstance(p, _Argument) else p for p in compiled.params]
         connection = connections[alias]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
         if not compiled.converters:
-            return list(rows)
-        return [self._convert(row, compiled, connection) for row in rows]
+            return list(rows), alias, compiled
+        return [self._convert(row, compiled, connection) for row in rows], alias, compiled
 
     def _queryset(self) -> tuple[QuerySet[Any], dict[str, Any]]:
         stand_ins = {name: _stand_in(kind) for name, kind in self.arguments.items()}
@@ -105,7 +136,7 @@ class Statement:
             (position, tuple(functions), expression)
             for position, (functions, expression) in compiler.get_converters(fields).items()
         )
-        compiled = _Compiled(sql, placed, converters)
+        compiled = _Compiled(sql, placed, converters, compiler)
         self._compiled[alias] = compiled
         return compiled
 
@@ -118,3 +149,44 @@ class Statement:
                 value = function(value, expression, connection)
             values[position] = value
         return tuple(values)
+
+
+class ModelStatement(Statement):
+    """A queryset of model instances (with its `select_related`) over named arguments,
+    compiled once per database. Calling it returns the instances; no annotations, no
+    `prefetch_related` (a second statement reads those)."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], **arguments: type) -> None:
+        super().__init__(build, **arguments)
+        self._makers: dict[str, tuple[Any, list[str], int, int, list[Any]]] = {}
+
+    def __call__(self, **values: Any) -> list[Any]:
+        rows, alias, compiled = self._rows(values)
+        maker = self._makers.get(alias) or self._maker(alias, compiled)
+        model, init_list, start, end, populators = maker
+        instances = []
+        for row in rows:
+            obj = model.from_db(alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            instances.append(obj)
+        return instances
+
+    def _maker(self, alias: str, compiled: _Compiled) -> tuple[Any, list[str], int, int, list[Any]]:
+        compiler = compiled.compiler
+        prefetches = getattr(self._queryset()[0], "_prefetch_related_lookups", ())
+        if compiler.annotation_col_map or prefetches:
+            raise ImproperlyConfigured("A model statement reads columns of models only.")
+        klass_info, select = compiler.klass_info, compiler.select
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        maker = (
+            klass_info["model"],
+            init_list,
+            start,
+            end,
+            get_related_populators(klass_info, select, alias),  # type: ignore[call-arg]
+        )
+        self._makers[alias] = maker
+        return maker

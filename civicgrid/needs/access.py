@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import NotAllowed
+from civicgrid.core.statements import ModelStatement
 from civicgrid.needs import cached, selectors, workflow
 from civicgrid.needs.models import Category, Need
 from civicgrid.needs.services import normalise_number
@@ -35,16 +36,22 @@ STAFF_ACTIONS = tuple(
 )
 
 
+# The need by its number, with what every page prints and the dispatch rule reads. Compiled
+# once (core/statements.py): the console's page, the REST detail and every action fetch it.
+_BY_NUMBER = ModelStatement(
+    lambda number: Need.objects.select_related("category", "node", "owner_node").filter(
+        number=number
+    ),
+    number=str,
+)
+
+
 def access_need(user: Any, number: str, *, write: bool = False) -> Need:
     """The need, if the user may see it; 404 otherwise (never saying whether it exists).
     With write=True, 403 too unless the user may change it (`may_write`)."""
-    need = (
-        selectors.visible_needs(user)
-        .select_related("category", "node", "owner_node")  # printed, and the dispatch rule
-        .filter(number=normalise_number(number))
-        .first()
-    )
-    if need is None:
+    found = _BY_NUMBER(number=normalise_number(number))
+    need = found[0] if found else None
+    if need is None or not selectors.may_see(user, need):
         raise Http404(_("No such need in your area."))
     if write and not may_write(user, need):
         raise PermissionDenied(_("Your role may read this need but not change it."))

@@ -21,3 +21,10 @@ class NeedsConfig(AppConfig):
         from civicgrid.needs import notices
 
         notices.subscribe()
+        # The console's inbox counts, kept a few seconds per process, start again after any
+        # event of any need here: at once, and after the commit (a page counted in between
+        # still saw the old rows).
+        from civicgrid.needs import events, selectors
+
+        events.subscribe(events.ANY, selectors.forget_inbox_counts)
+        events.subscribe(events.ANY, selectors.forget_inbox_counts, when="commit")

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
@@ -223,8 +224,32 @@ def subscribe(kinds: str | Sequence[str], handler: Handler, *, when: When = "tra
             _handlers[kind].append((handler, when))
 
 
+# Subscribe to ANY to hear of every kind (a cache of anything about needs).
+ANY = "*"
+
+
+@contextmanager
+def muted() -> Iterator[Callable[[], None]]:
+    """No subscriber hears anything until the call it yields (or the block's end): for a
+    builder that writes history in bulk and derives what subscribers keep afterwards (the
+    demo's year: rollups rebuilt from the event log, no notice about last spring)."""
+    kept = {kind: list(handlers) for kind, handlers in _handlers.items()}
+    _handlers.clear()
+    silent = [True]
+
+    def unmute() -> None:
+        if silent.pop() if silent else False:
+            _handlers.clear()
+            _handlers.update(kept)
+
+    try:
+        yield unmute
+    finally:
+        unmute()
+
+
 def publish(kind: str, payload: Happened | FollowedUp) -> None:
-    for handler, when in _handlers.get(kind, ()):
+    for handler, when in [*_handlers.get(kind, ()), *_handlers.get(ANY, ())]:
         if when == "transaction":
             handler(payload)
         else:

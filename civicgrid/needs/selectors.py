@@ -13,19 +13,29 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from civicgrid.core.localcache import cached, forget
+from civicgrid.core.statements import ModelStatement
 from civicgrid.needs import workflow
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
     OPEN_STATES,
     Need,
     NeedEvent,
+    NeedPhoto,
     NeedQuerySet,
     State,
 )
 from civicgrid.needs.reveal import phone_search_q
 from civicgrid.needs.services import normalise_number
 from civicgrid.network.models import Membership, Node, Role
-from civicgrid.network.scope import paths_q, role_paths, role_scope_paths, scope_q
+from civicgrid.network.scope import (
+    paths_q,
+    role_paths,
+    role_scope_paths,
+    scope_paths,
+    scope_q,
+    within_paths,
+)
 
 
 def visible_needs(user: Any) -> NeedQuerySet:
@@ -44,6 +54,24 @@ def visible_needs(user: Any) -> NeedQuerySet:
     # Subqueries rather than joins through memberships: no duplicate rows, so no DISTINCT,
     # and a page of the newest needs is read from the index on created_at.
     return qs.filter(place | mine)
+
+
+def may_see(user: Any, need: Need) -> bool:
+    """Whether `visible_needs(user)` holds `need`, decided from the need in hand (its node
+    read): the same rule for one need fetched by number, which spares building the rule's SQL
+    on every read. `tests/test_visibility_rule.py` holds the two equal for every kind of
+    caller and need."""
+    paths = scope_paths(user)
+    if paths is None:
+        return True
+    if not user.is_authenticated:
+        return False
+    if within_paths(paths, need.node.path):
+        return True
+    if need.assignee_id is not None and need.assignee_id == user.pk:
+        return True
+    units = {pk for pk in (need.assignee_org_id, need.consultation_id) if pk is not None}
+    return bool(units) and organisations_of(user).filter(organisation_id__in=units).exists()
 
 
 def organisations_of(user: Any) -> QuerySet[Membership, Any]:
@@ -102,6 +130,24 @@ def inbox_counts(user: Any, names: Iterable[str]) -> dict[str, int]:
     return visible_needs(user).filter(state__in=OPEN_STATES).aggregate(**counts)
 
 
+INBOX_COUNTS = "needs.inbox_counts"
+
+
+def recent_inbox_counts(user: Any, names: Iterable[str]) -> dict[str, int]:
+    """`inbox_counts`, kept per person in this process for `LOCAL_CACHE_TTL` seconds: the
+    console shows them on every list page, and counting the open needs of a busy subdistrict
+    cost more than the rest of the page (issue 13). Any event of any need in this process
+    forgets them (`forget_inbox_counts`), so people see their own work counted at once; what
+    others do elsewhere shows within the TTL. The list itself is always read fresh."""
+    wanted = tuple(names)
+    key = (user.pk, wanted)
+    return dict(cached(INBOX_COUNTS, key, lambda: inbox_counts(user, wanted)))
+
+
+def forget_inbox_counts(_happened: Any = None) -> None:
+    forget(INBOX_COUNTS)
+
+
 @dataclass
 class NeedFilter:
     category: int | None = None
@@ -151,17 +197,36 @@ def search_q(text: str, user: Any = None) -> Q:
     return q if by_phone is None else q | by_phone
 
 
-def timeline(need: Need) -> QuerySet[NeedEvent]:
-    return NeedEvent.objects.filter(need=need).select_related("actor").prefetch_related("photos")
+# A need's events with who acted, and its photos: two statements compiled once
+# (core/statements.py), read by every need page, the REST detail and the tracking page.
+_EVENTS = ModelStatement(
+    lambda need: NeedEvent.objects.filter(need_id=need).select_related("actor").order_by("seq"),
+    need=int,
+)
+_PHOTOS = ModelStatement(lambda need: NeedPhoto.objects.filter(need_id=need), need=int)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    event: NeedEvent
+    photos: list[NeedPhoto]
+
+
+def timeline(need: Need) -> list[TimelineEvent]:
+    """The need's events in order, each with its photos (two queries)."""
+    photos: dict[int | None, list[NeedPhoto]] = {}
+    for photo in _PHOTOS(need=need.pk):
+        photos.setdefault(photo.event_id, []).append(photo)
+    return [TimelineEvent(e, photos.get(e.pk, [])) for e in _EVENTS(need=need.pk)]
 
 
 # Timeline entries for staff only: the public timeline leaves them out.
 STAFF_ONLY_ACTIONS = workflow.STAFF_ONLY_ACTIONS
 
 
-def public_timeline(need: Need) -> list[NeedEvent]:
+def public_timeline(need: Need) -> list[TimelineEvent]:
     """What the resident sees: state changes and comments, with staff shown by role only."""
-    return [e for e in timeline(need) if e.action not in STAFF_ONLY_ACTIONS]
+    return [t for t in timeline(need) if t.event.action not in STAFF_ONLY_ACTIONS]
 
 
 def public_events() -> QuerySet[NeedEvent]:

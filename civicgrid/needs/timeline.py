@@ -74,15 +74,16 @@ def _actor_name(event: NeedEvent) -> str:
 
 
 def timeline_rows(need: Need) -> list[TimelineRow]:
-    return [
-        TimelineRow(
-            event=e,
-            label=str(ACTION_LABELS.get(e.action, e.action)),
-            from_label=str(STATE_LABELS.get(e.from_state, "")),
-            to_label=str(STATE_LABELS.get(e.to_state, "")),
-            actor=_actor_name(e),
-            detail=_event_detail(e),
-            photos=list(e.photos.all()),
-        )
-        for e in selectors.timeline(need)
-    ]
+    return [_row(t.event, t.photos) for t in selectors.timeline(need)]
+
+
+def _row(e: NeedEvent, photos: list[NeedPhoto]) -> TimelineRow:
+    return TimelineRow(
+        event=e,
+        label=str(ACTION_LABELS.get(e.action, e.action)),
+        from_label=str(STATE_LABELS.get(e.from_state, "")),
+        to_label=str(STATE_LABELS.get(e.to_state, "")),
+        actor=_actor_name(e),
+        detail=_event_detail(e),
+        photos=photos,
+    )

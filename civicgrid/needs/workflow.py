@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.inserts import insert
+from civicgrid.core.statements import ModelStatement
 from civicgrid.needs import cached, deadlines, events, targets
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
@@ -333,15 +334,24 @@ def responsible_of(need: Need) -> list[Person]:
 # consumers (`events.publish`: the rollups, the notifications).
 
 
+# Every command's first read: built once (core/statements.py). Called inside the command's
+# transaction only (the lock lasts until its commit).
+_LOCKED = ModelStatement(
+    lambda pk: Need.objects.select_for_update(of=("self",))
+    .select_related("node", "owner_node", "category")
+    .filter(pk=pk),
+    pk=int,
+)
+
+
 def _lock(need: Need) -> Need:
     """The need's row, locked until the commit and read again after any lock wait. Only the
     need's own row is locked; related rows (who holds it now) are fetched afterwards so that
     they reflect the winner of a race."""
-    return (
-        Need.objects.select_for_update(of=("self",))
-        .select_related("node", "owner_node", "category")
-        .get(pk=need.pk)
-    )
+    found = _LOCKED(pk=need.pk)
+    if not found:
+        raise Need.DoesNotExist(f"need {need.pk}")
+    return found[0]
 
 
 # Timeline entries for staff only: the public timeline leaves them out.

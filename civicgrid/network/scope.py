@@ -18,6 +18,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from civicgrid.core.statements import Statement
 from civicgrid.network.models import STAFF_ROLES, WRITE_ROLES, Node, RoleBinding
 
 M = TypeVar("M", bound=Model)
@@ -63,6 +64,12 @@ def scope_paths(user: Any, *, write: bool = False) -> list[str] | None:
 
 _ROLES_ATTR = "_civicgrid_role_paths"
 
+# Asked on every request of a signed-in person: compiled once (core/statements.py).
+_ROLES_OF = Statement(
+    lambda person: RoleBinding.objects.filter(person_id=person).values_list("role", "node__path"),
+    person=int,
+)
+
 
 def role_paths(user: Any) -> dict[str, list[str]]:
     """Every role the user holds with the paths of the nodes it is bound to (cached)."""
@@ -71,8 +78,7 @@ def role_paths(user: Any) -> dict[str, list[str]]:
     cache = getattr(user, _ROLES_ATTR, None)
     if cache is None:
         cache = {}
-        rows = RoleBinding.objects.filter(person=user).values_list("role", "node__path")
-        for role, path in rows:
+        for role, path in _ROLES_OF(person=user.pk):
             cache.setdefault(role, []).append(path)
         setattr(user, _ROLES_ATTR, cache)
     return cache

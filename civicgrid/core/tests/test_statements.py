@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civicgrid.core import statements
-from civicgrid.core.statements import Statement
+from civicgrid.core.statements import ModelStatement, Statement
 from civicgrid.needs.models import Need
 from civicgrid.needs.tests import factories as nf
 
@@ -73,3 +73,61 @@ def test_stand_ins_are_of_the_arguments_type():
     assert isinstance(statements._stand_in(str), str)
     with pytest.raises(ImproperlyConfigured):
         statements._stand_in(float)
+
+
+def test_a_model_statement_builds_the_instances_its_queryset_builds():
+    w = nf.world()
+    needs = [nf.force(nf.raise_need(w), answers={"floor": "2"}) for _ in range(2)]
+    statement = ModelStatement(
+        lambda number: Need.objects.select_related("category", "node", "owner_node").filter(
+            number=number
+        ),
+        number=str,
+    )
+    for need in needs:
+        expected = Need.objects.select_related("category", "node", "owner_node").get(pk=need.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            (got,) = statement(number=need.number)
+            # The related rows came with it: reading them sends nothing.
+            assert (got.category.code, got.node.path, got.owner_node.name) == (
+                expected.category.code,
+                expected.node.path,
+                expected.owner_node.name,
+            )
+        assert len(ctx.captured_queries) == 1
+        assert got == expected and not got._state.adding and got._state.db == "default"
+        assert {f.attname: getattr(got, f.attname) for f in Need._meta.concrete_fields} == {
+            f.attname: getattr(expected, f.attname) for f in Need._meta.concrete_fields
+        }
+        got.description = "changed"
+        got.save(update_fields=["description"])  # an instance like any other
+        assert Need.objects.get(pk=need.pk).description == "changed"
+    assert statement(number="NOSUCH00") == []
+
+
+def test_a_model_statement_refuses_what_it_cannot_build():
+    statement = ModelStatement(
+        lambda number: Need.objects.filter(number=number).prefetch_related("events"),
+        number=str,
+    )
+    with pytest.raises(ImproperlyConfigured, match="columns of models"):
+        statement(number="X")
+
+
+def test_on_postgresql_a_statement_is_prepared_once_per_connection():
+    w = nf.world()
+    needs = [nf.raise_need(w) for _ in range(3)]
+    statement = Statement(by_number, number=str)
+
+    def prepared() -> int:
+        if connection.vendor != "postgresql":
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for need in needs:
+        assert statement(number=need.number)[0][1] == need.number
+    # Planned once on PostgreSQL (the connection keeps it); SQLite has nothing to keep.
+    assert prepared() - before == (1 if connection.vendor == "postgresql" else 0)

@@ -131,9 +131,10 @@ def need_list(request: HttpRequest) -> HttpResponse:
     form = NeedFilterForm(params or None, user=user)
     needs = selectors.filtered(_tab_queryset(user, tab), form.to_filter(), user=user)
     needs = needs.select_related("category", "node", "assignee", "assignee_org")  # printed
-    # The inboxes are counted, not "all": counting every need of a subdistrict on every page
-    # cost more than the rest of the page (issue 13); its own tab says how many.
-    counts = selectors.inbox_counts(user, [key for key in TABS if key != "all"])
+    # The inboxes are counted (a few seconds old at most), not "all": counting every need of
+    # a subdistrict on every page cost more than the rest of the page (issue 13); its own tab
+    # says how many.
+    counts = selectors.recent_inbox_counts(user, [key for key in TABS if key != "all"])
     paginator = Paginator(needs, PAGE_SIZE)
     if not params and tab in counts:
         paginator.count = counts[tab]  # the tab unfiltered: counted with the others

@@ -218,9 +218,10 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
     """The timeline as the public sees it, or with `owner` as the holder of the need's
     tracking link does (needs/publication.py decides which notes and photos)."""
     timeline = selectors.public_timeline(need)
-    roles = _roles_of({e.actor_id for e in timeline if e.actor_id})
+    roles = _roles_of({t.event.actor_id for t in timeline if t.event.actor_id})
     rows = []
-    for e in timeline:
+    for t in timeline:
+        e = t.event
         if e.actor_kind == "resident":
             who = _("Resident")
         elif e.actor_kind == "system":
@@ -243,7 +244,7 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
             detail = str(Rating(data.rating).label)
         title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
         note = publication.owner_note(e, need) if owner else publication.public_note(e, need)
-        photos = publication.event_photos(e, need, e.photos.all(), owner=owner)
+        photos = publication.event_photos(e, need, t.photos, owner=owner)
         if e.action == workflow.COMMENT and not note and not photos:
             continue  # an internal note: nothing of it is for this reader, not even a heading
         rows.append(PublicEvent(e, title, who, detail, photos, note))
