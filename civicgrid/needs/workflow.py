@@ -337,9 +337,11 @@ def responsible_of(need: Need) -> list[Person]:
 # Every command's first read: built once (core/statements.py). Called inside the command's
 # transaction only (the lock lasts until its commit).
 _LOCKED = ModelStatement(
-    lambda pk: Need.objects.select_for_update(of=("self",))
-    .select_related("node", "owner_node", "category")
-    .filter(pk=pk),
+    lambda pk: (
+        Need.objects.select_for_update(of=("self",))
+        .select_related("node", "owner_node", "category")
+        .filter(pk=pk)
+    ),
     pk=int,
 )
 
