@@ -323,26 +323,67 @@ def test_scale_sits_beside_the_demo_region(demo: None) -> None:
         call_command("seed_demo", "--scale", "--scale-grids", "30", stdout=StringIO())
 
 
-def test_the_demo_has_needs_in_every_stage_raised_through_the_workflow(demo: None) -> None:
+def test_the_demo_lives_a_year_through_the_workflow(demo: None) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
     from civicgrid.demo.needs import build_demo_needs
     from civicgrid.needs import selectors
     from civicgrid.needs.models import Need, NeedEvent
 
-    assert build_demo_needs() > 50
+    lived = build_demo_needs(scale=0.25)  # a quarter of the volume, every story
+    assert lived.needs > 100 and lived.proactive > 30 and lived.sweeps >= 365
     states = set(Need.objects.values_list("state", flat=True))
-    assert {"submitted", "dispatched", "taken", "resolved", "closed"} <= states
-    # Every need's timeline starts with its raising and ends in its current state.
+    assert {"submitted", "closed", "rejected", "withdrawn"} <= states
+    actions = set(NeedEvent.objects.values_list("action", flat=True))
+    assert {"accept", "dispatch", "take", "resolve", "confirm", "remind", "overdue"} <= actions
+    assert {"escalate", "return", "reopen", "close_unrated", "record", "start"} <= actions
+    # Events carry their real times: spread over the year, at the hours people work.
+    now = timezone.now()
+    raised = list(NeedEvent.objects.filter(action="raise").values_list("created_at", flat=True))
+    months = {(t.year, t.month) for t in raised}
+    assert len(months) >= 12 and min(raised) < now - dt.timedelta(days=300)
+    hours = [timezone.localtime(t).hour for t in raised]
+    assert sum(7 <= h < 21 for h in hours) == len(hours)
+    # Every need's timeline starts with its raising and ends in its current state, in order.
     for need in Need.objects.all():
         events = list(NeedEvent.objects.filter(need=need).order_by("seq"))
-        assert events[0].action == "raise"
+        assert events[0].action in ("raise", "record")
         assert [e for e in events if e.to_state][-1].to_state == need.state
+        assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+    # The demo logins find work waiting now.
     worker = Person.objects.get(mobile="19900000004")
     assert selectors.inbox(worker, "mine").exists()
     dispatcher = Person.objects.get(mobile="19900000003")
     assert selectors.inbox(dispatcher, "to_accept").exists()
+    # The seed's stories, with their people and places.
     road = Need.objects.get(description__contains="乃林郭勒")
-    assert road.state == "closed"
+    assert road.state == "closed" and road.rating == "satisfied"
     assert road.assignee_org is not None and road.assignee_org.unit_kind == "army"
+    pension = Need.objects.get(
+        description__contains="养老金资格认证不会在手机上做", contact_name="王秀兰"
+    )
+    assert pension.resolved_at is not None
+    assert pension.resolved_at - pension.created_at <= dt.timedelta(minutes=15)
+    zhang = Need.objects.filter(contact_name="张大娘", state="closed")
+    assert zhang.count() == 3 and {n.assignee_org.name for n in zhang if n.assignee_org} >= {
+        "青享+便民工坊·修鞋换拉锁"
+    }
+    assert Need.objects.filter(kind="inspection", description__contains="危旧房屋").count() >= 3
+
+
+def test_the_rollups_check_finds_a_figure_the_events_do_not_give(demo: None) -> None:
+    from django.db.models import F
+
+    from civicgrid.demo.needs import RollupsDiffer, build_demo_needs, check_rollups
+    from civicgrid.insights.models import DailyStat, MonthlyStat, MonthlyTotal
+
+    build_demo_needs(scale=0.05, days=40)  # checked inside: no error
+    for model in (DailyStat, MonthlyStat, MonthlyTotal):
+        model.objects.update(received=F("received") + 1)
+    with pytest.raises(RollupsDiffer):
+        check_rollups()
 
 
 def test_the_demo_command_refuses_to_run_outside_demo_mode() -> None:

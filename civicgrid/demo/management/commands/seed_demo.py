@@ -20,6 +20,7 @@ from civicgrid.demo.names import SCALE_RANGE
 from civicgrid.demo.needs import build_demo_needs
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
 from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
+from civicgrid.needs.models import Kind, Need, NeedEvent
 from civicgrid.network.geo import forget_grid_index
 from civicgrid.seed import seed_everything
 
@@ -74,10 +75,22 @@ class Command(BaseCommand):
             raise CommandError(_("The demo region already exists; use --reset to rebuild it."))
         result = build_demo_region()
         forget_grid_index()
-        needs = build_demo_needs()
+        lived = build_demo_needs()
         self.stdout.write(
-            _("Built the demo region: %(nodes)d nodes, %(people)d people, %(needs)d needs.")
-            % {"nodes": result.nodes, "people": result.people, "needs": needs}
+            _("Built the demo region: %(nodes)d nodes, %(people)d people.")
+            % {"nodes": result.nodes, "people": result.people}
+        )
+        self.stdout.write(
+            _(
+                "Lived a year in it: %(needs)d needs raised, %(records)d pieces of proactive "
+                "work, %(events)d events, %(sweeps)d deadline sweeps."
+            )
+            % {
+                "needs": Need.objects.filter(kind=Kind.REQUEST).count(),
+                "records": lived.proactive,
+                "events": NeedEvent.objects.count(),
+                "sweeps": lived.sweeps,
+            }
         )
         self.stdout.write("")
         self.stdout.write(login_table())
