@@ -56,7 +56,7 @@ NOTIFY_DAYS = 2  # the last days notify people as today would
 # category code → (weight, descriptions, answers)
 EVERYDAY: dict[str, tuple[float, list[str], dict[str, str]]] = {
     "repairs": (
-        14,
+        11,
         [
             "屋顶漏雨，下雨天卧室里要接水",
             "楼道里的水管冻裂了，一直在渗水",
@@ -67,7 +67,7 @@ EVERYDAY: dict[str, tuple[float, list[str], dict[str, str]]] = {
         {"what": "roof"},
     ),
     "roads": (
-        7,
+        5,
         [
             "小区门口的路面塌了一个坑，晚上看不清",
             "巷子里的路被施工车压坏了",
@@ -75,17 +75,21 @@ EVERYDAY: dict[str, tuple[float, list[str], dict[str, str]]] = {
         ],
         {"passable": "partly"},
     ),
-    "drainage": (6, ["下水道堵了，污水往院子里返", "雨水井盖松动，下雨就积水"], {}),
-    "pension": (5, ["养老金资格认证不会在手机上做", "想问问医保缴费怎么在网上交"], {}),
-    "micro_wish": (5, ["独居老人想要一台收音机", "孩子想要一套新的课外书", "想要一副老花镜"], {}),
-    "disputes": (11, ["楼上装修噪音太大，晚上也不停", "邻居在楼道堆放杂物，协商不成"], {}),
-    "hazards": (9, ["电动车在楼道充电，有火灾隐患", "空房子的院墙裂了，怕倒下伤人"], {}),
-    "policy": (15, ["想问问高龄津贴怎么申请", "孩子上学的户籍证明去哪里开", "低保怎么申请"], {}),
+    "drainage": (4, ["下水道堵了，污水往院子里返", "雨水井盖松动，下雨就积水"], {}),
+    "pension": (4, ["养老金资格认证不会在手机上做", "想问问医保缴费怎么在网上交"], {}),
+    "micro_wish": (4, ["独居老人想要一台收音机", "孩子想要一套新的课外书", "想要一副老花镜"], {}),
+    "disputes": (9, ["楼上装修噪音太大，晚上也不停", "邻居在楼道堆放杂物，协商不成"], {}),
+    "hazards": (8, ["电动车在楼道充电，有火灾隐患", "空房子的院墙裂了，怕倒下伤人"], {}),
+    "policy": (23, ["想问问高龄津贴怎么申请", "孩子上学的户籍证明去哪里开", "低保怎么申请"], {}),
     "suggestions": (
-        18,
+        30,
         ["建议在小区里多装几盏路灯", "希望阅览室周末也开放", "建议在广场边上加几把长椅"],
         {},
     ),
+}
+# Petitions are entered by staff for the resident (信访代办), about one in a hundred.
+STAFF_ONLY = {
+    "petitions": (1.2, ["代为反映：拆迁补偿款迟迟没有到位", "代为反映：企业拖欠工资"], {})
 }
 WINTER = {"repairs": 1.8, "roads": 1.5}  # heating and ice, November to March
 
@@ -240,14 +244,14 @@ class History:
         return Plan(fate, rating, min(speed, 0.95) if fate != "late" else speed)
 
     def raise_need(self, place: Place) -> None:
-        codes = list(EVERYDAY)
+        kinds = {**EVERYDAY, **STAFF_ONLY}
+        codes = list(kinds)
         month = timezone.localtime().month
         weights = [
-            EVERYDAY[c][0] * (WINTER.get(c, 1.0) if month in (11, 12, 1, 2, 3) else 1.0)
-            for c in codes
+            kinds[c][0] * (WINTER.get(c, 1.0) if month in (11, 12, 1, 2, 3) else 1.0) for c in codes
         ]
         code = self.rng.choices(codes, weights=weights)[0]
-        _weight, texts, answers = EVERYDAY[code]
+        _weight, texts, answers = kinds[code]
         grid = self.rng.choice(place.grids)
         plan = self.plan(place)
         description = self.rng.choice(texts)
@@ -262,7 +266,11 @@ class History:
         )[0]
         worker = self.workers.get(grid.pk)
         by = workflow.RESIDENT
-        if channel in (Channel.PHONE, Channel.WALK_IN):
+        if code in STAFF_ONLY:
+            if worker is None:
+                return
+            channel = Channel.VISIT
+        if channel in (Channel.PHONE, Channel.WALK_IN, Channel.VISIT):
             if worker is None:
                 channel = Channel.WEB
             else:

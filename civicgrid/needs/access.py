@@ -72,6 +72,16 @@ def may_write_somewhere(user: Any) -> bool:
     return paths is None or bool(paths) or Membership.objects.filter(person=user).exists()
 
 
+def may_enter_needs(user: Any) -> bool:
+    """Whether the user may type a need in for a resident or record proactive work: there is a
+    place their scope may change. A read-only leader, a unit's member and a resident's account
+    have none (the entry forms would offer them no place)."""
+    if not _active_person(user):
+        return False
+    paths = scope_paths(user, write=True)
+    return paths is None or bool(paths)
+
+
 def may_write(user: Any, target: Need | Node) -> bool:
     """Whether the user may change this need (comment, add photos, act) or write at this place.
 

@@ -26,7 +26,7 @@ from civicgrid.needs.models import (
     State,
 )
 from civicgrid.needs.reveal import phone_search_q
-from civicgrid.needs.services import normalise_number
+from civicgrid.needs.services import NUMBER_ALPHABET, NUMBER_LENGTH, normalise_number
 from civicgrid.network.models import Membership, Node, Role
 from civicgrid.network.scope import (
     paths_q,
@@ -188,11 +188,30 @@ def filtered(qs: NeedQuerySet, f: NeedFilter, *, user: Any = None) -> NeedQueryS
     return qs
 
 
+# The start of a tracking number people read out or half remember: 4 characters at least (a
+# shorter one matches too many to be a search by number).
+NUMBER_PREFIX_MIN = 4
+
+
+def number_prefix(text: str) -> str:
+    """`text` as the start of a tracking number ("K7M4-Q" → "K7M4Q"), or "" if it is not one."""
+    candidate = normalise_number(text)
+    if NUMBER_PREFIX_MIN <= len(candidate) <= NUMBER_LENGTH and all(
+        c in NUMBER_ALPHABET for c in candidate
+    ):
+        return candidate
+    return ""
+
+
 def search_q(text: str, user: Any = None) -> Q:
-    """A tracking number or words of the description; a whole phone number for those who may
-    search by one (never part of a number: the digits of a mask rebuilt it one at a time)."""
+    """A tracking number or its start, or words of the description; a whole phone number for
+    those who may search by one (never part of a phone number: the digits of a mask rebuilt it
+    one at a time)."""
     text = text.strip()
     q = Q(description__icontains=text) | Q(number=normalise_number(text))
+    prefix = number_prefix(text)
+    if prefix:
+        q |= Q(number__startswith=prefix)
     by_phone = phone_search_q(user, text)
     return q if by_phone is None else q | by_phone
 

@@ -204,6 +204,27 @@ def test_search_by_number_whole_phone_and_text(w):
     assert listed(client, q="楼道灯") == [light.number]
 
 
+def test_a_search_looks_everywhere_in_the_area_and_a_numbers_start_finds_it(w):
+    """From the default inbox, a closed need's number still finds it; so does its start as
+    people read it out (issue 14)."""
+    closed = at(nf.raise_need(w), State.CLOSED, closed_at=timezone.now())
+    waiting = nf.raise_need(w)
+    client = login(w.dispatcher)
+
+    def found(q: str) -> list[str]:
+        content = client.get(reverse("needs:list"), {"q": q}).content.decode()  # default tab
+        return ROW.findall(content)
+
+    assert found(closed.number) == [closed.number]
+    assert found(f"{closed.number[:4]}-{closed.number[4]}".lower()) == [closed.number]
+    assert closed.number in found(closed.number[:4])
+    assert found(closed.number[:3]) == []  # too short to be a number's start
+    assert waiting.number not in found(closed.number[:5])
+    # Still only in the area: another community's need is not found by its number.
+    elsewhere = nf.raise_need(w, node=w.t["gridC"])
+    assert found(elsewhere.number) == []
+
+
 def test_filters_by_category_with_its_children_state_channel_place_period_and_overdue(w):
     road = nf.raise_need(w)
     repair = nf.raise_need(w, category=nf.category("repairs"), answers={"what": "roof"})
@@ -632,6 +653,24 @@ def test_the_categorys_questions_come_as_a_fragment(w):
     content = response.content.decode()
     assert 'name="answer_passable"' in content and 'name="answer_length_m"' in content
     assert "<html" not in content
+    # And its deadlines, before anything is saved (issue 14): a road, urgent, is answered
+    # within 30 minutes and mended within 2 days; normal, 4 hours and 7 days.
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", content)
+    assert ("Urgent", "30 minutes", "2 days") in rows and ("Normal", "4 hours", "7 days") in rows
+
+
+def test_the_list_says_which_deadline_it_shows(w):
+    waiting = nf.raise_need(w)
+    working = nf.force(nf.raise_need(w), state=State.TAKEN, assignee=w.grid_worker)
+    content = login(w.dispatcher).get(reverse("needs:list"), {"tab": "all"}).content.decode()
+
+    def cell(need: Need) -> str:
+        row = re.search(rf'data-number="{need.number}".*?</tr>', content, re.S)
+        assert row is not None
+        return row[0]
+
+    assert "to respond" in cell(waiting) and "to resolve" not in cell(waiting)
+    assert "to resolve" in cell(working) and "to respond" not in cell(working)
 
 
 def test_entry_at_a_place_outside_the_write_scope_is_refused(w):
@@ -663,3 +702,20 @@ def test_proactive_work_is_recorded_closed_in_the_same_timeline(w):
     )
     assert need.events.get().action == "record"
     assert need.photos.count() == 1
+
+
+def test_each_role_is_offered_the_entry_forms_only_where_it_may_enter_needs(w):
+    """A read-only leader and a unit's member have no place to enter a need at: neither the
+    buttons nor the forms (issue 14)."""
+    for person, may in (
+        (w.dispatcher, True),
+        (w.grid_worker, True),
+        (w.leader, False),
+        (w.unit_member, False),
+    ):
+        client = login(person)
+        listing = client.get(reverse("needs:list")).content.decode()
+        assert (reverse("needs:new") in listing) is may, person.name
+        assert (reverse("needs:proactive_new") in listing) is may, person.name
+        for url in (reverse("needs:new"), reverse("needs:proactive_new")):
+            assert client.get(url).status_code == (200 if may else 403), (person.name, url)

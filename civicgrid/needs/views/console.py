@@ -30,7 +30,13 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.core.errors import DomainError, NotAllowed
 from civicgrid.needs import deadlines, publication, selectors, services, workflow
-from civicgrid.needs.access import STAFF_ACTIONS, access_need, may_write, may_write_somewhere
+from civicgrid.needs.access import (
+    STAFF_ACTIONS,
+    access_need,
+    may_enter_needs,
+    may_write,
+    may_write_somewhere,
+)
 from civicgrid.needs.forms_console import (
     ActionForm,
     BulkDispatchForm,
@@ -46,6 +52,7 @@ from civicgrid.needs.models import (
     Need,
     NeedPhoto,
     NeedQuerySet,
+    Priority,
     TimeBasis,
     format_number,
 )
@@ -104,6 +111,19 @@ def writers_only(view: View) -> View:
     return wrapper
 
 
+def enterers_only(view: View) -> View:
+    """The entry forms (a need for someone, proactive work): only for those with a place to
+    enter it at (`access.may_enter_needs`)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_enter_needs(request.user):
+            raise PermissionDenied(_("Your role has no place where it may enter needs."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _default_tab(user: Any) -> str:
     if holds_any_role(user, workflow.DISPATCHER_ROLES):
         return "to_accept"
@@ -129,7 +149,10 @@ def need_list(request: HttpRequest) -> HttpResponse:
     for key in ("tab", "page", "targets"):
         params.pop(key, None)
     form = NeedFilterForm(params or None, user=user)
-    needs = selectors.filtered(_tab_queryset(user, tab), form.to_filter(), user=user)
+    wanted = form.to_filter()
+    if wanted.q:
+        tab = "all"  # a search looks everywhere in the area, whichever inbox it started from
+    needs = selectors.filtered(_tab_queryset(user, tab), wanted, user=user)
     needs = needs.select_related("category", "node", "assignee", "assignee_org")  # printed
     # The inboxes are counted (a few seconds old at most), not "all": counting every need of
     # a subdistrict on every page cost more than the rest of the page (issue 13); its own tab
@@ -156,6 +179,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         if bulk and request.GET.get("targets") == "1"
         else None,
         "awaiting": AWAITING_RESPONSE,
+        "may_enter": may_enter_needs(user),
     }
     return render(request, "needs/console/list.html", context)
 
@@ -489,14 +513,27 @@ def need_photo(request: HttpRequest, number: str, photo_id: int) -> FileResponse
 
 
 def _questions_context(form: OnBehalfForm) -> dict[str, Any]:
+    """The chosen category's questions, and its deadlines per priority (shown before saving:
+    staff tell the resident when to expect an answer)."""
     category = form.chosen_category()
     answers = form.answers()
     questions = list(category.questions.all()) if category else []
-    return {"questions": [(q, answers.get(q.key, "")) for q in questions]}
+    limits = []
+    if category is not None:
+        for priority, label in Priority.choices:
+            found = deadlines.limits_for(category, priority)
+            limits.append(
+                (
+                    label,
+                    duration(found.response_minutes, found.basis),
+                    duration(found.resolve_minutes, found.basis),
+                )
+            )
+    return {"questions": [(q, answers.get(q.key, "")) for q in questions], "limits": limits}
 
 
 @console_required
-@writers_only
+@enterers_only
 def need_new(request: HttpRequest) -> HttpResponse:
     """A need typed in for a resident who phoned, walked in or was visited (代办)."""
     form = OnBehalfForm(request.POST or None, user=request.user)
@@ -529,7 +566,7 @@ def need_questions(request: HttpRequest) -> HttpResponse:
 
 
 @console_required
-@writers_only
+@enterers_only
 def proactive_new(request: HttpRequest) -> HttpResponse:
     form = ProactiveForm(request.POST or None, user=request.user)
     error = ""
