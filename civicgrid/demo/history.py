@@ -88,7 +88,7 @@ EVERYDAY: dict[str, tuple[float, list[str], dict[str, str]]] = {
     ),
 }
 # Petitions are entered by staff for the resident (信访代办), about one in a hundred.
-STAFF_ONLY = {
+STAFF_ONLY: dict[str, tuple[float, list[str], dict[str, str]]] = {
     "petitions": (1.2, ["代为反映：拆迁补偿款迟迟没有到位", "代为反映：企业拖欠工资"], {})
 }
 WINTER = {"repairs": 1.8, "roads": 1.5}  # heating and ice, November to March
