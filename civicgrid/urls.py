@@ -28,3 +28,7 @@ urlpatterns = [
 
 # A body too large or malformed to read: an explained page, not a bare "Bad Request".
 handler400 = "civicgrid.core.views.bad_request"
+# Every other error in the visitor's language and the site's layout, with ways forward.
+handler403 = "civicgrid.core.views.forbidden"
+handler404 = "civicgrid.core.views.not_found"
+handler500 = "civicgrid.core.views.server_error"

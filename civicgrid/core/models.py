@@ -28,6 +28,12 @@ class Notification(models.Model):
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            # The unread notices about one record, settled when it moves on.
+            models.Index(
+                fields=["url"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_url_idx",
+            ),
         ]
 
     def __str__(self) -> str:

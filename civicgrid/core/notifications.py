@@ -152,3 +152,11 @@ def mark_all_read(*, person: Any) -> int:
     return Notification.objects.filter(recipient_id=person.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def settle(url: str, kinds: Iterable[str]) -> int:
+    """Mark read every unread notice of `kinds` pointing at `url`: what it asked for is done
+    (someone accepted the need it announced, took it, closed it). Returns how many."""
+    return Notification.objects.filter(url=url, kind__in=list(kinds), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

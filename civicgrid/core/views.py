@@ -37,6 +37,52 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "core/bad_request.html", context, status=413 if too_large else 400)
 
 
+def _error_page(request: HttpRequest, status: int, heading: str, message: str) -> HttpResponse:
+    """An error in the visitor's language, in the site's layout, with ways forward (looking a
+    need up, raising one, the console for staff)."""
+    user = getattr(request, "user", None)
+    context = {
+        "heading": heading,
+        "message": message,
+        "staff": bool(user is not None and user.is_authenticated),
+    }
+    return render(request, "core/error.html", context, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: a mistyped tracking link, a stale QR code, a page that moved."""
+    return _error_page(
+        request,
+        404,
+        _("We could not find that page"),
+        _(
+            "The link may be mistyped or out of date. If you have a tracking number, look "
+            "your need up with it."
+        ),
+    )
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: what the visitor may not do, with the reason the check gave if any."""
+    reason = str(exception) if exception is not None and str(exception) else ""
+    return _error_page(
+        request,
+        403,
+        _("This is not open to you"),
+        reason or _("Your account or role does not allow this page."),
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: nothing the visitor did; said plainly, in the layout if it can be."""
+    heading = _("Something went wrong on our side")
+    message = _("It was not your fault. Please try again in a minute.")
+    try:
+        return _error_page(request, 500, heading, message)
+    except Exception:  # the layout itself failed: a page with no dependencies
+        return HttpResponse(f"<h1>{heading}</h1><p>{message}</p>", status=500)
+
+
 def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
     """429 for a person at a browser (the resident pages): what happened, in their language,
     and how long to wait; Retry-After says the same to software. Nothing was saved."""

@@ -9,7 +9,6 @@ does not parse is a 400 with a message, never a 500; a node outside the user's a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import IO, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core.dbrouter import replica_reads
-from civicgrid.insights import kpis, ledgers
+from civicgrid.insights import kpis, ledgers, params
 from civicgrid.needs import selectors
 from civicgrid.needs.forms_console import NeedFilterForm
 from civicgrid.needs.reveal import may_read_phones, reveal_log
@@ -72,25 +71,6 @@ def _date(raw: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise BadParams(_("%(name)s must be a date such as 2026-11-30.") % {"name": name}) from None
-
-
-PERIOD = re.compile(r"^(?:month:(\d{4})-(\d{1,2})|year:(\d{4}))$")
-
-
-def parse_period(raw: str | None) -> kpis.Period:
-    """month:2026-11 or year:2026; this month when absent."""
-    if not raw:
-        today = timezone.localdate()
-        return kpis.Period.month(today.year, today.month)
-    match = PERIOD.match(raw)
-    if match is None:
-        raise BadParams(_("The period must look like month:2026-11 or year:2026."))
-    year, month, whole_year = match.groups()
-    if whole_year:
-        return kpis.Period.year(int(whole_year))
-    if not 1 <= int(month) <= 12:
-        raise BadParams(_("The period must look like month:2026-11 or year:2026."))
-    return kpis.Period.month(int(year), int(month))
 
 
 def _log_reveal(user: Any, subject: str, field: str) -> None:
@@ -151,12 +131,15 @@ def proactive_xlsx(request: HttpRequest) -> HttpResponseBase:
 @console_required
 @replica_reads()
 def kpis_xlsx(request: HttpRequest) -> HttpResponseBase:
-    """The KPI table by child node: ?node=<id>&period=month:2026-11|year:2026."""
+    """The KPI table by child node, for the dashboard's own node and period parameters
+    (?node=<id>&period=month:2026-11|year:2026|days:30|custom&from=&to=); without a node, the
+    area the dashboard opens on."""
     try:
-        node = _node(request.user, request.GET.get("node"), required=True)
-        period = parse_period(request.GET.get("period"))
-    except BadParams as error:
+        chosen = params.parse_dashboard(request.user, request.GET)
+    except params.BadParam as error:
         return _bad(str(error))
-    assert node is not None
-    book = ledgers.kpi_ledger(kpis.Scope(node=node, period=period))
-    return _download(book, f"kpis-{period.start:%Y%m}-{period.end:%Y%m}", node.code)
+    if chosen is None:
+        return _bad(_("Your roles give you no area to count."))
+    period = chosen.choice.period
+    book = ledgers.kpi_ledger(kpis.Scope(node=chosen.node, period=period))
+    return _download(book, f"kpis-{period.start:%Y%m%d}-{period.end:%Y%m%d}", chosen.node.code)

@@ -32,7 +32,15 @@ from django.utils.translation import pgettext, pgettext_lazy
 from civicgrid.core import xlsx
 from civicgrid.core.i18n import localised
 from civicgrid.insights import kpis
-from civicgrid.needs.models import PROACTIVE_KINDS, Channel, Kind, Need, Rating, State
+from civicgrid.needs.models import (
+    PROACTIVE_KINDS,
+    Channel,
+    Kind,
+    Need,
+    Rating,
+    State,
+    format_number,
+)
 from civicgrid.needs.reveal import phone_paths
 from civicgrid.network.models import mask_mobile, node_label
 from civicgrid.network.scope import within_paths
@@ -175,7 +183,9 @@ NEED_FIELDS = (
 
 def need_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
     """The ledger's rows for the needs of `qs` (already scoped and filtered), oldest first."""
-    kinds, channels = _labels(Kind.choices), _labels(Channel.choices)
+    # A resident's need is a "need" here, not the event of raising it.
+    kinds = {**_labels(Kind.choices), Kind.REQUEST: str(pgettext_lazy("ledger", "Need"))}
+    channels = _labels(Channel.choices)
     states, ratings = _labels(State.choices), _labels(Rating.choices)
     anonymous = _("Anonymous")
     paths = phone_paths(user)
@@ -191,7 +201,7 @@ def need_rows(qs: QuerySet[Need], user: Any) -> Iterator[Row]:
         elif not full:
             name = mask_name(name)
         yield (
-            number,
+            format_number(number),  # as people read it out and type it in the search box
             kinds.get(kind, kind),
             localised(category, category_en),
             localised(place, place_en),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -96,6 +97,16 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
         "groups": selectors.groups(),
         "channels": Channel.choices,
         "data_url": _linker(params, "dashboard:data")(),
+        # The ledgers of what is shown: the same node and period.
+        "kpis_xlsx_url": _linker(params, "ledgers:kpis")(),
+        "needs_xlsx_url": f"{reverse('ledgers:needs')}?"
+        + urlencode(
+            {
+                "node": params.node.pk,
+                "since": params.choice.period.start.isoformat(),
+                "until": params.choice.period.end.isoformat(),
+            }
+        ),
         "report_url": (
             f"{reverse('dashboard:report')}?node={params.node.pk}&month={report_month:%Y-%m}"
         ),

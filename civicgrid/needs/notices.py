@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from civicgrid.core.notifications import notify_many
+from civicgrid.core.notifications import notify_many, settle
 from civicgrid.needs import cached, events
 from civicgrid.needs.models import Need, format_number
 from civicgrid.needs.workflow import (
@@ -29,9 +29,12 @@ from civicgrid.network.models import Person
 Message = tuple[Iterable[Person], str, dict[str, Any], str]
 
 
+def _url(need: Need) -> str:
+    return f"/console/needs/{need.number}/"
+
+
 def _message(need: Need, people: Iterable[Person], kind: str, **data: Any) -> Message:
-    url = f"/console/needs/{need.number}/"
-    return people, kind, {"number": format_number(need.number), **data}, url
+    return people, kind, {"number": format_number(need.number), **data}, _url(need)
 
 
 def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> None:
@@ -97,7 +100,40 @@ def overdue(h: events.Happened) -> None:
     _notify(h.need, responsible_of(h.need), "need_overdue")
 
 
+# What a notice asked for, and the actions that do it: a notice about something already done
+# is marked read, so the bell counts what still waits (issue 14).
+ASKING = (
+    "need_new",
+    "need_available",
+    "need_dispatched",
+    "need_returned",
+    "need_escalated",
+    "need_reopened",
+    "need_restored",
+    "need_reminder",
+    "need_overdue",
+)
+SETTLES: dict[str, tuple[str, ...]] = {
+    Action.ACCEPT: ("need_new",),
+    Action.DISPATCH: ("need_new", "need_returned", "need_escalated", "need_restored"),
+    Action.TAKE: ("need_new", "need_available", "need_dispatched", "need_reopened"),
+    Action.RESOLVE: ASKING,
+    Action.REJECT: ASKING,
+    Action.CONFIRM: ASKING,
+    Action.CLOSE_UNRATED: ASKING,
+    Action.WITHDRAW: ASKING,
+    Action.MERGE: ASKING,
+}
+
+
+def settled(h: events.Happened) -> None:
+    kinds = SETTLES.get(h.event.action)
+    if kinds:
+        settle(_url(h.need), kinds)
+
+
 def subscribe() -> None:
+    events.subscribe(list(SETTLES), settled)
     events.subscribe(events.FOLLOW_UP, new_needs)
     events.subscribe(Action.DISPATCH, dispatched)
     events.subscribe(Action.RETURN, returned)

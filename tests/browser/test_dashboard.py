@@ -124,8 +124,13 @@ def test_town_staff_read_the_dashboard_and_drill_down(
         expect(page.locator("h1")).to_have_text(w.t["comm1"].name)
         wait_for_charts(page, ("trend", "categories", "channels", "children"))
 
+        # The ledgers of what is shown are a click away, as Excel files.
+        with page.expect_download() as download:
+            page.locator(".dash-head a[href^='/dashboard/ledgers/kpis.xlsx']").click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+
         # The monthly report opens from the dashboard as HTML.
-        page.locator(".dash-head a.button").click()
+        page.locator(".dash-head a[href^='/dashboard/report/']").click()
         expect(page.locator(".report-sentence")).to_contain_text("累计")
         page.screenshot(path=str(output_dir / "report-html.png"), full_page=True)
 

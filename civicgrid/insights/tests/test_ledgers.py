@@ -129,7 +129,6 @@ def test_a_description_that_looks_like_a_formula_stays_text(w):
         (PROACTIVE_URL, {"from": "2026-02-30"}),
         (PROACTIVE_URL, {"from": "2026-03-02", "to": "2026-03-01"}),
         (PROACTIVE_URL, {"node": "abc"}),
-        (KPIS_URL, {}),
         (KPIS_URL, {"node": "abc"}),
         (KPIS_URL, {"node": "{comm1}", "period": "month:2026-13"}),
         (KPIS_URL, {"node": "{comm1}", "period": "week:3"}),
@@ -140,6 +139,22 @@ def test_bad_parameters_are_a_400_with_a_message(w, url, params):
     response = login(w.dispatcher).get(url, params)
     assert response.status_code == 400
     assert response.content
+
+
+def test_the_kpi_ledger_takes_the_dashboards_parameters_and_defaults(w):
+    """Linked from the dashboard with its own node and period (issue 14): every period the
+    dashboard offers, and without a node the area the dashboard opens on."""
+    client = login(w.dispatcher)
+    for period in ("days:30", "year:2026", "month:2026-11"):
+        response = client.get(KPIS_URL, {"node": w.t["comm1"].pk, "period": period})
+        assert response.status_code == 200, period
+    response = client.get(
+        KPIS_URL,
+        {"node": w.t["comm1"].pk, "period": "custom", "from": "2026-01-05", "to": "2026-02-01"},
+    )
+    assert "kpis-20260105-20260201" in response["Content-Disposition"]
+    response = client.get(KPIS_URL)
+    assert response.status_code == 200 and w.t["comm1"].code in response["Content-Disposition"]
 
 
 def test_a_node_outside_the_area_is_not_found(w):
@@ -212,3 +227,37 @@ def test_kpi_table_has_a_row_per_child_and_totals_equal_the_nodes_figures(w):
         login(w.town_staff).get(KPIS_URL, {"node": node.pk, "period": f"year:{today.year}"})
     )
     assert rows(year)[-1][1] == 3
+
+
+def test_the_dashboard_and_the_needs_list_link_to_their_ledgers(w):
+    """The ledgers are reachable from where people look at the figures (issue 14): the
+    dashboard's links carry its node and period, the list's its tab and filters."""
+    import html
+    import re
+
+    nf.raise_need(w, description="路面塌了")
+    light = nf.raise_need(
+        w, description="楼道灯坏了", category=nf.category("repairs"), answers={"what": "power"}
+    )
+    nf.follow_up()
+    client = login(w.dispatcher)
+    page = client.get(
+        "/dashboard/", {"node": w.t["comm1"].pk, "period": "days:30"}
+    ).content.decode()
+    links = [html.unescape(u) for u in re.findall(r'href="(/dashboard/ledgers/[^"]+)"', page)]
+    assert any(u.startswith(KPIS_URL) and "period=days%3A30" in u for u in links), links
+    assert any(u.startswith(NEEDS_URL) and "since=" in u for u in links), links
+    for url in links:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats"), url
+
+    listing = client.get("/console/needs/", {"tab": "all", "q": "楼道灯"}).content.decode()
+    (url,) = [
+        html.unescape(u) for u in re.findall(r'href="(/dashboard/ledgers/needs[^"]+)"', listing)
+    ]
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(client.get(url).streaming_content))).active
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any("楼道灯" in t for t in texts) and not any("路面塌了" in t for t in texts)
+    # The number as people read it, and a resident's need called a need.
+    assert f"{light.number[:4]}-{light.number[4:]}" in texts and "诉求" in texts
