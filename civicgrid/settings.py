@@ -344,6 +344,9 @@ NEED_ESCALATE_AFTER_MINUTES = envint("NEED_ESCALATE_AFTER_MINUTES", 24 * 60)
 NEED_RATING_DAYS = envint("NEED_RATING_DAYS", 7)
 # Duplicate candidates: same grid and category within this many days.
 NEED_DUPLICATE_DAYS = envint("NEED_DUPLICATE_DAYS", 3)
+# How alike two descriptions must be (0–100, difflib's ratio in per cent) for one to be
+# offered as a duplicate of the other.
+NEED_DUPLICATE_SIMILARITY = envint("NEED_DUPLICATE_SIMILARITY_PERCENT", 35) / 100
 
 # --- Personal information (docs/privacy.md) ------------------------------------------------
 # Days after a need closes before the worker removes its personal data; 0 keeps it forever.

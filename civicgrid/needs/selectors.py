@@ -253,27 +253,44 @@ def public_events() -> QuerySet[NeedEvent]:
     return NeedEvent.objects.exclude(action__in=STAFF_ONLY_ACTIONS).prefetch_related("photos")
 
 
-def duplicate_candidates(need: Need, limit: int = 5) -> list[tuple[Need, float]]:
-    """Open needs in the same small grid and category within a few days, most similar text
-    first: what a dispatcher is offered to merge."""
+@dataclass(frozen=True)
+class Duplicate:
+    """An open need that may be the same report, and why it is offered."""
+
+    need: Need
+    similarity: float  # of the two descriptions, 0–1
+    same_grid: bool  # else a neighbouring grid (the same big grid)
+    apart: dt.timedelta  # between the two reports
+
+
+def duplicate_candidates(need: Need, limit: int = 5) -> list[Duplicate]:
+    """What a dispatcher is offered to merge: open needs of the same category raised within
+    NEED_DUPLICATE_DAYS in the same small grid or a neighbouring one (the same big grid), whose
+    words are at least NEED_DUPLICATE_SIMILARITY alike; the same grid first, then the most
+    alike. A closed need is no merge target, and a 5 % likeness is no duplicate (issue 14)."""
     window = dt.timedelta(days=settings.NEED_DUPLICATE_DAYS)
+    near = Q(node=need.node)
+    if need.node.parent_id is not None:
+        near |= Q(node__parent_id=need.node.parent_id)
     rows = (
         Need.objects.filter(
-            node=need.node,
+            near,
             category=need.category,
-            state__in=OPEN_STATES | {State.RESOLVED},
+            state__in=OPEN_STATES,
             created_at__range=(need.created_at - window, need.created_at + window),
             merged_into__isnull=True,
         )
         .exclude(pk=need.pk)
-        .only("id", "number", "description", "created_at", "state")[:50]
+        .only("id", "number", "description", "created_at", "state", "node_id")[:50]
     )
-    scored = [
-        (other, difflib.SequenceMatcher(None, need.description, other.description).ratio())
-        for other in rows
-    ]
-    scored.sort(key=lambda pair: pair[1], reverse=True)
-    return scored[:limit]
+    found = []
+    for other in rows:
+        alike = difflib.SequenceMatcher(None, need.description, other.description).ratio()
+        if alike >= settings.NEED_DUPLICATE_SIMILARITY:
+            apart = abs(other.created_at - need.created_at)
+            found.append(Duplicate(other, alike, other.node_id == need.node_id, apart))
+    found.sort(key=lambda d: (not d.same_grid, -d.similarity))
+    return found[:limit]
 
 
 def by_number(number: str) -> Need | None:

@@ -462,6 +462,12 @@ def test_duplicates_are_offered_and_merged(w):
     page = client.get(reverse("needs:detail", args=[second.number])).content.decode()
     assert f'<li class="card dup" data-number="{first.number}"' in page
     assert "data-merge" in page
+    # Why it is offered, in words (issue 14).
+    reason = re.search(r'<p class="meta dup-reason">(.*?)</p>', page, re.S)
+    assert reason is not None
+    assert re.fullmatch(
+        r"Same grid, same category, 0 minutes apart, \d+% alike in wording", reason[1].strip()
+    ), reason[1]
     response = htmx(client, act_url(second, "merge"), {"target": first.number})
     assert response.status_code == 200
     second.refresh_from_db()

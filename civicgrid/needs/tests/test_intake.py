@@ -151,15 +151,22 @@ def test_proactive_work_is_recorded_in_the_same_timeline_model():
         )
 
 
-def test_duplicates_are_suggested_by_grid_category_time_and_similar_text():
+def test_duplicates_are_plausible_open_reports_nearby_with_their_reason():
+    """Same category, recent, open, in the same grid or a neighbouring one, and alike in
+    words; the same grid first (issue 14: 5 % matches and closed needs were offered)."""
     w = nf.world()
     first = nf.raise_need(w, description="村口的路塌了一个大坑")
-    other_grid = nf.raise_need(w, description="村口的路塌了一个大坑", node=w.t["gridB"])
+    neighbour = nf.raise_need(w, description="村口的路塌了一个大坑", node=w.t["gridB"])
+    far = nf.raise_need(w, description="村口的路塌了一个大坑", node=w.t["gridC"])
     unrelated = nf.raise_need(w, description="路灯不亮")
+    closed = nf.force(nf.raise_need(w, description="村口的路塌了一个大坑"), state=State.CLOSED)
     dup = nf.raise_need(w, description="村口路塌了大坑，车过不去")
-    found = [n for n, _score in duplicate_candidates(dup)]
-    assert found[0] == first and other_grid not in found
-    assert unrelated in found  # same grid and category, but ranked lower
+    found = duplicate_candidates(dup)
+    offered = [d.need for d in found]
+    assert offered == [first, neighbour]
+    assert found[0].same_grid and not found[1].same_grid and found[0].similarity > 0.5
+    assert far not in offered and unrelated not in offered and closed not in offered
+    assert all(d.apart.total_seconds() < 60 for d in found)
 
 
 def test_a_tracking_number_collision_draws_another_number(monkeypatch):
