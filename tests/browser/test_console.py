@@ -154,4 +154,26 @@ def test_a_grid_worker_enters_an_urgent_pension_need_by_phone_and_resolves_it(
     small.screenshot(path=str(output_dir / "console-detail-phone.png"), full_page=True)
     width = small.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the detail page scrolls sideways on a phone ({width}px)"
+
+    # Their list on the phone: a short header with what they use there, one card per need
+    # (issue 14: a 230 px header of desk links and columns one character wide).
+    small.goto(f"{base}/console/needs/?tab=all")
+    header = small.locator(".site-header").bounding_box()
+    assert header is not None and header["height"] <= 110, header
+    expect(small.locator(".site-nav a.desk-only").first).to_be_hidden()
+    expect(small.locator(".site-nav").get_by_text("地图")).to_be_visible()
+    card = small.locator(f'tr[data-number="{need.number}"]')
+    box = card.bounding_box()
+    assert box is not None and box["width"] >= 300  # a card across the screen, not a column
+    number, state = (
+        card.locator(".cell-number").bounding_box(),
+        card.locator(".cell-state").bounding_box(),
+    )
+    assert number is not None and state is not None and abs(number["y"] - state["y"]) < 12
+    expect(card.locator('td[data-label="办理人"]')).to_contain_text(w.grid_worker.name)
+    width = small.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the list scrolls sideways on a phone ({width}px)"
+    small.screenshot(path=str(output_dir / "console-list-phone.png"), full_page=True)
     phone.close()
+    # On a desk, every page of the console is in the header.
+    expect(page.locator(".site-nav a.desk-only").first).to_be_visible()
