@@ -21,6 +21,7 @@ from civicgrid.core.i18n import english
 from civicgrid.insights import kpis
 from civicgrid.insights.kpis import Kpis, Period, Rate, Scope
 from civicgrid.insights.models import ALL_COUNTERS, ReportLine
+from civicgrid.insights.sentences import english_words
 from civicgrid.needs.models import Category, Channel, format_number
 from civicgrid.network.models import Node, NodeKind, node_label
 
@@ -125,7 +126,7 @@ def compose(counts: list[tuple[ReportLine, int]], language: str) -> str:
     if not counts:
         return ""
     if english(language):
-        parts = [line.template_en % {"n": f"{count:,}"} for line, count in counts]
+        parts = [english_words(line.template_en, count) for line, count in counts]
         text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         return text[0].upper() + text[1:] + "."
     return "累计" + "、".join(line.template % {"n": count} for line, count in counts) + "。"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -10,12 +11,31 @@ from civicgrid.insights.kpis import Scope, kpis
 from civicgrid.insights.models import ReportLine
 
 # group, figure, Chinese words, English words
+# The English words may hold {one|many}: the form for a count of one, and for any other.
 SEED_LINES = [
-    ("opinions", "received", "收集民情民意%(n)s条", "collected %(n)s opinions"),
-    ("conflicts", "resolved", "化解矛盾风险%(n)s件", "resolved %(n)s conflicts and risks"),
-    ("petitions", "received", "信访代办%(n)s件", "handled %(n)s petitions by proxy"),
-    ("difficulties", "resolved", "解决实际困难%(n)s个", "solved %(n)s practical difficulties"),
+    ("opinions", "received", "收集民情民意%(n)s条", "collected %(n)s {opinion|opinions}"),
+    (
+        "conflicts",
+        "resolved",
+        "化解矛盾风险%(n)s件",
+        "resolved %(n)s {conflict or risk|conflicts and risks}",
+    ),
+    ("petitions", "received", "信访代办%(n)s件", "handled %(n)s {petition|petitions} by proxy"),
+    (
+        "difficulties",
+        "resolved",
+        "解决实际困难%(n)s个",
+        "solved %(n)s practical {difficulty|difficulties}",
+    ),
 ]
+_FORMS = re.compile(r"\{([^{}|]*)\|([^{}|]*)\}")
+
+
+def english_words(template: str, count: int) -> str:
+    """A line's English words for `count`: its {one|many} forms chosen, the number written
+    with thousands separators."""
+    chosen = _FORMS.sub(lambda m: m[1] if count == 1 else m[2], template)
+    return chosen % {"n": f"{count:,}"}
 
 
 def seed_report_lines(model: Any = ReportLine) -> None:
@@ -34,7 +54,7 @@ def sentence(scope: Scope, language: str) -> str:
         figures = kpis(replace(scope, category=None, group=line.group, kind=""))
         count = figures.received if line.figure == ReportLine.Figure.RECEIVED else figures.resolved
         if language.startswith("en"):
-            parts.append(line.template_en % {"n": f"{count:,}"})
+            parts.append(english_words(line.template_en, count))
         else:
             parts.append(line.template % {"n": count})
     if not parts:

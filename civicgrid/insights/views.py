@@ -193,7 +193,10 @@ def public(request: HttpRequest) -> HttpResponse:
     if language not in selectors.LANGUAGES:
         language = "zh-hans"
     today = timezone.localdate()
-    periods = selectors.today_and_year(today)
+    # One period at a time (this year, or the last 30 days): a page a phone can read.
+    offered = selectors.today_and_year(today)
+    chosen = request.GET.get("period", "")
+    periods = [pair for pair in offered if pair[0] == chosen] or offered[:1]
     keys = {
         name: f"insights:public:v1:{language}:{period.start}:{period.end}"
         for name, period in periods
@@ -210,7 +213,13 @@ def public(request: HttpRequest) -> HttpResponse:
         response = render(
             request,
             "insights/public.html",
-            {"sections": sections, "today": today, "language": language},
+            {
+                "sections": sections,
+                "today": today,
+                "language": language,
+                "period": periods[0][0],
+                "lang_query": "" if language == "zh-hans" else f"&lang={language}",
+            },
         )
     response["Content-Language"] = language
     patch_cache_control(response, public=True, max_age=PUBLIC_CACHE_SECONDS)

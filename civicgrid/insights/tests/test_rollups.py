@@ -19,6 +19,7 @@ from civicgrid.insights.models import (
     HandlerStat,
     MonthlyStat,
     MonthlyTotal,
+    ReportLine,
 )
 from civicgrid.insights.sentences import sentence
 from civicgrid.needs import services, workflow
@@ -236,6 +237,23 @@ def test_the_report_sentence_counts_category_groups_in_both_languages():
         "Collected 2 opinions, resolved 2 conflicts and risks, handled 0 petitions by proxy "
         "and solved 0 practical difficulties."
     )
+
+
+def test_english_report_words_take_the_singular_for_one():
+    """Issue 14: "solved 1 practical difficulties" on the public page."""
+    from civicgrid.insights.selectors import compose
+    from civicgrid.insights.sentences import english_words
+
+    nf.ensure_seed()
+    lines = list(ReportLine.objects.all())
+    assert compose(list(zip(lines, [1, 1, 1, 1], strict=True)), "en") == (
+        "Collected 1 opinion, resolved 1 conflict or risk, handled 1 petition by proxy "
+        "and solved 1 practical difficulty."
+    )
+    assert english_words("solved %(n)s {difficulty|difficulties}", 1200) == (
+        "solved 1,200 difficulties"
+    )
+    assert english_words("no forms: %(n)s", 1) == "no forms: 1"
 
 
 @pytest.mark.parametrize("value", ["web'); DROP TABLE x; --", "Web", "", True, 1.5, None])

@@ -336,6 +336,23 @@ def test_the_public_page_is_cached_per_language(history, django_assert_max_num_q
         client.get(reverse("public:index"), {"lang": "en"})
 
 
+def test_the_public_page_shows_one_period_with_a_way_to_raise_a_need_and_to_each_area(history):
+    """Issue 14: 10,785 px on a phone, every league twice, no way to raise a need."""
+    w = history
+    cache.clear()
+    client = Client()
+    html = client.get(reverse("public:index")).content.decode()
+    assert html.count('class="pub-period"') == 1 and 'id="period-year"' in html
+    assert f'href="{reverse("resident:home")}"' in html
+    assert 'href="?period=days30"' in html
+    # The towns of a region with several are there on request, not spread on the page.
+    assert '<details class="pub-towns-more">' in html and w.t["town2"].name in html
+    thirty = client.get(reverse("public:index"), {"period": "days30"}).content.decode()
+    assert 'id="period-days30"' in thirty and 'id="period-year"' not in thirty
+    english = client.get(reverse("public:index"), {"period": "days30", "lang": "en"})
+    assert 'href="?period=year&amp;lang=en"' in english.content.decode()
+
+
 def test_report_sentences_for_many_nodes_equal_the_sentence_for_one(history):
     w = history
     nodes = [w.t["league"], w.t["town1"], w.t["town2"], w.t["gridA"]]
