@@ -118,3 +118,22 @@ def test_staff_find_every_poster_of_their_area_and_nothing_outside_it(client):
     grid_page = client.get(f"/console/needs/posters/?node={w.t['big1'].pk}").content.decode()
     assert f'data-code="{w.t["gridA"].code}"' in grid_page
     assert client.get(f"/console/needs/posters/?node={w.t['comm2'].pk}").status_code == 404
+
+
+def test_every_link_on_the_poster_index_opens(client):
+    """The breadcrumb steps back only as far as the area goes (issue 14: a community's staff
+    were linked to their town's index, a 404)."""
+    import re
+
+    w = nf.world()
+    client.force_login(w.dispatcher)
+    for path in ("/console/needs/posters/", f"/console/needs/posters/?node={w.t['big1'].pk}"):
+        page = client.get(path).content.decode()
+        links = set(re.findall(r'href="(\?node=\d+)"', page))
+        assert links
+        for link in links:
+            assert client.get("/console/needs/posters/" + link).status_code == 200, link
+    top = client.get("/console/needs/posters/").content.decode()
+    assert f'href="?node={w.t["town1"].pk}"' not in top
+    inner = client.get(f"/console/needs/posters/?node={w.t['big1'].pk}").content.decode()
+    assert f'href="?node={w.t["comm1"].pk}"' in inner

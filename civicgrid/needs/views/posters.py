@@ -19,7 +19,7 @@ from civicgrid.needs.qr import qr_png, qr_svg
 from civicgrid.needs.views.resident import QR_NODE_KINDS, QR_PERSON_ROLES, holder_binding
 from civicgrid.network.console import console_required
 from civicgrid.network.models import Node, Organisation, OrgKind, Role, RoleBinding
-from civicgrid.network.scope import access_node, scope_paths, within_scope
+from civicgrid.network.scope import access_node, can_see, scope_paths, within_scope
 
 POSTER_PERSON_ROLES = (Role.REPRESENTATIVE, Role.PROVIDER)
 QR_MAX_AGE = 7 * 24 * 3600
@@ -167,6 +167,9 @@ def poster_index(request: HttpRequest) -> HttpResponse:
         "needs/console/posters.html",
         {
             "node": node,
+            # The parent is a step back only where the user may open it (issue 14: a
+            # community's staff were sent from their breadcrumb to a 404).
+            "parent_open": node.parent is not None and can_see(request.user, node.parent),
             "node_has_poster": node.kind in QR_NODE_KINDS,
             "children": children,
             "people": people,
