@@ -272,10 +272,13 @@ def by_channel(scope: Scope) -> list[tuple[str, Kpis]]:
     return _by(scope, "channel")
 
 
-def by_child(scope: Scope) -> list[tuple[Node, Kpis]]:
-    """The figures of each child of the node, from the children's own rows."""
+def by_child(scope: Scope, *, medians: bool = False) -> list[tuple[Node, Kpis]]:
+    """The figures of each child of the node, from the children's own rows; with `medians`,
+    the time buckets too (the KPI ledger prints each area's medians; the dashboard's chart
+    needs the counts only)."""
     children = list(scope.node.children.order_by("code"))
-    figures = dict(_by(scope, "node_id", nodes=children))
+    names = ALL_COUNTERS if medians else COUNTERS
+    figures = dict(_by(scope, "node_id", nodes=children, names=names))
     return [(child, figures.get(child.pk, Kpis())) for child in children]
 
 

@@ -316,7 +316,7 @@ def kpi_row(label: str, k: kpis.Kpis) -> Row:
 def kpi_rows(scope: kpis.Scope) -> list[Row]:
     """One row per child (rollups of the children, one query) and the node's total, read from
     the node's own rollups: needs placed at the node itself count in the total only."""
-    rows = [kpi_row(node_label(child), k) for child, k in kpis.by_child(scope)]
+    rows = [kpi_row(node_label(child), k) for child, k in kpis.by_child(scope, medians=True)]
     rows.append(kpi_row(str(pgettext_lazy("ledger", "Total")), kpis.kpis(scope)))
     return rows
 

@@ -261,3 +261,25 @@ def test_the_dashboard_and_the_needs_list_link_to_their_ledgers(w):
     assert any("楼道灯" in t for t in texts) and not any("路面塌了" in t for t in texts)
     # The number as people read it, and a resident's need called a need.
     assert f"{light.number[:4]}-{light.number[4:]}" in texts and "诉求" in texts
+
+
+def test_each_area_in_the_kpi_table_has_its_medians(w):
+    """Issue 14: the per-area medians were empty (the children were summed without the
+    time buckets the medians come from)."""
+    from civicgrid.needs import workflow
+    from civicgrid.needs.models import Need
+
+    need = Need.objects.get(description="A网格的坑")
+    need = workflow.need_take(need=need, by=By(w.grid_worker))
+    workflow.need_resolve(need=need, by=By(w.grid_worker), reason="填平了")
+    today = timezone.localdate()
+    node = w.t["town1"]
+    table = rows(
+        sheet(
+            login(w.town_staff).get(KPIS_URL, {"node": node.pk, "period": f"month:{today:%Y-%m}"})
+        )
+    )
+    child = next(r for r in table[1:-1] if r[0] == w.t["comm1"].name)
+    total = table[-1]
+    assert child[-2] is not None and child[-1] is not None, child
+    assert (child[-2], child[-1]) == (total[-2], total[-1])
