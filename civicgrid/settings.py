@@ -139,6 +139,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages (and, where nothing was collected and precompressed, as in the demo, static files)
+    # go out compressed for a phone on a weak signal. Django's gzip pads each response with
+    # random bytes against BREACH; whitenoise's precompressed files pass through as they are.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After a write, the client's reads go to the primary for a while (core/dbrouter.py).
     "civicgrid.core.dbrouter.ReadYourWrites",
