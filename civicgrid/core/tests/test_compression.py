@@ -17,7 +17,7 @@ def fetch(client: Client, url: str) -> tuple[int, int, str]:
     """(bytes on the wire, bytes once unpacked, encoding) for `url`."""
     response = client.get(url, headers={"accept-encoding": "gzip"})
     assert response.status_code == 200, url
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = response.getvalue()  # streamed (static files) or not
     encoding = response.get("Content-Encoding", "")
     plain = gzip.decompress(body) if encoding == "gzip" else body
     return len(body), len(plain), encoding
