@@ -168,7 +168,11 @@ def test_the_public_page_shows_the_region_and_towns_without_login(
         assert response is not None and response.status == 200
         assert "max-age=600" in response.headers["cache-control"]
         expect(page.locator(".pub-region h3").first).to_have_text(w.t["league"].name)
-        expect(page.locator(".pub-town h4")).to_have_count(4)  # two towns, two periods
+        # One period at a time; the region's two towns are there on request.
+        expect(page.locator(".pub-town h4")).to_have_count(2)
+        expect(page.locator(".pub-town h4").first).to_be_hidden()
+        page.locator(".pub-towns-more summary").first.click()
+        expect(page.locator(".pub-town h4").first).to_be_visible()
         expect(page.locator(".pub-sentence").first).to_contain_text("累计收集民情民意")
         html = page.content()
         assert PHONE not in html and NAME not in html and w.grid_worker.name not in html
