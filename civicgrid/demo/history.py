@@ -203,7 +203,6 @@ class History:
         self.places = places()
         self.categories = {c.code: c for c in Category.objects.all()}
         self.workers = _grid_workers([g for p in self.places for g in p.grids])
-        self.open_by_grid: dict[tuple[int, int], list[int]] = {}
 
     # --- when -------------------------------------------------------------------------------
 
@@ -292,7 +291,6 @@ class History:
             on_behalf_of="" if by is workflow.RESIDENT else self.rng.choice(["李阿姨", "张大爷"]),
         )
         self.result.needs += 1
-        self.open_by_grid.setdefault((grid.pk, need.category_id), []).append(need.pk)
         self.next_step(need, plan, self._respond_at(need, plan))
 
     def _respond_at(self, need: Need, plan: Plan) -> dt.datetime:
@@ -424,11 +422,9 @@ class History:
         return open_needs.select_related("node").order_by("-pk").first()
 
     def _earlier_open(self, need: Need) -> Need | None:
-        ids = self.open_by_grid.get((need.node_id, need.category_id), [])
-        earlier = [pk for pk in ids if pk != need.pk]
-        if not earlier:
-            return None
-        return Need.objects.open().filter(pk__in=earlier).order_by("-pk").first()
+        """An open report of the same thing in the same grid, to merge this one into."""
+        earlier = Need.objects.open().filter(node_id=need.node_id, category_id=need.category_id)
+        return earlier.exclude(pk=need.pk).order_by("-pk").first()
 
     # --- proactive work ---------------------------------------------------------------------
 
