@@ -226,10 +226,13 @@ class RaiseForm(forms.Form):
         return data
 
     def _clean_place(self, data: dict[str, Any]) -> None:
-        if self.binding.node is not None:
+        code = data.get("place") or ""
+        chose = bool(code or data.get("lat") or data.get("lon"))
+        # A poster's place unless the resident chose another on its form (the scan's channel
+        # and person stay with the need either way: `raise_kwargs`).
+        if self.binding.node is not None and not chose:
             self.node = self.binding.node
             return
-        code = data.get("place") or ""
         if code:
             self.node = Node.objects.filter(code=code).first()
             return

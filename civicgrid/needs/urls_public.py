@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("", resident.home, name="home"),
     path("raise/", resident.choose_category, name="choose"),
     path("raise/done/<str:number>/", resident.receipt, name="receipt"),
+    path("raise/where/", resident.where, name="where"),
     path("raise/<slug:code>/", resident.raise_need, name="raise"),
     path("track/", resident.track_lookup, name="track_lookup"),
     path("track/<str:number>/", resident.track, name="track"),

@@ -379,3 +379,17 @@ class AccessChange(models.Model):
 def node_label(node: Node, language: str | None = None) -> str:
     """The node's name in `language` (by default the active one)."""
     return localised(node.name, node.name_en, language)
+
+
+def place_words(node: Node, language: str | None = None) -> str:
+    """A place as a resident recognises it: a grid or unit after its community's name
+    ("团结社区 · 第三网格"), anything else by its own name. One query for the community."""
+    if node.kind not in (NodeKind.BIG_GRID, NodeKind.SMALL_GRID, NodeKind.UNIT):
+        return node_label(node, language)
+    community = (
+        Node.objects.filter(pk__in=node.ancestor_ids(), kind=NodeKind.COMMUNITY)
+        .only("name", "name_en")
+        .first()
+    )
+    own = node_label(node, language)
+    return f"{node_label(community, language)} · {own}" if community else own

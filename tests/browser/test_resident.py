@@ -148,6 +148,41 @@ def test_use_my_location_routes_the_need_to_the_grid_there(page: Page, live_serv
     assert Need.objects.get().node == w.t["gridB"]
 
 
+def test_a_poster_form_takes_my_location_and_keeps_what_was_typed(
+    browser, live_server, output_dir, axe_check
+):
+    # Issue 14, point 1: on a unit's poster, the resident is elsewhere; the place changes on
+    # the same form, the location names its grid, and the scan's channel stays.
+    w = nf.world()
+    for name, size in (("phone", PHONE), ("desk", {"viewport": {"width": 1280, "height": 900}})):
+        before = Need.objects.count()
+        context = browser.new_context(
+            **size,
+            locale="zh-CN",
+            geolocation={"latitude": 0.5, "longitude": 1.5},  # inside B网格
+            permissions=["geolocation"],
+        )
+        page = context.new_page()
+        page.goto(f"{live_server.url}/raise/roads/?at={w.t['unitA'].code}")
+        expect(page.locator(".r-bound")).to_contain_text("A单元")
+        page.locator("#id_description").fill("我在另一个网格，路边的井盖没了。")
+        page.get_by_label("不能通行").check()
+        page.locator("#id_contact_phone").fill("13812345678")
+        page.get_by_text("不在这里？自己选地点").click()
+        page.get_by_role("button", name="用我现在的位置").click()
+        expect(page.locator(".r-elsewhere .r-status")).to_contain_text("一社区 · B网格")
+        expect(page.locator("#id_description")).to_have_value("我在另一个网格，路边的井盖没了。")
+        page.screenshot(path=str(output_dir / f"resident-poster-elsewhere-{name}.png"))
+        axe_check(page, f"poster form, place changed ({name})")
+        page.locator("form.r-form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/raise/done/"))
+        assert Need.objects.count() == before + 1
+        need = Need.objects.latest("id")
+        assert need.node == w.t["gridB"] and need.channel == Channel.QR
+        assert need.description == "我在另一个网格，路边的井盖没了。"
+        context.close()
+
+
 def page_weight(page: Page, url: str) -> tuple[int, int]:
     """Raw bytes of every response of a first load (no cache), and those of scripts."""
     sizes: list[tuple[str, int]] = []

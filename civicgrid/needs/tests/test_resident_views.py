@@ -17,7 +17,7 @@ from civicgrid.needs import services, workflow
 from civicgrid.needs.models import Channel, Need, NeedPhoto, Rating, State, format_number
 from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.tracking import tracking_key
-from civicgrid.network.models import Role
+from civicgrid.network.models import Role, place_words
 from civicgrid.network.tests import factories as netf
 
 pytestmark = pytest.mark.django_db
@@ -128,11 +128,62 @@ def test_a_qr_code_binds_the_place_and_the_channel(client):
     assert go["Location"] == f"/raise/?at={w.t['unitA'].code}"
     url = raise_url(at=w.t["unitA"].code)
     page = client.get(url).content.decode()
-    assert "A单元" in page and 'name="place"' not in page
+    assert "A单元" in page
     response = client.post(url, form_data(w, place=""))
     need = Need.objects.get()
     assert response.status_code == 302
     assert need.node == w.t["unitA"] and need.channel == Channel.QR
+
+
+def test_a_poster_form_changes_place_on_the_same_page(client):
+    # Issue 14, point 1: choosing another place is not a link away (which lost what was
+    # typed); the picker and the location button are on the poster's own form.
+    w = nf.world()
+    url = raise_url(at=w.t["unitA"].code)
+    page = client.get(url).content.decode()
+    assert 'name="place"' in page and 'name="lat"' in page and "data-locate" in page
+    assert f'href="{raise_url()}"' not in page
+    assert reverse("resident:where") in page
+
+
+def test_another_place_chosen_on_a_poster_form_keeps_the_scans_attribution(client):
+    w = nf.world()
+    rep = netf.person("代表", roles=[(Role.REPRESENTATIVE, w.t["big1"])])
+    response = client.post(raise_url(rep=str(rep.pk)), form_data(w, place=w.t["gridA"].code))
+    assert response.status_code == 302
+    need = Need.objects.get()
+    assert need.node == w.t["gridA"]
+    assert need.channel == Channel.QR and need.source_person == rep
+
+
+def test_a_location_sent_from_a_poster_form_routes_to_its_grid(client):
+    w = nf.world()
+    url = raise_url(at=w.t["unitA"].code)
+    response = client.post(url, form_data(w, place="", lat="0.5", lon="1.5"))
+    assert response.status_code == 302
+    need = Need.objects.get()
+    assert need.node == w.t["gridB"] and need.channel == Channel.QR
+
+
+def test_where_names_the_grid_a_location_falls_in(client):
+    w = nf.world()
+    where = reverse("resident:where")
+    found = client.get(where, {"lat": "0.5", "lon": "1.5"})
+    assert found.status_code == 200
+    assert found.json() == {"found": True, "place": place_words(w.t["gridB"])}
+    assert w.t["gridB"].name in found.json()["place"]
+    assert client.get(where, {"lat": "30", "lon": "30"}).json() == {"found": False, "place": ""}
+    bad = english(client).get(where, {"lat": "north", "lon": "1"})
+    assert bad.status_code == 400 and "latitude" in bad.json()["message"]
+
+
+def test_a_form_sent_back_names_the_grid_its_location_found(client):
+    w = nf.world()
+    response = client.post(
+        raise_url(), form_data(w, place="", lat="0.5", lon="1.5", contact_phone="1")
+    )
+    assert response.status_code == 200 and not Need.objects.exists()
+    assert place_words(w.t["gridB"]) in response.content.decode()
 
 
 def test_a_representatives_qr_code_records_them_as_the_source(client):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -38,7 +38,8 @@ from civicgrid.needs.forms_resident import (
 from civicgrid.needs.models import Channel, Need, NeedEvent, NeedPhoto, Rating
 from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
 from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
-from civicgrid.network.models import Node, NodeKind, Role, RoleBinding, node_label
+from civicgrid.network.geo import grid_containing
+from civicgrid.network.models import Node, NodeKind, Role, RoleBinding, node_label, place_words
 
 logger = logging.getLogger("civicgrid.needs.resident")
 
@@ -108,7 +109,7 @@ def _receipt_url(number: str) -> str:
 def raise_need(request: HttpRequest, code: str) -> HttpResponse:
     category = resident_category(code)
     binding = binding_of(request)
-    groups = [] if binding.node else place_groups()
+    groups = place_groups()  # a poster's form offers them too, under "somewhere else?"
     if request.method == "POST":
         refused = limited(
             request, "resident-raise", settings.RESIDENT_RAISE_LIMIT, settings.RESIDENT_RAISE_WINDOW
@@ -152,9 +153,7 @@ def raise_need(request: HttpRequest, code: str) -> HttpResponse:
         "category": category,
         "form": form,
         "carry": carried(request),
-        "location_found": bool(
-            not binding.node and form.is_bound and all(form.point()) and "place" not in form.errors
-        ),
+        "found_at": _found_at(form),
         **place_of(binding),
     }
     response = render(request, "needs/resident/form.html", context)
@@ -162,6 +161,30 @@ def raise_need(request: HttpRequest, code: str) -> HttpResponse:
     # need typed into it is not taken for a repeat of the last one.
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def _found_at(form: RaiseForm) -> str:
+    """The place a location sent back with the form fell in, in words ("" if none)."""
+    if not form.is_bound or form.data.get("place") or "place" in form.errors:
+        return ""
+    lat, lon = form.point()
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return ""
+    grid = grid_containing(lon, lat)
+    return place_words(grid) if grid else ""
+
+
+def where(request: HttpRequest) -> JsonResponse:
+    """The grid a location falls in, named for "use my location" to show before sending."""
+    try:
+        lat, lon = float(request.GET.get("lat", "")), float(request.GET.get("lon", ""))
+    except ValueError:
+        lat = lon = float("nan")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails both
+        message = _("The location is not a valid latitude and longitude.")
+        return JsonResponse({"message": message}, status=400)
+    grid = grid_containing(lon, lat)
+    return JsonResponse({"found": grid is not None, "place": place_words(grid) if grid else ""})
 
 
 def receipt(request: HttpRequest, number: str) -> HttpResponse:

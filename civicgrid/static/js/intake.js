@@ -1,5 +1,6 @@
 /* CivicGrid resident pages: small enhancements on top of forms that work without JavaScript.
- * - "Use my location": fills the hidden lat/lon fields from the browser's geolocation.
+ * - "Use my location": fills the hidden lat/lon fields from the browser's geolocation and
+ *   names the grid they fall in.
  * - Moves focus to the list of problems when a form comes back with errors.
  * - Warns at once when more photos are chosen than allowed (the server checks again).
  * - The print button of posters.
@@ -26,6 +27,7 @@
           lon.value = pos.coords.longitude.toFixed(6);
           status.textContent = box.dataset.found;
           button.disabled = false;
+          nameThePlace(box, status, lat.value, lon.value);
         },
         function () {
           lat.value = "";
@@ -36,6 +38,28 @@
         { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
       );
     });
+  }
+
+  /* Names the grid the location falls in ("Location found: 团结社区 · 第三网格"). Without an
+   * answer the general sentence stays: the server routes the need from lat/lon anyway. */
+  function nameThePlace(box, status, lat, lon) {
+    if (!box.dataset.where || !window.fetch) {
+      return;
+    }
+    var url = box.dataset.where + "?lat=" + encodeURIComponent(lat) + "&lon=" + encodeURIComponent(lon);
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (answer) {
+        if (!answer) {
+          return;
+        }
+        status.textContent = answer.found
+          ? box.dataset.foundAt.replace("{place}", answer.place)
+          : box.dataset.outside;
+      })
+      .catch(function () {});
   }
 
   function setupPhotos(input) {
