@@ -52,6 +52,10 @@ def envlist(name: str, default: str = "") -> list[str]:
 # and a random one is then kept in the data folder.
 DEMO_MODE = envbool("CIVICGRID_DEMO", False)
 DEBUG = envbool("DEBUG", False)
+# The history `seed_demo` builds: the last DEMO_HISTORY_DAYS days at DEMO_HISTORY_PERCENT of the
+# demo's usual volume (the seed's stories are always in it). Tests build a short, thin one.
+DEMO_HISTORY_DAYS = envint("DEMO_HISTORY_DAYS", 365)
+DEMO_HISTORY_PERCENT = envint("DEMO_HISTORY_PERCENT", 100)
 
 
 def demo_secret_key(var_dir: Path) -> str:

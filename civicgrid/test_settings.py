@@ -22,4 +22,9 @@ LANGUAGE_CODE = "zh-hans"
 # (`needs/tests/factories.follow_up()`); the inline setting is tested where it is set.
 INTAKE_FOLLOW_UP = "worker"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# `seed_demo` in tests lives six weeks at a tenth of the volume: the full year is the same code
+# for longer (demo/tests/test_demo.py lives a year at a quarter), and on PostgreSQL, in one
+# test transaction, it took minutes.
+DEMO_HISTORY_DAYS = 42
+DEMO_HISTORY_PERCENT = 10
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

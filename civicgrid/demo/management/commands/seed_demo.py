@@ -11,6 +11,7 @@ import argparse
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -75,17 +76,20 @@ class Command(BaseCommand):
             raise CommandError(_("The demo region already exists; use --reset to rebuild it."))
         result = build_demo_region()
         forget_grid_index()
-        lived = build_demo_needs()
+        lived = build_demo_needs(
+            days=settings.DEMO_HISTORY_DAYS, scale=settings.DEMO_HISTORY_PERCENT / 100
+        )
         self.stdout.write(
             _("Built the demo region: %(nodes)d nodes, %(people)d people.")
             % {"nodes": result.nodes, "people": result.people}
         )
         self.stdout.write(
             _(
-                "Lived a year in it: %(needs)d needs raised, %(records)d pieces of proactive "
-                "work, %(events)d events, %(sweeps)d deadline sweeps."
+                "Lived %(days)d days in it: %(needs)d needs raised, %(records)d pieces of "
+                "proactive work, %(events)d events, %(sweeps)d deadline sweeps."
             )
             % {
+                "days": settings.DEMO_HISTORY_DAYS,
                 "needs": Need.objects.filter(kind=Kind.REQUEST).count(),
                 "records": lived.proactive,
                 "events": NeedEvent.objects.count(),
