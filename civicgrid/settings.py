@@ -384,6 +384,10 @@ API_TOKEN_CREATES_PER_MINUTE = envint("API_TOKEN_CREATES_PER_MINUTE", 60)
 # (POST /raise/...): generous enough for an office or a village behind one address.
 RESIDENT_RAISE_LIMIT = envint("RESIDENT_RAISE_LIMIT", 20)
 RESIDENT_RAISE_WINDOW = envint("RESIDENT_RAISE_WINDOW", 600)
+# Asking for a code to find one's needs by phone, and typing codes (POST /track/phone/), each
+# counted on its own; codes per number are limited too (core/phonecode.py).
+RESIDENT_CODE_LIMIT = envint("RESIDENT_CODE_LIMIT", 10)
+RESIDENT_CODE_WINDOW = envint("RESIDENT_CODE_WINDOW", 3600)
 # Rating and withdrawing on the tracking page (POST /track/...).
 RESIDENT_TRACK_LIMIT = envint("RESIDENT_TRACK_LIMIT", 30)
 RESIDENT_TRACK_WINDOW = envint("RESIDENT_TRACK_WINDOW", 600)

@@ -17,3 +17,5 @@ class CoreConfig(AppConfig):
         )
         # Deletes one-time form keys older than a day (core/once.py).
         register_periodic("core.prune_once_keys", "civicgrid.core.tasks.prune_once_keys", 3600)
+        # Deletes one-time phone codes a day after they were sent (core/phonecode.py).
+        register_periodic("core.prune_phone_codes", "civicgrid.core.tasks.prune_phone_codes", 3600)

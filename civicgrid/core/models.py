@@ -108,3 +108,29 @@ class OnceKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by text message to prove that someone holds a mobile number
+    (core/phonecode.py). Neither the number nor the code is stored: their keyed digests are.
+    Spent when it is used, when too many wrong guesses were made, or when it expires; deleted
+    by the worker a day later."""
+
+    purpose = models.CharField(max_length=40, help_text="what the code proves, e.g. find-needs")
+    phone_digest = models.CharField(max_length=64)
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    spent = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("phone code")
+        verbose_name_plural = _("phone codes")
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["phone_digest", "purpose"], name="phonecode_phone_idx"),
+            models.Index(fields=["created_at"], name="phonecode_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.phone_digest[:8]}"

@@ -54,7 +54,7 @@ def render(kind: str, data: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Message:
-    recipient_id: int
+    recipient_id: int | None  # None: a text to a number, for someone without an account
     mobile: str | None
     text: str
     url: str
@@ -65,7 +65,11 @@ class LogBackend:
 
     def send(self, messages: list[Message]) -> None:
         for m in messages:
-            log.info("notify person=%s: %s %s", m.recipient_id, m.text, m.url)
+            if m.recipient_id is None:
+                masked = f"{(m.mobile or '')[:3]}****{(m.mobile or '')[-4:]}"
+                log.info("text to %s: %s", masked, m.text)
+            else:
+                log.info("notify person=%s: %s %s", m.recipient_id, m.text, m.url)
 
 
 def external_backends() -> list[Any]:
@@ -101,6 +105,30 @@ def notify_many(messages: Iterable[tuple[Iterable[Any], str, dict[str, Any], str
             _enqueue_delivery(ids)
         else:
             transaction.on_commit(lambda: _enqueue_delivery(ids))
+
+
+def send_text(mobile: str, text: str) -> None:
+    """Have the external backends send `text` to a mobile number that may belong to no
+    account (a one-time code: core/phonecode.py). No inbox row; like `notify`, the worker
+    sends it after the commit."""
+    if not settings.NOTIFICATION_BACKENDS:
+        return
+    if _queue_in_this_database():
+        _enqueue_text(mobile, text)
+    else:
+        transaction.on_commit(lambda: _enqueue_text(mobile, text))
+
+
+def deliver_text(mobile: str, text: str) -> None:
+    """Send one text through the external backends (run by the worker)."""
+    for backend in external_backends():
+        backend.send([Message(None, mobile, text, "")])
+
+
+def _enqueue_text(mobile: str, text: str) -> None:
+    from civicgrid.core.tasks import deliver_text as task
+
+    task.enqueue(mobile, text)
 
 
 def _queue_in_this_database() -> bool:

@@ -358,3 +358,30 @@ class TrackForm(forms.Form):
             attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
+
+
+class FindByPhoneForm(forms.Form):
+    """A lost receipt: the mobile number left with the needs, then the code texted to it."""
+
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile number"),
+        help_text=gettext_lazy("The number you left when you raised the need."),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
+        ),
+    )
+    code = forms.CharField(
+        label=gettext_lazy("Code from the text message"),
+        help_text=gettext_lazy("6 digits. It works once, for 10 minutes."),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
+        ),
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return services.clean_phone(self.cleaned_data.get("phone", ""), required=True)
+        except Invalid as exc:
+            raise forms.ValidationError(exc.message) from exc

@@ -19,6 +19,7 @@ from civicgrid.needs import workflow
 from civicgrid.needs.models import (
     AWAITING_RESPONSE,
     OPEN_STATES,
+    Kind,
     Need,
     NeedEvent,
     NeedPhoto,
@@ -299,6 +300,21 @@ def by_number(number: str) -> Need | None:
         .filter(number=normalise_number(number))
         .first()
     )
+
+
+# How many of a number's needs a resident who proved the number sees, newest first.
+NEEDS_OF_A_PHONE = 50
+
+
+def needs_of_phone(phone: str) -> list[Need]:
+    """The needs a resident left this mobile number with (asked once the number is proved by
+    a code: views/resident.find_by_phone)."""
+    rows = (
+        Need.objects.select_related("category")
+        .filter(contact_phone=phone, kind=Kind.REQUEST)
+        .order_by("-created_at", "-id")
+    )
+    return list(rows[:NEEDS_OF_A_PHONE])
 
 
 def awaiting_response(need: Need) -> bool:

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("raise/where/", resident.where, name="where"),
     path("raise/<slug:code>/", resident.raise_need, name="raise"),
     path("track/", resident.track_lookup, name="track_lookup"),
+    path("track/phone/", resident.find_by_phone, name="find_by_phone"),
     path("track/<str:number>/", resident.track, name="track"),
     path("track/<str:number>/photo/<int:photo_id>/", resident.photo, name="photo"),
     # QR codes: the short links they hold, their images, and the posters that carry them.

@@ -3,16 +3,18 @@ input keeps what was typed; the pages stay light and pass axe-core."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from civicgrid.needs import services, workflow
-from civicgrid.needs.models import Channel, Need, NeedPhoto, State
+from civicgrid.needs.models import Channel, Need, NeedPhoto, State, format_number
 from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.tracking import tracking_url
 
@@ -180,6 +182,38 @@ def test_a_poster_form_takes_my_location_and_keeps_what_was_typed(
         need = Need.objects.latest("id")
         assert need.node == w.t["gridB"] and need.channel == Channel.QR
         assert need.description == "我在另一个网格，路边的井盖没了。"
+        context.close()
+
+
+def test_a_resident_who_lost_the_receipt_finds_the_need_by_phone(
+    browser, live_server, output_dir, axe_check, caplog
+):
+    # Issue 14, point 11: the number left with the need, a code texted to it (the demo's
+    # backend prints it: here, the log), then the needs with their tracking links.
+    caplog.set_level(logging.INFO, logger="civicgrid.notifications")
+    w = nf.world()
+    need = nf.raise_need(w, contact_phone="13812345678")
+    for name, size in (("phone", PHONE), ("desk", {"viewport": {"width": 1280, "height": 900}})):
+        cache.clear()  # the per-number limit: a few codes an hour
+        caplog.clear()
+        context = browser.new_context(**size, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/track/")
+        page.get_by_role("link", name="回执丢了？用手机号找回您的诉求").click()
+        page.locator("#id_phone").fill("138 1234 5678")
+        page.get_by_role("button", name="给我发验证码").click()
+        expect(page.locator("[role=status]")).to_contain_text("138****5678")
+        [code] = re.findall(r"验证码是 (\d{6})", caplog.text)
+        page.locator("#id_code").fill(code)
+        shot(page, output_dir, f"find-by-phone-code-{name}")
+        axe_check(page, f"find by phone, the code ({name})")
+        page.get_by_role("button", name="查看我的诉求").click()
+        link = page.locator(".r-found a")
+        expect(link).to_contain_text(format_number(need.number))
+        shot(page, output_dir, f"find-by-phone-found-{name}")
+        axe_check(page, f"find by phone, found ({name})")
+        link.click()
+        expect(page).to_have_url(re.compile(rf"/track/{need.number}/\?k=\w+$"))
         context.close()
 
 

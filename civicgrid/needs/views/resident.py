@@ -18,7 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
-from civicgrid.core import once, ratelimit
+from civicgrid.core import once, phonecode, ratelimit
 from civicgrid.core.dbrouter import replica_reads
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import keyed_digest
@@ -27,6 +27,7 @@ from civicgrid.needs import events, publication, selectors, services, workflow
 from civicgrid.needs.access import resident_category
 from civicgrid.needs.forms_resident import (
     Binding,
+    FindByPhoneForm,
     OwnerForm,
     RaiseForm,
     RatingForm,
@@ -39,7 +40,15 @@ from civicgrid.needs.models import Channel, Need, NeedEvent, NeedPhoto, Rating
 from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
 from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
 from civicgrid.network.geo import grid_containing
-from civicgrid.network.models import Node, NodeKind, Role, RoleBinding, node_label, place_words
+from civicgrid.network.models import (
+    Node,
+    NodeKind,
+    Role,
+    RoleBinding,
+    mask_mobile,
+    node_label,
+    place_words,
+)
 
 logger = logging.getLogger("civicgrid.needs.resident")
 
@@ -283,6 +292,69 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
             return redirect("resident:track", number=need.number)
         form.add_error("number", _("We found no need with that number. Check it on your receipt."))
     return render(request, "needs/resident/track_lookup.html", {"form": form})
+
+
+# A lost receipt: the needs of a mobile number, once a code texted to it is typed back.
+FIND_BY_PHONE = "find-needs"
+
+
+def find_by_phone(request: HttpRequest) -> HttpResponse:
+    """Step 1 (a number) texts a code, if needs were left with that number: the page says the
+    same either way. Step 2 (the number and the code) lists the number's needs with their
+    tracking links. Both steps are limited per address, and codes per number."""
+    form = FindByPhoneForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "step": "phone"}
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        context.update(step="code", masked=mask_mobile(phone))
+        if form.cleaned_data["code"]:
+            refused = limited(
+                request,
+                "find-needs-check",
+                settings.RESIDENT_CODE_LIMIT,
+                settings.RESIDENT_CODE_WINDOW,
+            )
+            if refused:
+                return refused
+            checked = phonecode.check(phone, purpose=FIND_BY_PHONE, code=form.cleaned_data["code"])
+            if checked is phonecode.Checked.OK:
+                found = [
+                    (need, tracking_url(need.number), STATE_WORDS.get(need.state, ""))
+                    for need in selectors.needs_of_phone(phone)
+                ]
+                context.update(step="found", found=found)
+            elif checked is phonecode.Checked.WRONG:
+                form.add_error(
+                    "code", _("That code is not right. Check the text message and type it again.")
+                )
+            else:
+                form.add_error(
+                    "code",
+                    _(
+                        "This code can no longer be used: it expired, was used, or was typed "
+                        "wrong too often. Ask for a new one."
+                    ),
+                )
+        else:
+            refused = limited(
+                request,
+                "find-needs-send",
+                settings.RESIDENT_CODE_LIMIT,
+                settings.RESIDENT_CODE_WINDOW,
+            )
+            if refused:
+                return refused
+            text = _(
+                "CivicGrid: your code is %(code)s. It shows the needs you left with this number, "
+                "once, within 10 minutes. Staff never ask you for it."
+            )
+            known = Need.objects.filter(contact_phone=phone).exists()
+            wait = phonecode.send(phone, purpose=FIND_BY_PHONE, text=text, deliver=known)
+            if wait:
+                return too_many_requests(request, wait)
+    response = render(request, "needs/resident/find_by_phone.html", context)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 # What the last four digits of the phone may stand in for, when the link is lost: rating only.
