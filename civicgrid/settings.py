@@ -13,6 +13,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -313,17 +314,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT: Path | None = Path(envstr("STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Demo and development serve straight from the source folders; production runs collectstatic.
-WHITENOISE_USE_FINDERS = DEBUG or DEMO_MODE
+# Development serves straight from the source folders; production and the demo collect them
+# (core/staticstorage.py: hashed names cached for a year, gzip and brotli copies).
+WHITENOISE_USE_FINDERS = DEBUG
 if WHITENOISE_USE_FINDERS and STATIC_ROOT is not None and not STATIC_ROOT.exists():
     STATIC_ROOT = None  # nothing collected: don't make whitenoise look there
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+STATIC_BROTLI_QUALITY = envint("STATIC_BROTLI_QUALITY", 9 if DEMO_MODE else 11)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or DEMO_MODE
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if DEBUG
+            else "civicgrid.core.staticstorage.StaticStorage"
         )
     },
 }

@@ -42,3 +42,56 @@ def test_a_residents_first_page_and_its_files_are_compressed_and_in_budget():
 def test_nothing_is_compressed_for_a_client_that_does_not_ask():
     response = Client().get("/")
     assert "Content-Encoding" not in response
+
+
+@pytest.fixture
+def collected(tmp_path, settings):
+    """A tiny static tree collected the production (and demo) way: core/staticstorage.py."""
+    from django.core.management import call_command
+
+    source = tmp_path / "source"
+    (source / "js").mkdir(parents=True)
+    script = "function greet(name) { return 'hello ' + name; }\n" * 200
+    (source / "js" / "app.js").write_text(script)
+    (source / "js" / "app.js.map").write_text('{"version": 3, "mappings": ""}' * 100)
+    (source / "site.css").write_text("body { margin: 0; }\n" * 200)
+    settings.STATICFILES_DIRS = [source]
+    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "civicgrid.core.staticstorage.StaticStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return settings.STATIC_ROOT
+
+
+def test_collected_files_are_hashed_and_precompressed_with_gzip_and_brotli(collected):
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    name = staticfiles_storage.stored_name("js/app.js")
+    assert name != "js/app.js" and name.startswith("js/app.")
+    files = {p.relative_to(collected).as_posix() for p in collected.rglob("*") if p.is_file()}
+    assert {name, f"{name}.gz", f"{name}.br"} <= files
+    assert "js/app.js" not in files  # only the hashed name is kept
+    maps = [f for f in files if ".map" in f]
+    assert maps and not [f for f in maps if f.endswith((".gz", ".br"))]  # for developers only
+
+
+def test_collected_files_go_out_in_brotli_and_are_kept_for_a_year(collected):
+    import brotli
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    url = staticfiles_storage.url("js/app.js")
+    client = Client()  # a new client: whitenoise reads the collected files when it starts
+    response = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "br"
+    assert "immutable" in response["Cache-Control"]
+    assert "max-age=315360000" in response["Cache-Control"]
+    body = response.getvalue()
+    assert brotli.decompress(body).startswith(b"function greet")
+    assert len(body) < (collected / staticfiles_storage.stored_name("js/app.js")).stat().st_size
+    gzipped = client.get(url, headers={"accept-encoding": "gzip"})
+    assert gzipped["Content-Encoding"] == "gzip"

@@ -389,3 +389,47 @@ def test_the_rollups_check_finds_a_figure_the_events_do_not_give(demo: None) -> 
 def test_the_demo_command_refuses_to_run_outside_demo_mode() -> None:
     with pytest.raises(CommandError):
         call_command("demo", "--no-serve", stdout=StringIO())
+
+
+def test_the_demo_collects_static_files_only_when_their_sources_changed(
+    tmp_path, settings, monkeypatch
+):
+    import sys
+
+    from civicgrid.demo.management.commands import demo as command
+
+    # Not the real collection (core/tests/test_compression.py collects): a stand-in.
+    monkeypatch.setattr(command, "COLLECT", [sys.executable, "-c", "pass"])
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "app.js").write_text("let a = 1;\n")
+    settings.STATICFILES_DIRS = [source]
+    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
+    settings.STATIC_ROOT = tmp_path / "collected"
+    first = command.static_fingerprint()
+    settings.STATIC_ROOT.mkdir()
+    (settings.STATIC_ROOT / command.SOURCES_STAMP).write_text(first)
+    assert command.start_collecting() is None  # collected from these very sources
+    (source / "app.js").write_text("let a = 2;\n")
+    assert command.static_fingerprint() != first
+    (source / "more.css").write_text("p {}\n")
+    collecting = command.start_collecting()
+    assert collecting is not None
+    command.finish_collecting(collecting)
+    assert (settings.STATIC_ROOT / command.SOURCES_STAMP).read_text() == collecting[1]
+    assert command.start_collecting() is None
+
+
+def test_the_demo_stops_when_collecting_fails(tmp_path, settings, monkeypatch):
+    import sys
+
+    from civicgrid.demo.management.commands import demo as command
+
+    settings.STATIC_ROOT = tmp_path
+    failing = "import sys; sys.stderr.write('no space left'); sys.exit(1)"
+    monkeypatch.setattr(command, "COLLECT", [sys.executable, "-c", failing])
+    collecting = command.start_collecting()
+    with pytest.raises(CommandError, match="no space left"):
+        command.finish_collecting(collecting)
+    assert not (tmp_path / command.SOURCES_STAMP).exists()

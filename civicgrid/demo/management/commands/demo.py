@@ -1,17 +1,20 @@
 """`civicgrid demo`: migrate, build the demo region if it is missing, print the logins, serve.
 
 `civicgrid.cli` sets CIVICGRID_DEMO=1 before Django starts, which allows an empty SECRET_KEY
-(a random one is kept in the data folder), lets the demo password log in, and lets whitenoise
-serve static files from the source folders (no collectstatic).
+(a random one is kept in the data folder) and lets the demo password log in. Static files are
+collected as in production (hashed, precompressed: core/staticstorage.py) by a second process
+while the region is built, and only when their sources changed since the last collection.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +52,7 @@ class Command(BaseCommand):
             # The demo publishes its passwords and keys; it must never run on real settings.
             raise CommandError(_("Run the demo as `civicgrid demo`, which turns on demo mode."))
         verbosity: int = options["verbosity"]
+        collecting = None if options["no_serve"] else start_collecting()
         call_command("migrate", interactive=False, verbosity=verbosity, stdout=self.stdout)
         if options["reset"] or not demo_exists():
             call_command(
@@ -62,6 +66,7 @@ class Command(BaseCommand):
         self.print_api_keys()
         if options["no_serve"]:
             return
+        finish_collecting(collecting)
         gunicorn = gunicorn_path()
         if gunicorn is None:
             raise CommandError(_("gunicorn is not installed; run `make demo` or pip install it."))
@@ -82,6 +87,50 @@ class Command(BaseCommand):
             ],
             env,
         )
+
+
+# Written beside the collected files: the fingerprint of the sources they were collected from.
+SOURCES_STAMP = ".civicgrid-sources"
+COLLECT = [sys.executable, "-m", "civicgrid", "collectstatic", "--noinput", "--clear", "-v0"]
+
+
+def static_fingerprint() -> str:
+    """A digest of every static source file's name, size and modification time (each app's
+    and ours), as the finders see them: it changes when any file is added, removed or edited."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda found: found[0]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def start_collecting() -> tuple[subprocess.Popen[bytes], str] | None:
+    """Collect the static files in another process (the build runs on the other core), or
+    None when the last collection was made from these very sources."""
+    fingerprint = static_fingerprint()
+    stamp = Path(str(settings.STATIC_ROOT)) / SOURCES_STAMP
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return None
+    process = subprocess.Popen(  # noqa: S603  (our own command, no shell)
+        COLLECT, env={**os.environ, "CIVICGRID_DEMO": "1"}, stderr=subprocess.PIPE
+    )
+    return process, fingerprint
+
+
+def finish_collecting(collecting: tuple[subprocess.Popen[bytes], str] | None) -> None:
+    if collecting is None:
+        return
+    process, fingerprint = collecting
+    _out, errors = process.communicate()
+    if process.returncode != 0:
+        raise CommandError(
+            _("Collecting the static files failed:\n%(errors)s")
+            % {"errors": errors.decode(errors="replace")}
+        )
+    (Path(str(settings.STATIC_ROOT)) / SOURCES_STAMP).write_text(fingerprint)
 
 
 def _demo_keys() -> tuple[str, str]:
