@@ -78,6 +78,8 @@ PUBLIC: dict[str, str] = {
     "resident:raise": "resident: the raise form",
     "resident:receipt": "resident: the receipt (needs the tracking key)",
     "resident:track_lookup": "resident: type a tracking number",
+    "resident:find_by_phone": "resident: one's needs by phone, once a texted code proves it",
+    "resident:where": "resident: the name of the grid a location falls in (grids are public)",
     "resident:track": "resident: a need's public tracking page (acting needs the key)",
     "resident:photo": "resident: a photo on a need's public timeline",
     "resident:go_node": "QR code short link to a place's raise page",

@@ -60,6 +60,8 @@ REFUSED = (401, 403, 404, 405)
 OPEN_WRITES: dict[str, str] = {
     "resident:raise": "anyone raises a need as a resident (needs/tests/test_resident_views.py)",
     "resident:track": "owner actions need the tracking key (needs/tests/test_resident_views.py)",
+    "resident:find_by_phone": "anyone asks for a code; only the code lists needs "
+    "(needs/tests/test_find_by_phone.py)",
 }
 
 # Answers that are not refusals and write no data, with the reason.

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from civicgrid.core import once, phonecode, ratelimit
 from civicgrid.core.dbrouter import replica_reads
@@ -183,6 +184,7 @@ def _found_at(form: RaiseForm) -> str:
     return place_words(grid) if grid else ""
 
 
+@require_GET
 def where(request: HttpRequest) -> JsonResponse:
     """The grid a location falls in, named for "use my location" to show before sending."""
     try:
