@@ -237,6 +237,7 @@ def dashboard_data(scope: Scope, step: str, link: Link) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PublicRow:
+    code: str
     name: str
     kind: str
     received: int
@@ -283,6 +284,7 @@ def _public_row(
 ) -> PublicRow:
     k = figures.get(node.pk, Kpis())
     return PublicRow(
+        code=node.code,
         name=node_label(node, language),
         kind=str(node.get_kind_display()),
         received=k.received,
@@ -291,6 +293,58 @@ def _public_row(
         satisfaction_rate=k.satisfaction_rate.percent,
         sentence=compose(counts.get(node.pk, []), language),
     )
+
+
+# The areas whose figures anyone may read, each with the areas under it: down to the
+# community. A grid's few needs could point at the household that raised them.
+PUBLIC_AREA_KINDS = (NodeKind.LEAGUE, NodeKind.BANNER, NodeKind.TOWN, NodeKind.COMMUNITY)
+
+
+def public_area(code: str) -> Node | None:
+    """The public area with this code, or None (not a code, or too small to be public)."""
+    if not code:
+        return None
+    return Node.objects.filter(code=code, kind__in=PUBLIC_AREA_KINDS).first()
+
+
+@dataclass(frozen=True)
+class PublicArea:
+    area: PublicRow
+    trail: list[tuple[str, str]]  # (code, name) of the areas above, from the top
+    children: list[PublicRow]  # the public areas right under it, busiest first
+
+    @property
+    def code(self) -> str:
+        return self.area.code
+
+
+def public_area_figures(node: Node, period: Period, language: str) -> PublicArea:
+    """One area's figures and sentence, the way up to the top, and each public area right
+    under it, busiest first. A fixed number of queries."""
+    above = list(Node.objects.filter(pk__in=node.ancestor_ids()[:-1]).order_by("depth"))
+    children = list(Node.objects.filter(parent=node, kind__in=PUBLIC_AREA_KINDS).order_by("code"))
+    nodes = [node, *children]
+    scope = Scope(node=node, period=period)
+    rows = kpis.summed(scope, by=("node_id",), names=ALL_COUNTERS, nodes=[n.pk for n in nodes])
+    figures = {r["node_id"]: _kpis_of(r) for r in rows}
+    counts = sentence_counts(scope, nodes)
+    listed = [_public_row(child, figures, counts, language) for child in children]
+    listed.sort(key=lambda row: -row.received)
+    return PublicArea(
+        area=_public_row(node, figures, counts, language),
+        trail=[(n.code, node_label(n, language)) for n in above],
+        children=listed,
+    )
+
+
+def public_area_choices(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The place picker: every town, under its banner (or its parent), by name."""
+    towns = Node.objects.filter(kind=NodeKind.TOWN).select_related("parent").order_by("path")
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for town in towns:
+        parent = node_label(town.parent, language) if town.parent else ""
+        groups.setdefault(parent, []).append((town.code, node_label(town, language)))
+    return list(groups.items())
 
 
 def today_and_year(today: dt.date) -> list[tuple[str, Period]]:

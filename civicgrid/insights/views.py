@@ -187,8 +187,10 @@ def report(request: HttpRequest) -> HttpResponseBase:
 
 @replica_reads()
 def public(request: HttpRequest) -> HttpResponse:
-    """Headline figures for the region and each town, no login. The figures are cached per
-    language and period in the shared cache: a busy public page costs one cache read."""
+    """Headline figures without login: the region and each town, or with ?at= one area (down
+    to a community: `selectors.PUBLIC_AREA_KINDS`) and the areas under it. The figures are
+    cached per language, period and area in the shared cache: a busy public page costs one
+    cache read."""
     language = request.GET.get("lang") or translation.get_language() or "zh-hans"
     if language not in selectors.LANGUAGES:
         language = "zh-hans"
@@ -196,30 +198,57 @@ def public(request: HttpRequest) -> HttpResponse:
     # One period at a time (this year, or the last 30 days): a page a phone can read.
     offered = selectors.today_and_year(today)
     chosen = request.GET.get("period", "")
-    periods = [pair for pair in offered if pair[0] == chosen] or offered[:1]
-    keys = {
-        name: f"insights:public:v1:{language}:{period.start}:{period.end}"
-        for name, period in periods
-    }
-    cached = cache.get_many(list(keys.values()))
-    sections: dict[str, Any] = {}
+    name, period = next((pair for pair in offered if pair[0] == chosen), offered[0])
+    at = request.GET.get("at", "")[:40]
+    prefix = f"insights:public:v2:{language}:{period.start}:{period.end}:"
+    status = 200
     with translation.override(language):
-        for name, period in periods:
-            regions = cached.get(keys[name])
-            if regions is None:
-                regions = selectors.public_figures(period, language)
-                cache.set(keys[name], regions, PUBLIC_CACHE_SECONDS)
-            sections[name] = {"period": period, "regions": regions}
+        # Cached under the code of a public area once it is known to be one: an unknown code
+        # is answered 404 with the whole region's page and caches nothing of its own, so
+        # nobody can fill the cache with made-up codes.
+        cached = cache.get(prefix + at)
+        if cached is None:
+            area = selectors.public_area(at)
+            if at and area is None:
+                status, at = 404, ""
+                cached = cache.get(prefix)
+            if cached is None:
+                cached = {
+                    "area": area is not None,
+                    "figures": (
+                        selectors.public_area_figures(area, period, language)
+                        if area
+                        else selectors.public_figures(period, language)
+                    ),
+                    "choices": selectors.public_area_choices(language),
+                }
+                cache.set(prefix + at, cached, PUBLIC_CACHE_SECONDS)
+        figures = cached["figures"]
+
+        def link(**changes: str) -> str:
+            query = {"period": name, "lang": language, "at": at}
+            query.update(changes)
+            if query["lang"] == "zh-hans":
+                del query["lang"]
+            return "?" + urlencode({k: v for k, v in query.items() if v})
+
         response = render(
             request,
             "insights/public.html",
             {
-                "sections": sections,
+                "area": figures if cached["area"] else None,
+                "regions": None if cached["area"] else figures,
+                "period": period,
+                "period_name": name,
                 "today": today,
                 "language": language,
-                "period": periods[0][0],
-                "lang_query": "" if language == "zh-hans" else f"&lang={language}",
+                "unknown_area": status == 404,
+                "choices": cached["choices"],
+                "year_url": link(period="year"),
+                "days30_url": link(period="days30"),
+                "language_url": link(lang="zh-hans" if language == "en" else "en"),
             },
+            status=status,
         )
     response["Content-Language"] = language
     patch_cache_control(response, public=True, max_age=PUBLIC_CACHE_SECONDS)

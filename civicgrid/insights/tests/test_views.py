@@ -353,6 +353,45 @@ def test_the_public_page_shows_one_period_with_a_way_to_raise_a_need_and_to_each
     assert 'href="?period=year&amp;lang=en"' in english.content.decode()
 
 
+def test_the_public_page_picks_a_town_and_steps_down_to_its_communities(
+    history, django_assert_max_num_queries
+):
+    """Issue 14: a place picker below the region: a town, then its communities, each a link
+    a resident can keep; figures stop at the community (a grid's few needs are too near a
+    household)."""
+    w = history
+    cache.clear()
+    client = Client()
+    html = client.get(reverse("public:index")).content.decode()
+    assert '<select id="pub-at" name="at">' in html
+    assert f'<option value="{w.t["town1"].code}">一镇</option>' in html
+    assert f'href="?at={w.t["town1"].code}&amp;period=year"' in html  # a town in the list
+
+    town = client.get(reverse("public:index"), {"at": w.t["town1"].code, "period": "year"})
+    page = town.content.decode()
+    assert town.status_code == 200 and "public" in town["Cache-Control"]
+    assert "<h3>一镇 " in page and f"?at={w.t['banner'].code}&amp;period=year" in page
+    assert f'href="?at={w.t["comm1"].code}&amp;period=year"' in page  # its community
+    assert "二社区" not in page  # another town's
+    year = selectors.today_and_year(NOW.date())[0][1]
+    figures = selectors.public_area_figures(w.t["town1"], year, "zh-hans")
+    [region] = selectors.public_figures(year, "zh-hans")
+    [listed] = [row for row in region["towns"] if row.code == w.t["town1"].code]
+    assert figures.area == listed and listed.received > 0
+    assert sum(child.received for child in figures.children) == listed.received
+    with django_assert_max_num_queries(1):  # cached: one cache read
+        client.get(reverse("public:index"), {"at": w.t["town1"].code, "period": "year"})
+
+    community = client.get(reverse("public:index"), {"at": w.t["comm1"].code})
+    assert community.status_code == 200 and "一社区" in community.content.decode()
+    assert w.t["gridA"].name not in community.content.decode()  # no grid figures
+    for code in (w.t["gridA"].code, "no-such-place"):
+        refused = client.get(reverse("public:index"), {"at": code})
+        assert refused.status_code == 404
+        assert '<select id="pub-at" name="at">' in refused.content.decode()  # choose again
+        assert cache.get(f"insights:public:v2:zh-hans:{year.start}:{year.end}:{code}") is None
+
+
 def test_report_sentences_for_many_nodes_equal_the_sentence_for_one(history):
     w = history
     nodes = [w.t["league"], w.t["town1"], w.t["town2"], w.t["gridA"]]
