@@ -37,6 +37,7 @@ from typing import Any
 
 import time_machine
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
@@ -200,6 +201,7 @@ class History:
         self.start, self.end = start, end
         self.scale = scale
         self.result = Result()
+        self.followed_up_to = 0  # every need up to this id has been followed up
         self.places = places()
         self.categories = {c.code: c for c in Category.objects.all()}
         self.workers = _grid_workers([g for p in self.places for g in p.grids])
@@ -490,7 +492,11 @@ class History:
         if self.result.sweeps % 30 == 0:
             _analyze()
         tasks.sweep()
-        workflow.follow_up_pending()
+        # Only the needs raised since the last sweep can wait for their follow-up: on
+        # PostgreSQL, inside the year's one transaction, the worker's query over the whole
+        # table took seconds a sweep in a test database full of rolled-back rows.
+        workflow.follow_up_pending(after=self.followed_up_to)
+        self.followed_up_to = Need.objects.aggregate(last=Max("pk"))["last"] or 0
         self.result.sweeps += 1
 
 

@@ -580,18 +580,19 @@ def follow_up(needs: Sequence[Need]) -> None:
     events.publish(events.FOLLOW_UP, events.FollowedUp(needs))
 
 
-def follow_up_pending(batch: int = 500) -> int:
+def follow_up_pending(batch: int = 500, *, after: int = 0) -> int:
     """Follow up the needs raised since the last call (`civicgrid worker` calls this on every
     poll); returns how many. Each batch is one transaction that follows its needs up and
     clears their mark, so a crash redoes the whole batch or none of it. Several workers may
-    run at once: a need another one holds is skipped (`skip_locked`), never done twice."""
+    run at once: a need another one holds is skipped (`skip_locked`), never done twice.
+    `after`: only needs with a greater id (a caller that knows none below it is pending)."""
     done = 0
     while True:
         with transaction.atomic():
             needs = list(
                 Need.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("node", "owner_node")
-                .filter(awaiting_follow_up=True)
+                .filter(awaiting_follow_up=True, pk__gt=after)
                 .order_by("pk")[:batch]
             )
             if needs:
