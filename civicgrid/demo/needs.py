@@ -307,6 +307,16 @@ def _unsafe_houses(h: History, when: dt.datetime) -> None:
         h.clock.at(_later(day, 3 * 24 * 60), roofed)
 
 
+def _working_morning(end: dt.datetime) -> dt.datetime:
+    """Three hours before `end` when that is in working hours; otherwise 08:30 of the last
+    working morning (a demo built at midnight has its new needs raised at 08:30, not 21:00)."""
+    start = timezone.localtime(end) - dt.timedelta(hours=3)
+    if start.hour >= 8 and (start + dt.timedelta(hours=2)).hour < 20:
+        return start
+    day = start.date() if start.hour >= 11 else start.date() - dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(8, 30)))
+
+
 def _waiting_now(h: History, end: dt.datetime) -> None:
     """A few needs raised this morning in the demo grid worker's grid, waiting in the demo
     dispatcher's and grid worker's inboxes."""
@@ -338,7 +348,7 @@ def _waiting_now(h: History, end: dt.datetime) -> None:
             need = workflow.need_accept(need=state[i], by=dispatcher)
             workflow.need_dispatch(need=need, by=dispatcher)
 
-    start = end - dt.timedelta(hours=3)
+    start = _working_morning(end)
     for i, (code, text) in enumerate(texts):
         h.clock.at(_later(start, i * 17), partial(raised, i, code, text))
     h.clock.at(_later(start, 90), moved)

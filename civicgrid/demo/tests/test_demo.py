@@ -433,3 +433,17 @@ def test_the_demo_stops_when_collecting_fails(tmp_path, settings, monkeypatch):
     with pytest.raises(CommandError, match="no space left"):
         command.finish_collecting(collecting)
     assert not (tmp_path / command.SOURCES_STAMP).exists()
+
+
+@pytest.mark.parametrize("hour", [0, 3, 9, 12, 15, 18, 21, 23])
+def test_the_needs_waiting_now_are_raised_in_working_hours_whenever_the_demo_is_built(hour):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from civicgrid.demo.needs import _working_morning
+
+    end = timezone.make_aware(dt.datetime(2026, 12, 2, hour, 40))
+    start = timezone.localtime(_working_morning(end))
+    assert start <= end - dt.timedelta(hours=2)  # all four raised and two moved before `end`
+    assert start.hour >= 8 and (start + dt.timedelta(minutes=90)).hour < 20
