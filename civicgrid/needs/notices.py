@@ -12,7 +12,7 @@ from typing import Any
 
 from civicgrid.core.notifications import notify_many, settle
 from civicgrid.needs import cached, events
-from civicgrid.needs.models import Need, format_number
+from civicgrid.needs.models import Need, State, format_number
 from civicgrid.needs.workflow import (
     OVERDUE,
     PLACE,
@@ -42,11 +42,14 @@ def _notify(need: Need, people: Iterable[Person], kind: str, **data: Any) -> Non
 
 
 def new_needs(done: events.FollowedUp) -> None:
-    """A "new need" message to all who may accept each need of the batch
-    (`cached.may_dispatch_at`): one INSERT."""
+    """A "new need" message to all who may accept each need of the batch that still waits to
+    be accepted (`cached.may_dispatch_at`): one INSERT. The worker follows needs up a moment
+    after they are raised; one accepted, taken or withdrawn in the meantime has nothing new
+    to tell."""
     notify_many(
         _message(need, cached.may_dispatch_at(need.owner_node), "need_new", place=need.node.name)
         for need in done.needs
+        if need.state == State.SUBMITTED
     )
 
 

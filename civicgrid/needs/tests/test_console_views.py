@@ -225,6 +225,20 @@ def test_a_search_looks_everywhere_in_the_area_and_a_numbers_start_finds_it(w):
     assert found(elsewhere.number) == []
 
 
+def test_the_filter_panel_opens_for_filters_not_for_a_search(w):
+    need = nf.raise_need(w)
+    client = login(w.dispatcher)
+
+    def panel(**params: str) -> str:
+        content = client.get(reverse("needs:list"), params).content.decode()
+        return re.search(r'<details class="filter-more"[^>]*>', content).group(0)
+
+    assert "open" not in panel()
+    assert "open" not in panel(q=need.number[:4])  # the need found stays at the top
+    assert "open" in panel(q=need.number[:4], category="roads")
+    assert "open" in panel(channel="web")
+
+
 def test_filters_by_category_with_its_children_state_channel_place_period_and_overdue(w):
     road = nf.raise_need(w)
     repair = nf.raise_need(w, category=nf.category("repairs"), answers={"what": "roof"})

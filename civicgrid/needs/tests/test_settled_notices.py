@@ -46,3 +46,16 @@ def test_notices_are_settled_as_the_need_moves_on(settings):
     assert Notification.objects.filter(read_at__isnull=False).count() == read_before + waiting
     # The notices themselves are kept: the inbox still lists them, read.
     assert w.dispatcher.notifications.filter(url__contains=second.number).exists()
+
+
+def test_a_need_accepted_before_the_worker_follows_it_up_brings_no_new_need_notice():
+    # Production follows a raised need up from the worker a moment later (INTAKE_FOLLOW_UP):
+    # a dispatcher who accepted it first must not find a "new need" notice about it.
+    w = nf.world()
+    accepted, waiting = nf.raise_need(w), nf.raise_need(w)
+    workflow.need_accept(need=accepted, by=By(w.dispatcher))
+    nf.follow_up()  # the worker, a moment late
+    assert unread(w.dispatcher, accepted) == set()
+    assert unread(w.dispatcher, waiting) == {"need_new"}
+    # Its counts are followed up all the same.
+    assert not Need.objects.filter(awaiting_follow_up=True).exists()

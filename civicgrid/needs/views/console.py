@@ -172,6 +172,9 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": params.urlencode(),
+        # The filter panel opens for filters, not for a search alone (on a phone its seven
+        # fields pushed the one need found below the fold).
+        "filtered": any(value for key, value in params.items() if key != "q"),
         "bulk": bulk,
         # Whom to dispatch to is a long list (every worker in the area): shown when asked
         # for (`?targets=1`, or fetched in place by htmx from `needs:bulk_targets`).
