@@ -15,10 +15,20 @@ from django.utils import timezone
 from civicgrid.demo.history import History, Result
 from civicgrid.insights import kpis
 from civicgrid.insights.rebuild import rebuild
+from civicgrid.insights.sentences import sentence
 from civicgrid.needs import services, workflow
 from civicgrid.needs.models import Category, Channel, Kind, Need, Priority, Rating
 from civicgrid.needs.workflow import By
-from civicgrid.network.models import Node, NodeKind, Organisation, OrgKind, Person, Role, UnitKind
+from civicgrid.network.models import (
+    Node,
+    NodeKind,
+    Organisation,
+    OrgKind,
+    Person,
+    Role,
+    UnitKind,
+    node_label,
+)
 
 SEED = 2026
 
@@ -32,6 +42,18 @@ def build_demo_needs(*, seed: int = SEED, days: int = 365, scale: float = 1.0) -
     rebuild()
     check_rollups()
     return result
+
+
+def report_sentences(days: int, language: str) -> list[tuple[str, str]]:
+    """(region, the report sentence of its last `days` days) for each demo region, from the
+    rebuilt rollups: what `seed_demo` prints once the history is lived."""
+    today = timezone.localdate()
+    period = kpis.Period(today - dt.timedelta(days=days - 1), today)
+    roots = Node.objects.filter(parent__isnull=True).exclude(code__startswith="SCALE")
+    return [
+        (node_label(root, language), sentence(kpis.Scope(node=root, period=period), language))
+        for root in roots.order_by("code")
+    ]
 
 
 class RollupsDiffer(AssertionError):

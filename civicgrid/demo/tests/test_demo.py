@@ -261,6 +261,8 @@ def test_demo_command_builds_once_and_prints_the_logins_and_keys(settings: Any) 
     call_command("demo", "--no-serve", stdout=out)
     assert demo_exists()
     assert "19900000001" in out.getvalue()
+    # The report sentence of each region over the history it lived (issue 14: printed).
+    assert "巴彦淖尔市：累计收集民情民意" in out.getvalue()
     assert "demo-open311-key" in out.getvalue() and "cg_demo0001_" in out.getvalue()
     people = Person.objects.count()
     out = StringIO()

@@ -231,7 +231,9 @@ def test_the_filter_panel_opens_for_filters_not_for_a_search(w):
 
     def panel(**params: str) -> str:
         content = client.get(reverse("needs:list"), params).content.decode()
-        return re.search(r'<details class="filter-more"[^>]*>', content).group(0)
+        found = re.search(r'<details class="filter-more"[^>]*>', content)
+        assert found is not None
+        return found.group(0)
 
     assert "open" not in panel()
     assert "open" not in panel(q=need.number[:4])  # the need found stays at the top

@@ -15,10 +15,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicgrid.demo.names import SCALE_RANGE
-from civicgrid.demo.needs import build_demo_needs
+from civicgrid.demo.needs import build_demo_needs, report_sentences
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
 from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
 from civicgrid.needs.models import Kind, Need, NeedEvent
@@ -96,6 +97,10 @@ class Command(BaseCommand):
                 "sweeps": lived.sweeps,
             }
         )
+        for region, words in report_sentences(
+            settings.DEMO_HISTORY_DAYS, translation.get_language() or settings.LANGUAGE_CODE
+        ):
+            self.stdout.write(f"  {region}：{words}")
         self.stdout.write("")
         self.stdout.write(login_table())
         self.stdout.write("")
