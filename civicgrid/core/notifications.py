@@ -97,26 +97,30 @@ def notify_many(messages: Iterable[tuple[Iterable[Any], str, dict[str, Any], str
     if not rows:
         return
     ids = insert_rows(Notification, ["recipient", "kind", "data", "url", "created_at"], rows)
-    if settings.NOTIFICATION_BACKENDS:
-        if _queue_in_this_database():
-            # The queue is a table of this database: the delivery task commits or rolls back
-            # with the notification, so a process killed just after the commit loses no
-            # delivery (docs/workflow.md, "What a crash can do").
-            _enqueue_delivery(ids)
-        else:
-            transaction.on_commit(lambda: _enqueue_delivery(ids))
+    _hand_to_worker("deliver_notifications", ids)
 
 
 def send_text(mobile: str, text: str) -> None:
     """Have the external backends send `text` to a mobile number that may belong to no
     account (a one-time code: core/phonecode.py). No inbox row; like `notify`, the worker
     sends it after the commit."""
+    _hand_to_worker("deliver_text", mobile, text)
+
+
+def _hand_to_worker(task_name: str, *args: Any) -> None:
+    """Enqueue `core.tasks.<task_name>(*args)` for the external backends, if there are any.
+    When the queue is a table of this database the task commits or rolls back with the
+    caller's transaction, so a process killed just after the commit loses no delivery
+    (docs/workflow.md, "What a crash can do"); another queue gets it on commit."""
     if not settings.NOTIFICATION_BACKENDS:
         return
+    from civicgrid.core import tasks
+
+    task = getattr(tasks, task_name)
     if _queue_in_this_database():
-        _enqueue_text(mobile, text)
+        task.enqueue(*args)
     else:
-        transaction.on_commit(lambda: _enqueue_text(mobile, text))
+        transaction.on_commit(lambda: task.enqueue(*args))
 
 
 def deliver_text(mobile: str, text: str) -> None:
@@ -125,24 +129,12 @@ def deliver_text(mobile: str, text: str) -> None:
         backend.send([Message(None, mobile, text, "")])
 
 
-def _enqueue_text(mobile: str, text: str) -> None:
-    from civicgrid.core.tasks import deliver_text as task
-
-    task.enqueue(mobile, text)
-
-
 def _queue_in_this_database() -> bool:
     from django_tasks_db.backend import DatabaseBackend
 
     from civicgrid.core.tasks import deliver_notifications
 
     return isinstance(deliver_notifications.get_backend(), DatabaseBackend)
-
-
-def _enqueue_delivery(ids: list[int]) -> None:
-    from civicgrid.core.tasks import deliver_notifications
-
-    deliver_notifications.enqueue(ids)
 
 
 def deliver(ids: list[int]) -> None:

@@ -108,6 +108,19 @@ def place_groups() -> list[PlaceGroup]:
     return groups
 
 
+def mobile_field(help_text: Any) -> forms.CharField:
+    """A mobile number typed on a phone: the numeric keypad, the browser's autofill. Checked
+    by `services.clean_phone` in the form's clean."""
+    return forms.CharField(
+        label=gettext_lazy("Mobile number"),
+        help_text=help_text,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
+        ),
+    )
+
+
 class RaiseForm(forms.Form):
     description = forms.CharField(
         label=gettext_lazy("What is the problem?"),
@@ -122,13 +135,8 @@ class RaiseForm(forms.Form):
     place = forms.ChoiceField(label=gettext_lazy("Choose your place"), required=False)
     lat = forms.CharField(required=False, widget=forms.HiddenInput)
     lon = forms.CharField(required=False, widget=forms.HiddenInput)
-    contact_phone = forms.CharField(
-        label=gettext_lazy("Mobile number"),
-        help_text=gettext_lazy("11 digits. We call you back on this number; it is not shown."),
-        required=False,
-        widget=forms.TextInput(
-            attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
-        ),
+    contact_phone = mobile_field(
+        gettext_lazy("11 digits. We call you back on this number; it is not shown.")
     )
     contact_name = forms.CharField(
         label=gettext_lazy("Your name (optional)"),
@@ -363,14 +371,7 @@ class TrackForm(forms.Form):
 class FindByPhoneForm(forms.Form):
     """A lost receipt: the mobile number left with the needs, then the code texted to it."""
 
-    phone = forms.CharField(
-        label=gettext_lazy("Mobile number"),
-        help_text=gettext_lazy("The number you left when you raised the need."),
-        required=False,
-        widget=forms.TextInput(
-            attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}
-        ),
-    )
+    phone = mobile_field(gettext_lazy("The number you left when you raised the need."))
     code = forms.CharField(
         label=gettext_lazy("Code from the text message"),
         help_text=gettext_lazy("6 digits. It works once, for 10 minutes."),

@@ -306,15 +306,20 @@ def by_number(number: str) -> Need | None:
 NEEDS_OF_A_PHONE = 50
 
 
+def _of_phone(phone: str) -> NeedQuerySet:
+    return Need.objects.filter(contact_phone=phone, kind=Kind.REQUEST)
+
+
 def needs_of_phone(phone: str) -> list[Need]:
     """The needs a resident left this mobile number with (asked once the number is proved by
     a code: views/resident.find_by_phone)."""
-    rows = (
-        Need.objects.select_related("category")
-        .filter(contact_phone=phone, kind=Kind.REQUEST)
-        .order_by("-created_at", "-id")
-    )
+    rows = _of_phone(phone).select_related("category").order_by("-created_at", "-id")
     return list(rows[:NEEDS_OF_A_PHONE])
+
+
+def left_needs(phone: str) -> bool:
+    """Whether a resident left any need with this number (whether a code is worth texting)."""
+    return _of_phone(phone).exists()
 
 
 def awaiting_response(need: Need) -> bool:

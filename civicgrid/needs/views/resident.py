@@ -40,7 +40,6 @@ from civicgrid.needs.forms_resident import (
 from civicgrid.needs.models import Channel, Need, NeedEvent, NeedPhoto, Rating
 from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
 from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
-from civicgrid.network.geo import grid_containing
 from civicgrid.network.models import (
     Node,
     NodeKind,
@@ -173,14 +172,28 @@ def raise_need(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+def _grid_at(lat: float | None, lon: float | None) -> Node | None:
+    """The grid `services.locate` routes a point to, or None outside every grid. Invalid
+    for a point that is not one."""
+    try:
+        return services.locate(node=None, lat=lat, lon=lon)
+    except Invalid as exc:
+        if exc.code == "outside_grids":
+            return None
+        raise
+
+
 def _found_at(form: RaiseForm) -> str:
     """The place a location sent back with the form fell in, in words ("" if none)."""
     if not form.is_bound or form.data.get("place") or "place" in form.errors:
         return ""
     lat, lon = form.point()
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if lat is None or lon is None:
         return ""
-    grid = grid_containing(lon, lat)
+    try:
+        grid = _grid_at(lat, lon)
+    except Invalid:
+        return ""
     return place_words(grid) if grid else ""
 
 
@@ -190,11 +203,11 @@ def where(request: HttpRequest) -> JsonResponse:
     try:
         lat, lon = float(request.GET.get("lat", "")), float(request.GET.get("lon", ""))
     except ValueError:
-        lat = lon = float("nan")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails both
-        message = _("The location is not a valid latitude and longitude.")
-        return JsonResponse({"message": message}, status=400)
-    grid = grid_containing(lon, lat)
+        lat = lon = float("nan")  # refused by services.locate with its own words
+    try:
+        grid = _grid_at(lat, lon)
+    except Invalid as exc:
+        return JsonResponse({"message": exc.message}, status=400)
     return JsonResponse({"found": grid is not None, "place": place_words(grid) if grid else ""})
 
 
@@ -350,7 +363,7 @@ def find_by_phone(request: HttpRequest) -> HttpResponse:
                 "CivicGrid: your code is %(code)s. It shows the needs you left with this number, "
                 "once, within 10 minutes. Staff never ask you for it."
             )
-            known = Need.objects.filter(contact_phone=phone).exists()
+            known = selectors.left_needs(phone)
             wait = phonecode.send(phone, purpose=FIND_BY_PHONE, text=text, deliver=known)
             if wait:
                 return too_many_requests(request, wait)
