@@ -96,6 +96,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "civicgrid.core.views.csrf_failure"  # in the visitor's language
 
 # --- HTTPS and browser security (docs/deploy.md) -----------------------------------------
 # Production is served over HTTPS: secure cookies, redirects from http, HSTS. HTTPS=false is

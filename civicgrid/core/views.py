@@ -73,6 +73,21 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form whose security token no longer matches (cookies cleared, a
+    page left open for days): the visitor's language and the site's layout, not Django's
+    English page. The technical reason is not shown."""
+    return _error_page(
+        request,
+        403,
+        _("This form has expired"),
+        _(
+            "For your safety we could not accept it. Please reload the page and send it "
+            "again; what you typed may need to be typed again."
+        ),
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: nothing the visitor did; said plainly, in the layout if it can be."""
     heading = _("Something went wrong on our side")

@@ -91,3 +91,17 @@ def test_api_session_calls_need_the_csrf_token_and_token_calls_do_not(towns: Tow
     token = token_create(person=towns.staff_b, name="script")[1]
     script = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token}"})
     assert script.post(url, {}, content_type="application/json").status_code == 200
+
+
+def test_a_refused_form_says_so_in_the_visitors_language_in_the_sites_layout():
+    # Issue 14: every error page in the visitor's language with a way forward; a form sent
+    # after its session's token changed (cookies cleared, a page left open) got Django's bare
+    # English "CSRF verification failed".
+    client = Client(enforce_csrf_checks=True, headers={"accept-language": "zh-hans"})
+    response = client.post("/track/phone/", {"phone": "13911112222"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "resident.css" in page and "CSRF verification failed" not in page
+    assert "请刷新页面" in page and 'href="/"' in page
+    english = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
+    assert "reload the page" in english.post("/track/phone/", {}).content.decode()
