@@ -333,7 +333,7 @@ def _working_morning(end: dt.datetime) -> dt.datetime:
     """Three hours before `end` when that is in working hours; otherwise 08:30 of the last
     working morning (a demo built at midnight has its new needs raised at 08:30, not 21:00)."""
     start = timezone.localtime(end) - dt.timedelta(hours=3)
-    if start.hour >= 8 and (start + dt.timedelta(hours=2)).hour < 20:
+    if 8 <= start.hour < 18:  # the four raised and two moved within two hours, by 20:00
         return start
     day = start.date() if start.hour >= 11 else start.date() - dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(8, 30)))
