@@ -186,6 +186,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with <select> written in Python (core/formrender.py, issue 13).
+FORM_RENDERER = "civicgrid.core.formrender.Renderer"
+
 # --- Database -------------------------------------------------------------------------------
 # One code path for both: SQLite is the embedded default, PostgreSQL is production.
 DATABASE_URL = envstr("DATABASE_URL")
