@@ -39,7 +39,9 @@ def one(request: HttpRequest, number: str) -> JsonResponse:
 def hundred(request: HttpRequest) -> JsonResponse:
     """The 100 newest needs raised in [start, end], as Open311's list of 100 asks."""
     needs = Need.objects.all()
-    start, end = request.GET.get("start"), request.GET.get("end")
+    # The same window as the Open311 list it is compared to (bench/run.py sends both the same
+    # query string); it read `start`/`end` before, so it ran unfiltered.
+    start, end = request.GET.get("start_date"), request.GET.get("end_date")
     if start and end:
         needs = needs.filter(
             created_at__gte=parse_datetime(start), created_at__lte=parse_datetime(end)

@@ -270,12 +270,15 @@ def duplicate_candidates(need: Need, limit: int = 5) -> list[Duplicate]:
     words are at least NEED_DUPLICATE_SIMILARITY alike; the same grid first, then the most
     alike. A closed need is no merge target, and a 5 % likeness is no duplicate (issue 14)."""
     window = dt.timedelta(days=settings.NEED_DUPLICATE_DAYS)
-    near = Q(node=need.node)
+    # The grids as a subquery of node ids: PostgreSQL then reads each grid's needs of the
+    # category from their index, where a join to the grids' parent read the category's needs
+    # everywhere (issue 13: 5.4 → 0.2 ms).
+    near = Q(pk=need.node_id)
     if need.node.parent_id is not None:
-        near |= Q(node__parent_id=need.node.parent_id)
+        near |= Q(parent_id=need.node.parent_id)
     rows = (
         Need.objects.filter(
-            near,
+            node__in=Node.objects.filter(near).values("pk"),
             category=need.category,
             state__in=OPEN_STATES,
             created_at__range=(need.created_at - window, need.created_at + window),
@@ -285,9 +288,17 @@ def duplicate_candidates(need: Need, limit: int = 5) -> list[Duplicate]:
         .only("id", "number", "description", "created_at", "state", "node_id")[:50]
     )
     found = []
+    least = settings.NEED_DUPLICATE_SIMILARITY
     for other in rows:
-        alike = difflib.SequenceMatcher(None, need.description, other.description).ratio()
-        if alike >= settings.NEED_DUPLICATE_SIMILARITY:
+        if other.description == need.description:
+            alike = 1.0
+        else:
+            # The cheap upper bounds first: most descriptions are nothing alike.
+            matcher = difflib.SequenceMatcher(None, need.description, other.description)
+            if matcher.real_quick_ratio() < least or matcher.quick_ratio() < least:
+                continue
+            alike = matcher.ratio()
+        if alike >= least:
             apart = abs(other.created_at - need.created_at)
             found.append(Duplicate(other, alike, other.node_id == need.node_id, apart))
     found.sort(key=lambda d: (not d.same_grid, -d.similarity))

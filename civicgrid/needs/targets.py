@@ -23,25 +23,29 @@ UNDIRECTED = "grid"
 PARENT = "parent"
 
 
-def _person_label(binding: RoleBinding) -> str:
-    return f"{binding.person.name} · {binding.get_role_display()} · {binding.node.name}"
+ROLE_LABELS = dict(Role.choices)
 
 
 class Targets:
-    """Who a need (or a batch) may be dispatched to: choice values and what they stand for."""
+    """Who a need (or a batch) may be dispatched to: choice values and what they stand for.
+
+    People are kept by id and read as plain values: a subdistrict's dispatch list names every
+    worker in it, and building a person and a place per name cost a third of a need's page
+    (issue 13). The one chosen is read when the form is sent."""
 
     def __init__(self) -> None:
-        self.people: dict[str, Person] = {}
+        self.people: dict[str, int] = {}
         self.units: dict[str, Organisation] = {}
         self.choices: Choices = [(UNDIRECTED, _("Undirected: any grid worker of its grid"))]
 
-    def add_people(self, label: Any, bindings: Iterable[RoleBinding]) -> None:
+    def add_people(self, label: Any, bindings: QuerySet[RoleBinding]) -> None:
         group: Choices = []
-        for b in bindings:
-            key = f"person:{b.person_id}"
+        rows = bindings.values_list("person_id", "person__name", "role", "node__name")
+        for person_id, name, role, place in rows:
+            key = f"person:{person_id}"
             if key not in self.people:
-                self.people[key] = b.person
-                group.append((key, _person_label(b)))
+                self.people[key] = person_id
+                group.append((key, f"{name} · {ROLE_LABELS[role]} · {place}"))
         if group:
             self.choices.append((label, group))
 
@@ -56,7 +60,9 @@ class Targets:
 
     def chosen(self, value: str) -> Person | Organisation | None:
         """What a choice stands for: a person, a unit, or None (undirected)."""
-        return self.people.get(value) or self.units.get(value)
+        if value in self.people:
+            return Person.objects.get(pk=self.people[value])
+        return self.units.get(value)
 
 
 def staff_bindings(q: Q) -> QuerySet[RoleBinding]:
@@ -121,8 +127,9 @@ def may_dispatch_to(need: Need, to: Person | Organisation | None) -> bool:
     if to is None:
         return True
     targets = dispatch_targets(need)
-    chosen = targets.people if isinstance(to, Person) else targets.units
-    return any(t.pk == to.pk for t in chosen.values())
+    if isinstance(to, Person):
+        return to.pk in targets.people.values()
+    return any(unit.pk == to.pk for unit in targets.units.values())
 
 
 def may_escalate_to(need: Need, committee: Organisation) -> bool:
