@@ -305,12 +305,20 @@ def duplicate_candidates(need: Need, limit: int = 5) -> list[Duplicate]:
     return found[:limit]
 
 
+# A need by its number for the resident pages, compiled once (core/statements.py): the
+# tracking page is the most read page of all, and planning this statement (three relations,
+# one of them the needs table again) took longer than running it (issue 13).
+_BY_NUMBER = ModelStatement(
+    lambda number: Need.objects.select_related("category", "node", "merged_into").filter(
+        number=number
+    ),
+    number=str,
+)
+
+
 def by_number(number: str) -> Need | None:
-    return (
-        Need.objects.select_related("category", "node", "merged_into")
-        .filter(number=normalise_number(number))
-        .first()
-    )
+    found = _BY_NUMBER(number=normalise_number(number))
+    return found[0] if found else None
 
 
 # How many of a number's needs a resident who proved the number sees, newest first.

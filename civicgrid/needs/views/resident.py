@@ -23,6 +23,7 @@ from civicgrid.core import once, phonecode, ratelimit
 from civicgrid.core.dbrouter import replica_reads
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import keyed_digest
+from civicgrid.core.i18n import localised
 from civicgrid.core.views import too_many_requests
 from civicgrid.needs import events, publication, selectors, services, workflow
 from civicgrid.needs.access import resident_category
@@ -252,13 +253,19 @@ class PublicEvent:
 
 
 def _roles_of(person_ids: set[int]) -> dict[int, str]:
-    best: dict[int, RoleBinding] = {}
+    """Each person's first role in ROLE_ORDER and its place, read as plain values (a place's
+    row carries its polygon, which nobody here reads)."""
+    if not person_ids:
+        return {}
+    best: dict[int, tuple[int, str]] = {}
     rows = RoleBinding.objects.filter(person_id__in=person_ids, role__in=ROLE_ORDER)
-    for b in rows.select_related("node"):
-        held = best.get(b.person_id)
-        if held is None or ROLE_ORDER.index(b.role) < ROLE_ORDER.index(held.role):
-            best[b.person_id] = b
-    return {pid: f"{Role(b.role).label} · {node_label(b.node)}" for pid, b in best.items()}
+    for person_id, role, name, name_en in rows.values_list(
+        "person_id", "role", "node__name", "node__name_en"
+    ):
+        rank = ROLE_ORDER.index(role)
+        if person_id not in best or rank < best[person_id][0]:
+            best[person_id] = (rank, f"{Role(role).label} · {localised(name, name_en)}")
+    return {person_id: words for person_id, (_rank, words) in best.items()}
 
 
 def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
