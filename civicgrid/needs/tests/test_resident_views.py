@@ -17,7 +17,7 @@ from civicgrid.needs import services, workflow
 from civicgrid.needs.models import Channel, Need, NeedPhoto, Rating, State, format_number
 from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.tracking import tracking_key
-from civicgrid.network.models import Role, place_words
+from civicgrid.network.models import Role, RoleBinding, place_words
 from civicgrid.network.tests import factories as netf
 
 pytestmark = pytest.mark.django_db
@@ -309,6 +309,17 @@ def test_a_typed_number_opens_the_tracking_page(client):
     typed = f"{need.number[:4].lower()} - {need.number[4:]}"
     response = client.get(reverse("resident:track_lookup"), {"number": typed})
     assert response["Location"] == reverse("resident:track", args=[need.number])
+
+
+def test_a_person_with_several_roles_appears_by_the_first_in_the_public_order(client):
+    w = nf.world()
+    need = nf.raise_need(w)
+    RoleBinding.objects.create(person=w.dispatcher, role=Role.LEADER, node=w.t["banner"])
+    RoleBinding.objects.create(person=w.dispatcher, role=Role.GRID_WORKER, node=w.t["gridA"])
+    services.need_act(need=need, action="accept", by=workflow.By(w.dispatcher))
+    text = english(client).get(reverse("resident:track", args=[need.number])).content.decode()
+    assert "Grid worker · A网格" in text
+    assert "Community staff · 一社区" not in text and "Leader" not in text
 
 
 def test_the_tracking_page_shows_the_timeline_and_hides_who_the_people_are(client):
