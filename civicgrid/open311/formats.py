@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -99,7 +100,12 @@ def to_json(data: Any, *, plain: bool = False) -> bytes:
     empty, None, numbers, booleans, lists and dicts of them; times already in ISO 8601)."""
     if not plain:
         data = _plain(data, timezone.get_current_timezone())
-    return json.dumps(data, ensure_ascii=False).encode("utf-8", "replace")
+    try:
+        return orjson.dumps(data)  # UTF-8, compact: a thousand requests in ~1 ms (issue 13)
+    except orjson.JSONEncodeError:
+        # What orjson refuses (a lone surrogate in a description, an integer past 64 bits):
+        # the standard library writes it, with the characters UTF-8 cannot carry replaced.
+        return json.dumps(data, ensure_ascii=False).encode("utf-8", "replace")
 
 
 def _text(value: Any, zone: dt.tzinfo) -> str | None:

@@ -3,6 +3,7 @@ shape is exactly what the response schema would have written, field for field an
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -72,3 +73,42 @@ def test_a_need_is_written_as_its_schema_writes_it(needs: nf.World):
         data = selectors.need_detail(need, needs.dispatcher)
         assert written(data) == as_ninja_would(NeedDetail, data), need.number
         assert json.loads(written(data))["number"] == need.number
+
+
+def test_the_api_writes_what_ninjas_json_renderer_wrote():
+    """The renderer writes with orjson (issue 13) what ninja's encoder wrote: times as Django
+    writes them (milliseconds, "Z"), lazy text, choices, models, large integers."""
+    from decimal import Decimal
+
+    from django.utils.translation import gettext_lazy
+    from ninja.renderers import JSONRenderer
+
+    from civicgrid.needs.models import State
+
+    class Inner(BaseModel):
+        a: int
+
+    moment = dt.datetime(2026, 12, 2, 22, 33, 10, 44123, tzinfo=dt.UTC)
+    data = {
+        "at": moment,
+        "local": moment.astimezone(dt.timezone(dt.timedelta(hours=8))),
+        "day": moment.date(),
+        "lazy": gettext_lazy("Resolved."),
+        "state": State.SUBMITTED,
+        "money": Decimal("1.50"),
+        "model": Inner(a=1),
+        "keys": {1: "one"},
+        "text": '路灯不亮 "quoted" \\ \n',
+        "nested": [{"at": moment, "none": None, "yes": True, "half": 0.5}],
+    }
+    ninja = JSONRenderer()
+    ninja.json_dumps_params = {"ensure_ascii": False}
+    ours = written(data)
+    assert json.loads(ours) == json.loads(
+        ninja.render(RequestFactory().get("/"), data, response_status=200)
+    )
+    assert b'"at":"2026-12-02T22:33:10.044Z"' in ours
+    assert "路灯不亮".encode() in ours
+    assert json.loads(written({"big": 2**70})) == {"big": 2**70}  # past orjson: ninja's way
+    small = written({"at": moment, "n": 1})
+    assert small == b'{"at":"2026-12-02T22:33:10.044Z","n":1}'  # compact, UTF-8 bytes

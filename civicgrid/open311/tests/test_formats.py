@@ -38,3 +38,13 @@ def test_xml_drops_characters_it_cannot_carry():
         )
         == "abc"
     )
+
+
+def test_json_carries_any_text_and_number_a_client_sent():
+    """Text with a lone surrogate (which no UTF-8 can carry) and integers past 64 bits are
+    written too: the character replaced, the number whole."""
+    data = [{"description": "坑\ud800洞", "big": 2**70, "zh": "路灯不亮", "quote": 'a"b\\c\n'}]
+    assert json.loads(formats.to_json(data)) == [
+        {"description": "坑?洞", "big": 2**70, "zh": "路灯不亮", "quote": 'a"b\\c\n'}
+    ]
+    assert "路灯不亮".encode() in formats.to_json([{"zh": "路灯不亮"}])  # UTF-8, not \\u escapes
