@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from civicgrid.api import pagination
 from civicgrid.core.i18n import localised
@@ -147,7 +148,7 @@ NEED_FIELDS = (
 )
 
 
-def _need_item(row: dict[str, Any]) -> dict[str, Any]:
+def _need_item(row: dict[str, Any], language: str | None = None) -> dict[str, Any]:
     """A list row as the API shows it: phone masked, the name hidden if anonymous."""
     return {
         "number": row["number"],
@@ -155,7 +156,7 @@ def _need_item(row: dict[str, Any]) -> dict[str, Any]:
         "state": row["state"],
         "priority": row["priority"],
         "category": row["category__code"],
-        "category_label": localised(row["category__name"], row["category__name_en"]),
+        "category_label": localised(row["category__name"], row["category__name_en"], language),
         "node_id": row["node_id"],
         "node_name": row["node__name"],
         "owner_node_id": row["owner_node_id"],
@@ -180,7 +181,8 @@ def need_page(
     qs: QuerySet[Need], *, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     rows, after = pagination.newest_first(qs, cursor=cursor, limit=limit, fields=NEED_FIELDS)
-    return [_need_item(r) for r in rows], after
+    language = get_language()  # once for the page, not per row
+    return [_need_item(r, language) for r in rows], after
 
 
 def need_detail(need: Need, user: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, cast
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.utils.translation import get_language
 
 from civicgrid.core.i18n import localised
 from civicgrid.core.statements import Statement
@@ -210,11 +211,14 @@ def _complete(rows: list[PublicRequest], published: list[int]) -> None:
         _NUMBER_OF,
         "number",
     )
+    language = get_language()  # once: asking for it costs more than the rest of a row
     for row in rows:
         # The committee consulting on it, else the organisation it was dispatched to, else
         # the node that holds it.
         org = row.consultation_id or row.assignee_org_id
-        row.agency = orgs.get(org, "") if org else localised(row.owner_name, row.owner_name_en)
+        row.agency = (
+            orgs.get(org, "") if org else localised(row.owner_name, row.owner_name_en, language)
+        )
         if row.merged_into_id:
             row.merged_into_number = merged.get(row.merged_into_id)
 

@@ -25,8 +25,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from civicgrid.core.errors import DomainError, NotAllowed
@@ -239,6 +239,7 @@ def list_rows(needs: NeedQuerySet) -> list[ListRow]:
     states, channels = dict(State.choices), dict(Channel.choices)
     urgent = str(Priority.URGENT.label)
     url = reverse("needs:detail", args=["0"])[:-2]  # "/console/needs/"
+    language = get_language()
     rows = []
     for (
         number,
@@ -265,7 +266,7 @@ def list_rows(needs: NeedQuerySet) -> list[ListRow]:
                 url=f"{url}{number}/",
                 shown_number=format_number(number),
                 overdue=is_open and overdue_at is not None,
-                category=localised(category, category_en),
+                category=localised(category, category_en, language),
                 urgent=urgent if priority == Priority.URGENT else "",
                 place=place,
                 state=state,
