@@ -1,8 +1,9 @@
-"""The form renderer writes `<select>` in Python (issue 13): byte for byte what Django's
-templates write, for any choices, groups, values and attributes."""
+"""The form renderer writes selects, inputs, text areas and labels in Python (issue 13): byte
+for byte what Django's templates write, for any choices, groups, values and attributes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -46,6 +47,63 @@ def test_a_select_is_written_as_djangos_templates_write_it(
     widget = widget_class(attrs=attrs, choices=choices)
     value = selected if multiple else (selected[0] if selected else None)
     assert widget.render(name, value, renderer=OURS) == widget.render(name, value, renderer=DJANGO)
+
+
+INPUTS = [
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.PasswordInput,
+    forms.HiddenInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+    forms.CheckboxInput,
+    forms.Textarea,
+]
+moment = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2040, 1, 1), timezones=st.just(dt.UTC)
+)
+input_value = st.one_of(st.none(), text, text.map(mark_safe), st.integers(), st.booleans(), moment)
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(widget_class=st.sampled_from(INPUTS), attrs=attrs, value=input_value, name=text)
+def test_an_input_or_text_area_is_written_as_djangos_templates_write_it(
+    widget_class: type[forms.Widget], attrs: dict[str, Any], value: Any, name: str
+) -> None:
+    widget = widget_class(attrs=attrs)
+    assert widget.render(name, value, renderer=OURS) == widget.render(name, value, renderer=DJANGO)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(
+    label=st.one_of(text, text.map(mark_safe)),
+    suffix=st.one_of(st.none(), text),
+    attrs=st.one_of(st.none(), st.dictionaries(st.sampled_from(["class", "for", "data-x"]), text)),
+    auto_id=st.sampled_from(["id_%s", "", "f-%s"]),
+    required=st.booleans(),
+    tag=st.sampled_from([None, "legend", "span"]),
+)
+def test_a_label_is_written_as_djangos_template_writes_it(
+    label: str,
+    suffix: str | None,
+    attrs: dict[str, Any] | None,
+    auto_id: str,
+    required: bool,
+    tag: str | None,
+) -> None:
+    class Form(forms.Form):
+        required_css_class = "needed"
+        field = forms.CharField(label=label, required=required)
+
+    ours = Form(auto_id=auto_id, renderer=OURS)["field"]
+    theirs = Form(auto_id=auto_id, renderer=DJANGO)["field"]
+    assert ours.label_tag(attrs=attrs, label_suffix=suffix, tag=tag) == theirs.label_tag(
+        attrs=attrs, label_suffix=suffix, tag=tag
+    )
+    assert ours.label_tag("<b>x</b>") == theirs.label_tag("<b>x</b>")
 
 
 def test_the_site_renders_forms_with_it() -> None:
