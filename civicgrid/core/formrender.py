@@ -7,16 +7,19 @@ there than in the rest of their pages (issue 13). `select_html`, `input_html`,
 `textarea_html` and `label_html` write the same bytes as Django's `select.html` (with
 `select_option.html`), `input.html` (and the input types that only include it),
 `textarea.html` and `label.html`, each with its `attrs.html`; `core/tests/test_formrender.py`
-holds them equal. Any other template, or a widget with templates of its own, goes through
-Django's as before.
+holds them equal. Any other template, a widget with templates of its own, or an app that
+overrides one of these templates goes through Django's as before.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import django.forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 
@@ -34,20 +37,49 @@ INPUTS = frozenset(
 )
 
 
+# What the Python writers stand in for: the templates they replace and the ones those include.
+STOOD_IN_FOR = frozenset(
+    {
+        SELECT,
+        OPTION,
+        TEXTAREA,
+        LABEL,
+        *INPUTS,
+        "django/forms/attrs.html",
+        "django/forms/widgets/attrs.html",
+    }
+)
+DJANGOS_OWN = Path(django.forms.__file__).parent / "templates"
+
+
 class Renderer(DjangoTemplates):
+    @cached_property
+    def writes_in_python(self) -> bool:
+        """False when an app overrides one of the templates the writers stand in for: its
+        template is then rendered, not silently passed over (asked once per process)."""
+        return all(
+            Path(self.get_template(name).origin.name).is_relative_to(DJANGOS_OWN)
+            for name in STOOD_IN_FOR
+        )
+
     def render(self, template_name: str, context: Any, request: Any = None) -> str:
-        html: str | None = None
-        if template_name == SELECT:
-            html = select_html(context["widget"])
-        elif template_name in INPUTS:
-            html = input_html(context["widget"])
-        elif template_name == TEXTAREA:
-            html = textarea_html(context["widget"])
-        elif template_name == LABEL:
-            html = label_html(context)
+        html = written(template_name, context) if self.writes_in_python else None
         if html is not None:
             return html.strip()  # as BaseRenderer.render strips a template's output
         return str(super().render(template_name, context, request))
+
+
+def written(template_name: str, context: Any) -> str | None:
+    """What the template would write, or None for a template not written here."""
+    if template_name == SELECT:
+        return select_html(context["widget"])
+    if template_name in INPUTS:
+        return input_html(context["widget"])
+    if template_name == TEXTAREA:
+        return textarea_html(context["widget"])
+    if template_name == LABEL:
+        return label_html(context)
+    return None
 
 
 def input_html(widget: dict[str, Any]) -> str:

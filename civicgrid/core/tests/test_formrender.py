@@ -4,17 +4,19 @@ for byte what Django's templates write, for any choices, groups, values and attr
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from civicgrid.core.formrender import Renderer, select_html
+from civicgrid.core.formrender import DJANGOS_OWN, Renderer, select_html
 
 DJANGO = DjangoTemplates()
 OURS = Renderer()
@@ -119,3 +121,26 @@ def test_a_widget_with_its_own_option_template_goes_through_djangos() -> None:
     context = widget.get_context("x", "a", None)
     assert select_html(context["widget"]) is None
     assert widget.render("x", "a", renderer=OURS) == widget.render("x", "a", renderer=DJANGO)
+
+
+def test_an_app_that_overrides_a_widget_template_gets_its_own(tmp_path: Path) -> None:
+    """The Python writers stand aside when an app overrides a template they stand in for (or
+    one it includes), instead of passing over it silently."""
+    override = tmp_path / "django" / "forms" / "widgets" / "attrs.html"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        "{% for name, value in widget.attrs.items %} data-app-{{ name }}{% endfor %}"
+    )
+
+    class Overridden(Renderer):
+        @cached_property
+        def engine(self) -> Any:
+            return self.backend(
+                {"APP_DIRS": True, "DIRS": [tmp_path, DJANGOS_OWN], "NAME": "t", "OPTIONS": {}}
+            )
+
+    widget = forms.TextInput(attrs={"class": "x"})
+    assert OURS.writes_in_python
+    assert not Overridden().writes_in_python
+    assert "data-app-class" in widget.render("q", "v", renderer=Overridden())
+    assert "data-app-class" not in widget.render("q", "v", renderer=OURS)
