@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from civicgrid.core import ratelimit
 from civicgrid.core.dbrouter import replica_reads
 from civicgrid.core.errors import DomainError
-from civicgrid.core.i18n import english
+from civicgrid.core.i18n import localised
 from civicgrid.needs import publication
 from civicgrid.needs.access import resident_category
 from civicgrid.needs.forms_resident import category_groups
@@ -380,13 +380,12 @@ class RequestWriter:
         self.request = request
         self.extensions = timeline_asked(params)
         self.language = translation.get_language()
-        self.english = english(self.language)
         self.zone = timezone.get_current_timezone()
         self.state_words = {state: str(words) for state, words in STATE_WORDS.items()}
         self.event_words = {action: str(words) for action, words in EVENT_WORDS.items()}
 
     def name(self, name: str, name_en: str) -> str | None:
-        return (name_en if name_en and self.english else name) or None  # core.i18n.localised
+        return localised(name, name_en, self.language) or None
 
     def time(self, moment: dt.datetime | None) -> str | None:
         return None if moment is None else formats.iso(moment, self.zone)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
+from django.utils.translation import gettext_lazy
+from ninja.renderers import JSONRenderer
 from PIL import Image
 from pydantic import BaseModel
 
@@ -18,6 +21,7 @@ from civicgrid.api.rendering import RENDERER
 from civicgrid.api.schemas import NeedDetail, NeedPage
 from civicgrid.needs import selectors as need_selectors
 from civicgrid.needs import services, workflow
+from civicgrid.needs.models import State
 from civicgrid.needs.tests import factories as nf
 
 pytestmark = pytest.mark.django_db
@@ -78,12 +82,6 @@ def test_a_need_is_written_as_its_schema_writes_it(needs: nf.World):
 def test_the_api_writes_what_ninjas_json_renderer_wrote():
     """The renderer writes with orjson (issue 13) what ninja's encoder wrote: times as Django
     writes them (milliseconds, "Z"), lazy text, choices, models, large integers."""
-    from decimal import Decimal
-
-    from django.utils.translation import gettext_lazy
-    from ninja.renderers import JSONRenderer
-
-    from civicgrid.needs.models import State
 
     class Inner(BaseModel):
         a: int

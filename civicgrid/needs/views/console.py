@@ -238,7 +238,6 @@ def list_rows(needs: NeedQuerySet) -> list[ListRow]:
     """A page of needs read as plain values (one statement) and shaped for the list."""
     states, channels = dict(State.choices), dict(Channel.choices)
     urgent = str(Priority.URGENT.label)
-    url = reverse("needs:detail", args=["0"])[:-2]  # "/console/needs/"
     language = get_language()
     rows = []
     for (
@@ -263,7 +262,7 @@ def list_rows(needs: NeedQuerySet) -> list[ListRow]:
         rows.append(
             ListRow(
                 number=number,
-                url=f"{url}{number}/",
+                url=reverse("needs:detail", args=[number]),
                 shown_number=format_number(number),
                 overdue=is_open and overdue_at is not None,
                 category=localised(category, category_en, language),
