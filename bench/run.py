@@ -576,6 +576,7 @@ def makers(fixture: Fixture) -> dict[str, tuple[Callable[[], bytes], int]]:
 # What each read row is measured against: the bare view returning as many rows.
 ONE_ROW = "ceiling: bare view, one row"
 HUNDRED_ROWS = "ceiling: bare view, 100 rows"
+THOUSAND_ROWS = "ceiling: bare view, 1,000 rows"
 NO_PARAMETERS = "read Open311 GET requests.json, no parameters"
 
 
@@ -625,11 +626,12 @@ def reads(fixture: Fixture) -> dict[str, Read]:
         "read REST GET /api/v1/needs?limit=100": Read(
             lambda: get("/api/v1/needs?limit=100", bearer), HUNDRED_ROWS, listed
         ),
+        THOUSAND_ROWS: Read(lambda: get("/bench/thousand"), "", "", single=True),
         NO_PARAMETERS: Read(
-            lambda: get("/open311/v2/requests.json"), "", "≥ 25 req/s", single=True
+            lambda: get("/open311/v2/requests.json"), THOUSAND_ROWS, "≥ 25 req/s", single=True
         ),
         NO_PARAMETERS.replace(".json", ".xml"): Read(
-            lambda: get("/open311/v2/requests.xml"), "", "≥ 25 req/s", single=True
+            lambda: get("/open311/v2/requests.xml"), THOUSAND_ROWS, "≥ 25 req/s", single=True
         ),
         "read console needs list": Read(lambda: get("/console/needs/", session), "", ""),
         "read console need page": Read(lambda: get(f"/console/needs/{mine()}/", session), "", ""),
