@@ -164,7 +164,78 @@ def _child(
         out.append(f"<{tag} />")  # <description /> rather than nothing
 
 
-def to_xml(root: str, data: Any) -> bytes:
+class _NotPlain(Exception):
+    """Text holding characters XML cannot carry: the general writer drops them."""
+
+
+def _plain_leaf(value: Any) -> str | None:
+    """A leaf of plain data as XML text, unescaped; None for nothing."""
+    kind = type(value)
+    if kind is str:
+        # Printable text holds none of them (they are controls, surrogates, non-characters):
+        # the C check spares most values the expression.
+        if not value.isprintable() and _NOT_XML.search(value):
+            raise _NotPlain
+        return value or None
+    if value is None:
+        return None
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return str(value) if math.isfinite(value) else None
+    raise _NotPlain  # not plain after all
+
+
+def _plain_element(out: list[str], tag: str, value: Any) -> None:
+    """`_element` for plain data (see `to_json`)."""
+    opened = len(out)
+    out.append(f"<{tag}>")
+    kind = type(value)
+    if kind is dict:
+        keep = tag in KEEP_EMPTY
+        for key, child in value.items():
+            if type(child) is dict or type(child) is list:
+                _plain_element(out, key, child)
+                continue
+            text = _plain_leaf(child)
+            if text:
+                out.append(f"<{key}>{_escape(text)}</{key}>")
+            elif keep:
+                out.append(f"<{key} />")
+    elif kind is list:
+        item = ITEM_NAMES.get(tag, "item")
+        for child in value:
+            if type(child) is dict or type(child) is list:
+                _plain_element(out, item, child)
+                continue
+            text = _plain_leaf(child)
+            if text:
+                out.append(f"<{item}>{_escape(text)}</{item}>")
+    else:
+        text = _plain_leaf(value)
+        if text:
+            out.append(_escape(text))
+    if len(out) == opened + 1:
+        out[opened] = f"<{tag} />"
+    else:
+        out.append(f"</{tag}>")
+
+
+def to_xml(root: str, data: Any, *, plain: bool = False) -> bytes:
+    """`plain`: as for `to_json`. Plain data is written by a leaner walk (a thousand
+    requests in about half the time); a value that is not plain after all, or text holding
+    characters XML cannot carry (a description with a control character), sends the whole
+    document to the general writer, which drops those characters value by value."""
+    if plain:
+        out = [XML_DECLARATION]
+        try:
+            _plain_element(out, root, data)
+        except _NotPlain:
+            pass
+        else:
+            return "".join(out).encode("utf-8")
     out = [XML_DECLARATION]
     _element(out, root, data, timezone.get_current_timezone())
     return "".join(out).encode("utf-8", "replace")
@@ -175,7 +246,7 @@ def render(
 ) -> HttpResponse:
     """`data` in `fmt`; `root` names the XML root element (the JSON has none). `plain`: see
     `to_json`."""
-    body = to_xml(root, data) if fmt == XML else to_json(data, plain=plain)
+    body = to_xml(root, data, plain=plain) if fmt == XML else to_json(data, plain=plain)
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 

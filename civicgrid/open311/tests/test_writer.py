@@ -108,3 +108,55 @@ def test_requests_are_written_as_plain_values(extensions: str, language: str):
         assert len(answer) == 4
         assert formats._plain(answer, writer.zone) == answer
         assert formats.to_json(answer, plain=True) == formats.to_json(answer)
+
+
+# What `RequestWriter` hands the writers (`plain=True`): text, None, numbers and booleans, in
+# dicts and lists; the text may still hold what XML cannot carry.
+plain_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(alphabet=st.sampled_from("ab <>&\"'\x00\x0b中\ufffe \r\n"), min_size=1),
+    st.text(alphabet=st.sampled_from("ab <>&\"'中 \r\n"), min_size=1),
+)
+plain_trees = st.recursive(
+    plain_leaves,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(root=roots, data=plain_trees)
+def test_the_plain_xml_writer_matches_elementtree(root: str, data: Any):
+    with formats.timezone.override(dt.UTC):
+        assert formats.to_xml(root, data, plain=True) == reference(root, data)
+
+
+def test_the_plain_xml_writer_writes_a_request_as_the_general_one():
+    request = {
+        "service_request_id": "N1",
+        "status": "open",
+        "description": "路灯 <不亮> & 坏了",
+        "lat": 40.123,
+        "long": float("nan"),
+        "media_url": None,
+        "extended_attributes": {"overdue": False, "timeline": [], "priority": 2},
+    }
+    for data in ([request], [request, {"description": "a\x00b"}], [{}], []):
+        plain = formats.to_xml("service_requests", data, plain=True)
+        assert plain == formats.to_xml("service_requests", data)
+    assert b"<media_url />" in plain_one(request)
+    assert b"<timeline />" in plain_one(request)
+
+
+def plain_one(request: dict[str, Any]) -> bytes:
+    return formats.to_xml("service_requests", [request], plain=True)
+
+
+def test_no_character_xml_cannot_carry_is_printable():
+    """The plain writer skips its search for text Python calls printable."""
+    unwanted = [chr(c) for c in range(0x110000) if formats._NOT_XML.match(chr(c))]
+    assert len(unwanted) == 2048 + 29 + 2
+    assert not any(c.isprintable() for c in unwanted)
