@@ -381,14 +381,12 @@ class RequestWriter:
         self.extensions = timeline_asked(params)
         self.language = translation.get_language()
         self.zone = timezone.get_current_timezone()
+        self.time = formats.IsoTimes(self.zone)
         self.state_words = {state: str(words) for state, words in STATE_WORDS.items()}
         self.event_words = {action: str(words) for action, words in EVENT_WORDS.items()}
 
     def name(self, name: str, name_en: str) -> str | None:
         return localised(name, name_en, self.language) or None
-
-    def time(self, moment: dt.datetime | None) -> str | None:
-        return None if moment is None else formats.iso(moment, self.zone)
 
     def row(self, row: PublicRequest) -> dict[str, Any]:
         # The row carries every field the publication rule reads of a Need and NeedEvent.
