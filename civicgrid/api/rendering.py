@@ -15,6 +15,7 @@ writes such an answer as ninja would have written it, without the second pass.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import orjson
@@ -22,8 +23,18 @@ from django.http import HttpRequest, HttpResponse
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from civicgrid.core.writtentimes import WrittenTimes
+
 _NINJA = NinjaJSONEncoder()
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+_TIMES = WrittenTimes(_NINJA.default)  # a page of needs prints four times each
+
+
+def _default(value: Any) -> Any:
+    """What orjson does not write itself, as ninja's encoder writes it; times remembered."""
+    if type(value) is dt.datetime:
+        return _TIMES(value)
+    return _NINJA.default(value)
 
 
 class Utf8Renderer(JSONRenderer):
@@ -32,7 +43,7 @@ class Utf8Renderer(JSONRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
         try:
-            return orjson.dumps(data, default=_NINJA.default, option=_OPTIONS)
+            return orjson.dumps(data, default=_default, option=_OPTIONS)
         except orjson.JSONEncodeError:
             return super().render(request, data, response_status=response_status)
 

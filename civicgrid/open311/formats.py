@@ -20,6 +20,9 @@ import orjson
 from django.http import HttpResponse
 from django.utils import timezone
 
+from civicgrid.core import writtentimes
+from civicgrid.core.writtentimes import WrittenTimes
+
 XML = "xml"
 JSON = "json"
 FORMATS = (XML, JSON)
@@ -53,28 +56,9 @@ def iso(moment: dt.datetime, zone: dt.tzinfo | None = None) -> str:
     return moment.astimezone(zone or timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
-class IsoTimes:
-    """`iso` in one zone, remembering what it wrote. The lists clients poll print the same
-    thousand needs' times again and again (three a request, ~4 µs each to write on the
-    benchmark machine, a dictionary lookup when remembered). The answer depends on the
-    moment and the zone alone; what is remembered is forgotten all at once past `LIMIT`."""
-
-    LIMIT = 30_000
-    _by_zone: dict[dt.tzinfo, dict[dt.datetime, str]] = {}
-
-    def __init__(self, zone: dt.tzinfo) -> None:
-        self.zone = zone
-        self.written = self._by_zone.setdefault(zone, {})
-
-    def __call__(self, moment: dt.datetime | None) -> str | None:
-        if moment is None:
-            return None
-        text = self.written.get(moment)
-        if text is None:
-            if len(self.written) >= self.LIMIT:
-                self.written.clear()
-            text = self.written[moment] = iso(moment, self.zone)
-        return text
+def iso_times(zone: dt.tzinfo) -> WrittenTimes:
+    """`iso` in `zone`, remembered (`core.writtentimes`)."""
+    return writtentimes.in_zone(zone, iso)
 
 
 # Both writers run once per value of a list of up to a thousand requests (~20,000 values):

@@ -381,7 +381,7 @@ class RequestWriter:
         self.extensions = timeline_asked(params)
         self.language = translation.get_language()
         self.zone = timezone.get_current_timezone()
-        self.time = formats.IsoTimes(self.zone)
+        self.time = formats.iso_times(self.zone)
         self.state_words = {state: str(words) for state, words in STATE_WORDS.items()}
         self.event_words = {action: str(words) for action, words in EVENT_WORDS.items()}
 

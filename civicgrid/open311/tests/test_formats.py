@@ -50,7 +50,7 @@ def test_json_carries_any_text_and_number_a_client_sent():
     assert "路灯不亮".encode() in formats.to_json([{"zh": "路灯不亮"}])  # UTF-8, not \\u escapes
 
 
-def test_remembered_times_are_what_iso_writes_in_each_zone(monkeypatch):
+def test_remembered_times_are_what_iso_writes_in_each_zone():
     import zoneinfo
 
     zones = [zoneinfo.ZoneInfo("Asia/Shanghai"), zoneinfo.ZoneInfo("Europe/London"), dt.UTC]
@@ -60,14 +60,10 @@ def test_remembered_times_are_what_iso_writes_in_each_zone(monkeypatch):
         for h in (0, 23)
         for tz in (dt.UTC, zoneinfo.ZoneInfo("America/New_York"))
     ]
-    for limit in (formats.IsoTimes.LIMIT, 3):
-        monkeypatch.setattr(formats.IsoTimes, "LIMIT", limit)
-        monkeypatch.setattr(formats.IsoTimes, "_by_zone", {})
-        for _ in range(2):  # the second time from what was remembered (or forgotten)
-            for zone in zones:
-                times = formats.IsoTimes(zone)
-                assert times(None) is None
-                for moment in moments:
-                    assert times(moment) == formats.iso(moment, zone)
-                assert len(times.written) <= limit
-    assert formats.IsoTimes(zones[0])(moments[0]) == "2026-01-01T08:30:59+08:00"
+    for _ in range(2):  # the second time from what was remembered
+        for zone in zones:
+            times = formats.iso_times(zone)
+            assert times is formats.iso_times(zone)
+            for moment in moments:
+                assert times(moment) == formats.iso(moment, zone)
+    assert formats.iso_times(zones[0])(moments[0]) == "2026-01-01T08:30:59+08:00"
