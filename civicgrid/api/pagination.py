@@ -56,6 +56,13 @@ def newest_first(
     if cursor:
         qs = qs.filter(_newest_first_q(cursor))
     rows = list(qs.order_by("-created_at", "-id").values(*fields, "id", "created_at")[: limit + 1])
+    return newest_first_page(rows, limit)
+
+
+def newest_first_page(
+    rows: list[dict[str, Any]], limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Up to `limit + 1` rows read newest first (with "id" and "created_at") as a page."""
     return _page(rows, limit, lambda r: [r["created_at"].isoformat(), r["id"]])
 
 

@@ -16,10 +16,12 @@ from civicgrid.api import pagination
 from civicgrid.core.i18n import localised
 from civicgrid.core.models import Notification
 from civicgrid.core.notifications import render
+from civicgrid.core.statements import Prefix, Statement
 from civicgrid.needs import workflow
 from civicgrid.needs.access import STAFF_ACTIONS
 from civicgrid.needs.models import OPEN_STATES, Category, CategoryQuestion, Need
 from civicgrid.needs.reveal import whole_phone
+from civicgrid.needs.selectors import visible_needs, visible_q
 from civicgrid.needs.timeline import timeline_rows
 from civicgrid.network.models import Node, Role, RoleBinding, mask_email, mask_mobile
 from civicgrid.network.scope import scope_paths, within_scope
@@ -181,8 +183,50 @@ def need_page(
     qs: QuerySet[Need], *, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     rows, after = pagination.newest_first(qs, cursor=cursor, limit=limit, fields=NEED_FIELDS)
+    return _items(rows), after
+
+
+def _items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     language = get_language()  # once for the page, not per row
-    return [_need_item(r, language) for r in rows], after
+    return [_need_item(r, language) for r in rows]
+
+
+# The first page of the needs a person may see, unfiltered: what clients poll. Read by a
+# statement built once for each shape (how many subtrees the scope holds, the page's length):
+# Django compiling the rule's SQL and PostgreSQL planning it cost as much as running it
+# (issue 13). The rule itself is `visible_q`'s, as for every other page.
+_FIRST_PAGES: dict[tuple[int, int], tuple[Statement, tuple[str, ...]]] = {}
+_FIRST_PAGE_SHAPES = 64  # past this many shapes, the ORM builds the rest each time
+_PAGE_COLUMNS = (*NEED_FIELDS, "id", "created_at")
+
+
+def first_page(user: Any, *, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """`need_page(visible_needs(user), cursor=None, limit=limit)`, read by a statement."""
+    paths = scope_paths(user)
+    if paths is None or not user.is_authenticated:
+        return need_page(visible_needs(user), cursor=None, limit=limit)
+    key = (len(paths), limit)
+    shape = _FIRST_PAGES.get(key)
+    if shape is None:
+        if len(_FIRST_PAGES) >= _FIRST_PAGE_SHAPES:
+            return need_page(visible_needs(user), cursor=None, limit=limit)
+        shape = _FIRST_PAGES.setdefault(key, _first_page_statement(len(paths), limit))
+    statement, names = shape
+    rows = statement(person=user.pk, **dict(zip(names, paths, strict=True)))
+    page = [dict(zip(_PAGE_COLUMNS, row, strict=True)) for row in rows]
+    items, after = pagination.newest_first_page(page, limit)
+    return _items(items), after
+
+
+def _first_page_statement(subtrees: int, limit: int) -> tuple[Statement, tuple[str, ...]]:
+    names = tuple(f"path{i}" for i in range(subtrees))
+
+    def build(person: int, **paths: str) -> QuerySet[Need]:
+        visible = visible_q([paths[name] for name in names], person)
+        ordered = Need.objects.filter(visible).order_by("-created_at", "-id")
+        return ordered.values_list(*_PAGE_COLUMNS)[: limit + 1]
+
+    return Statement(build, person=int, **dict.fromkeys(names, Prefix)), names
 
 
 def need_detail(need: Need, user: Any) -> dict[str, Any]:

@@ -18,8 +18,9 @@ and convert the rows as Django would (SQLite returns dates as text, JSON as a st
 the rows become instances as Django's own iterator makes them (`Model.from_db` and the related
 populators, built once with the SQL).
 
-Arguments are compared with exact values only (`field=argument`): a lookup that changes the
-value on its way to SQL (`__contains`, `__in`, a date truncated…) would not find it, and the
+Arguments are compared with exact values only (`field=argument`), or declared `Prefix` and
+compared with `__startswith` (the scope rule's paths): any other lookup that changes the value
+on its way to SQL (`__contains`, `__in`, a date truncated…) would not find it, and the
 statement says so when it is first compiled. Every call is routed like the queryset would be
 (`router.db_for_read`, so a replica scope applies), and nothing about a connection is kept:
 each call takes the current thread's.
@@ -41,12 +42,17 @@ from django.db.models.query import get_related_populators
 _serial = itertools.count(1)
 
 
+class Prefix(str):
+    """The type of an argument compared with `__startswith`. Django sends such a value with
+    LIKE's characters escaped and "%" added; a call's value is sent the same way."""
+
+
 def _stand_in(kind: type) -> Any:
     """A value no real argument takes, of the argument's type (the field prepares it)."""
     n = next(_serial)
     if kind is int:
         return -(2**62) - n
-    if kind is str:
+    if kind is str or kind is Prefix:
         return f"\ue000stand-in-{n}\ue000"
     raise ImproperlyConfigured(f"A statement's argument is an int or a str, not {kind!r}.")
 
@@ -75,6 +81,7 @@ class _PreparingCursor(psycopg.Cursor):
 @dataclass(frozen=True)
 class _Argument:
     name: str
+    prefix: bool = False  # sent as `__startswith` sends it
 
 
 @dataclass(frozen=True)
@@ -104,8 +111,15 @@ class Statement:
             self.model = self._queryset()[0].model
         alias = router.db_for_read(self.model)
         compiled = self._compiled.get(alias) or self._compile(alias)
-        params = [values[p.name] if isinstance(p, _Argument) else p for p in compiled.params]
         connection = connections[alias]
+        params = [
+            p
+            if not isinstance(p, _Argument)
+            else f"{connection.ops.prep_for_like_query(values[p.name])}%"
+            if p.prefix
+            else values[p.name]
+            for p in compiled.params
+        ]
         with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
@@ -121,9 +135,15 @@ class Statement:
         queryset, stand_ins = self._queryset()
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        names = {value: name for name, value in stand_ins.items()}
+        names = {
+            (f"{value}%" if self.arguments[name] is Prefix else value): name
+            for name, value in stand_ins.items()
+        }
         placed = tuple(
-            _Argument(names[p]) if isinstance(p, int | str) and p in names else p for p in params
+            _Argument(names[p], prefix=self.arguments[names[p]] is Prefix)
+            if isinstance(p, int | str) and p in names
+            else p
+            for p in params
         )
         missing = set(stand_ins) - {p.name for p in placed if isinstance(p, _Argument)}
         if missing:

@@ -34,7 +34,6 @@ from civicgrid.network.scope import (
     role_paths,
     role_scope_paths,
     scope_paths,
-    scope_q,
     within_paths,
 )
 
@@ -45,16 +44,23 @@ def visible_needs(user: Any) -> NeedQuerySet:
     what they print: every relation joined costs PostgreSQL planning time on every read
     (issue 13: ten joined relations took 8 ms to plan and 0.2 ms to run)."""
     qs = Need.objects.all()
-    place = scope_q(user, node_field="node")
-    if place is None:
+    paths = scope_paths(user)
+    if paths is None:
         return qs
     if not user.is_authenticated:
         return qs.none()
-    orgs = organisations_of(user)
-    mine = Q(assignee=user) | Q(assignee_org__in=orgs) | Q(consultation__in=orgs)
+    return qs.filter(visible_q(paths, user.pk))
+
+
+def visible_q(paths: list[str], person: int) -> Q:
+    """`visible_needs` of the person `person` whose scope is `paths` (a person's, never
+    None), as a Q object: written once, for the queryset and for the statement the REST
+    list's first page is read by (`api.selectors.first_page`)."""
+    orgs = Membership.objects.filter(person_id=person).values("organisation_id")
+    mine = Q(assignee_id=person) | Q(assignee_org__in=orgs) | Q(consultation__in=orgs)
     # Subqueries rather than joins through memberships: no duplicate rows, so no DISTINCT,
     # and a page of the newest needs is read from the index on created_at.
-    return qs.filter(place | mine)
+    return paths_q(paths, node_field="node") | mine
 
 
 def may_see(user: Any, need: Need) -> bool:

@@ -148,11 +148,6 @@ def create_need(
 def list_needs(request: HttpRequest, filters: Query[NeedQuery]) -> Any:
     """The needs you may see, newest first, filtered, a page at a time (follow `next`)."""
     user = request.user
-    qs = (
-        need_selectors.inbox(user, filters.inbox)
-        if filters.inbox
-        else need_selectors.visible_needs(user)
-    )
     category = None
     if filters.category:
         category = Category.objects.filter(code=filters.category).values_list("pk", flat=True)
@@ -168,9 +163,19 @@ def list_needs(request: HttpRequest, filters: Query[NeedQuery]) -> Any:
         overdue=filters.overdue,
         q=filters.q.strip(),
     )
-    items, after = selectors.need_page(
-        need_selectors.filtered(qs, wanted, user=user), cursor=filters.cursor, limit=filters.limit
-    )
+    if not filters.inbox and not filters.cursor and wanted == need_selectors.NeedFilter():
+        items, after = selectors.first_page(user, limit=filters.limit)
+    else:
+        qs = (
+            need_selectors.inbox(user, filters.inbox)
+            if filters.inbox
+            else need_selectors.visible_needs(user)
+        )
+        items, after = selectors.need_page(
+            need_selectors.filtered(qs, wanted, user=user),
+            cursor=filters.cursor,
+            limit=filters.limit,
+        )
     return shaped(request, {"items": items, "next": after})  # NeedPage, row for row
 
 

@@ -62,6 +62,23 @@ def test_an_argument_the_lookup_changes_is_refused_when_compiled():
         statement(text="lamp")
 
 
+def test_a_prefix_argument_is_compared_as_startswith_compares_it():
+    """`Prefix` arguments stand for `__startswith` values: escaped as Django escapes them,
+    so a path holding LIKE's own characters matches itself only."""
+    from civicgrid.network.models import Node
+
+    def under(prefix: str):
+        return Node.objects.filter(path__startswith=prefix).order_by("path").values_list("path")
+
+    w = nf.world()
+    statement = Statement(under, prefix=statements.Prefix)
+    town, grid = w.t["town1"].path, w.t["gridA"].path
+    for prefix in (town, grid, grid[:-1], "", "%", "_/", "nowhere/"):
+        assert statement(prefix=prefix) == list(under(prefix)), prefix
+    assert statement(prefix=town)
+    assert statement(prefix="%") == []
+
+
 def test_the_arguments_are_named_as_declared():
     statement = Statement(by_number, number=str)
     with pytest.raises(TypeError):
@@ -71,6 +88,7 @@ def test_the_arguments_are_named_as_declared():
 def test_stand_ins_are_of_the_arguments_type():
     assert isinstance(statements._stand_in(int), int)
     assert isinstance(statements._stand_in(str), str)
+    assert isinstance(statements._stand_in(statements.Prefix), str)
     with pytest.raises(ImproperlyConfigured):
         statements._stand_in(float)
 
