@@ -8,11 +8,16 @@ from django.http import HttpRequest
 
 from civicgrid.core.notifications import unread_count
 
+# The bell shows up to this many, then "99+": a count of thousands says no more, and every
+# page would read every unread row to make it.
+BELL_MOST = 99
+
 
 def unread_notifications(request: HttpRequest) -> dict[str, Any]:
     """The bell's count: one query, for a logged-in user on a full page (an htmx fragment
-    has no header to show it in)."""
+    has no header to show it in), counting no further than it shows."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or getattr(request, "htmx", False):
         return {}
-    return {"unread_notifications": unread_count(user)}
+    count = unread_count(user, up_to=BELL_MOST + 1)
+    return {"unread_notifications": count, "unread_past_most": count > BELL_MOST}

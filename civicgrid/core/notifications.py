@@ -151,10 +151,12 @@ def deliver(ids: list[int]) -> None:
         backend.send(messages)
 
 
-def unread_count(person: Any) -> int:
+def unread_count(person: Any, *, up_to: int | None = None) -> int:
+    """How many of the person's notifications are unread; counting stops at `up_to`."""
     if not getattr(person, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=person, read_at__isnull=True).count()
+    unread = Notification.objects.filter(recipient=person, read_at__isnull=True)
+    return unread.count() if up_to is None else unread.order_by()[:up_to].count()
 
 
 def mark_read(*, person: Any, notification_id: int) -> Notification | None:
