@@ -38,10 +38,12 @@ class Targets:
         self.units: dict[str, Organisation] = {}
         self.choices: Choices = [(UNDIRECTED, _("Undirected: any grid worker of its grid"))]
 
-    def add_people(self, label: Any, bindings: QuerySet[RoleBinding]) -> None:
+    def add_people(self, label: Any, bindings: QuerySet[RoleBinding] | list[StaffRow]) -> None:
+        """A group of people, each once in the whole list (the first group that names them),
+        from `staff_bindings` or rows already read by `staff_rows`."""
         group: Choices = []
-        rows = bindings.values_list("person_id", "person__name", "role", "node__name")
-        for person_id, name, role, place in rows:
+        rows = staff_rows(bindings) if isinstance(bindings, QuerySet) else bindings
+        for person_id, name, role, place, _node in rows:
             key = f"person:{person_id}"
             if key not in self.people:
                 self.people[key] = person_id
@@ -65,6 +67,13 @@ class Targets:
         return self.units.get(value)
 
 
+StaffRow = tuple[int, str, str, str, int]  # person id and name, role, place name and id
+
+
+def staff_rows(bindings: QuerySet[RoleBinding]) -> list[StaffRow]:
+    return list(bindings.values_list("person_id", "person__name", "role", "node__name", "node_id"))
+
+
 def staff_bindings(q: Q) -> QuerySet[RoleBinding]:
     return (
         RoleBinding.objects.filter(q, role__in=DISPATCH_ROLES, person__is_active=True)
@@ -79,17 +88,14 @@ def dispatch_targets(need: Need) -> Targets:
     joint committee at or above the holding level count)."""
     owner = need.owner_node
     targets = Targets()
-    grid_ids = need.node.ancestor_ids()
+    grid_ids = set(need.node.ancestor_ids())
+    # The grid's workers are among the holding level's staff: read once, listed first.
+    staff = staff_rows(staff_bindings(Q(node__path__startswith=owner.path)))
     targets.add_people(
         _("Grid workers of this grid"),
-        staff_bindings(
-            Q(node_id__in=grid_ids, role=Role.GRID_WORKER, node__path__startswith=owner.path)
-        ),
+        [row for row in staff if row[4] in grid_ids and row[2] == Role.GRID_WORKER],
     )
-    targets.add_people(
-        _("Staff of %(place)s") % {"place": owner.name},
-        staff_bindings(Q(node__path__startswith=owner.path)),
-    )
+    targets.add_people(_("Staff of %(place)s") % {"place": owner.name}, staff)
     above = owner.ancestor_ids()
     near = (
         Q(node__path__startswith=owner.path)
