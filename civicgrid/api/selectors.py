@@ -193,8 +193,9 @@ def _items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # The first page of the needs a person may see, unfiltered: what clients poll. Read by a
 # statement built once for each shape (how many subtrees the scope holds, the page's length):
-# Django compiling the rule's SQL and PostgreSQL planning it cost as much as running it
-# (issue 13). The rule itself is `visible_q`'s, as for every other page.
+# Django building and compiling the rule's SQL cost more than running it (issue 13). Not
+# prepared: the subtree's paths decide the plan (`core.statements`). The rule itself is
+# `visible_q`'s, as for every other page.
 _FIRST_PAGES: dict[tuple[int, int], tuple[Statement, tuple[str, ...]]] = {}
 _FIRST_PAGE_SHAPES = 64  # past this many shapes, the ORM builds the rest each time
 _PAGE_COLUMNS = (*NEED_FIELDS, "id", "created_at")
@@ -226,7 +227,8 @@ def _first_page_statement(subtrees: int, limit: int) -> tuple[Statement, tuple[s
         ordered = Need.objects.filter(visible).order_by("-created_at", "-id")
         return ordered.values_list(*_PAGE_COLUMNS)[: limit + 1]
 
-    return Statement(build, person=int, **dict.fromkeys(names, Prefix)), names
+    statement = Statement(build, prepare=False, person=int, **dict.fromkeys(names, Prefix))
+    return statement, names
 
 
 def need_detail(need: Need, user: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -79,6 +81,35 @@ def test_a_prefix_argument_is_compared_as_startswith_compares_it():
     assert statement(prefix="%") == []
 
 
+def test_datetime_arguments_bound_a_range_as_the_orm_does():
+    from django.utils import timezone
+
+    w = nf.world()
+    needs = [nf.raise_need(w) for _ in range(3)]
+    for i, need in enumerate(needs):
+        nf.force(need, created_at=timezone.now() - dt.timedelta(days=i, microseconds=7))
+
+    def window(start: dt.datetime, end: dt.datetime):
+        return (
+            Need.objects.filter(created_at__gte=start, created_at__lte=end)
+            .order_by("-created_at")
+            .values_list("number")
+        )
+
+    statement = Statement(window, start=dt.datetime, end=dt.datetime)
+    at = [Need.objects.get(pk=n.pk).created_at for n in needs]
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    for start, end in [
+        (at[2], at[0]),
+        (at[1], at[0]),  # both ends included, to the microsecond
+        (at[1] + dt.timedelta(microseconds=1), at[0]),
+        (at[2].astimezone(beijing), at[1].astimezone(beijing)),
+        (at[0], at[2]),
+    ]:
+        assert statement(start=start, end=end) == list(window(start, end)), (start, end)
+    assert len(statement(start=at[2], end=at[0])) == 3
+
+
 def test_the_arguments_are_named_as_declared():
     statement = Statement(by_number, number=str)
     with pytest.raises(TypeError):
@@ -89,6 +120,7 @@ def test_stand_ins_are_of_the_arguments_type():
     assert isinstance(statements._stand_in(int), int)
     assert isinstance(statements._stand_in(str), str)
     assert isinstance(statements._stand_in(statements.Prefix), str)
+    assert statements._stand_in(dt.datetime).tzinfo is not None
     with pytest.raises(ImproperlyConfigured):
         statements._stand_in(float)
 
@@ -148,4 +180,13 @@ def test_on_postgresql_a_statement_is_prepared_once_per_connection():
     for need in needs:
         assert statement(number=need.number)[0][1] == need.number
     # Planned once on PostgreSQL (the connection keeps it); SQLite has nothing to keep.
+    assert prepared() - before == (1 if connection.vendor == "postgresql" else 0)
+    # One whose plan depends on its values is planned each time, as the ORM's queries are.
+    each_time = Statement(
+        lambda number: Need.objects.filter(number=number).values_list("number"),
+        prepare=False,
+        number=str,
+    )
+    for need in needs:
+        assert each_time(number=need.number) == [(need.number,)]
     assert prepared() - before == (1 if connection.vendor == "postgresql" else 0)

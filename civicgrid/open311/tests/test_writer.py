@@ -160,3 +160,53 @@ def test_no_character_xml_cannot_carry_is_printable():
     unwanted = [chr(c) for c in range(0x110000) if formats._NOT_XML.match(chr(c))]
     assert len(unwanted) == 2048 + 29 + 2
     assert not any(c.isprintable() for c in unwanted)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("timeline", [True, False])
+def test_the_window_statement_reads_what_the_queryset_reads(timeline: bool):
+    from django.utils import timezone
+
+    from civicgrid.needs import services, workflow
+    from civicgrid.needs.tests import factories as nf
+    from civicgrid.open311 import selectors
+
+    w = nf.world()
+    by = workflow.By(w.dispatcher)
+    published = nf.raise_need(w, address="幸福路3号")
+    services.need_publish(need=published, by=by)
+    workflow.need_merge(need=nf.raise_need(w), by=by, into=published)
+    workflow.need_accept(need=nf.raise_need(w), by=by)
+    nf.raise_need(w, node=w.t["gridC"])
+    now = timezone.now()
+    for start, end in [
+        (now - dt.timedelta(days=90), now),
+        (published.created_at, now),
+        (now - dt.timedelta(days=90), published.created_at),
+        (now - dt.timedelta(days=200), now - dt.timedelta(days=110)),
+    ]:
+        queryset = (
+            selectors.public_requests()
+            .filter(created_at__gte=start, created_at__lte=end)
+            .order_by("-created_at", "-id")[: selectors.MAX_REQUESTS]
+        )
+        expected = selectors.read_requests(queryset, timeline=timeline)
+        assert selectors.read_window(start, end, timeline=timeline) == expected
+    assert len(selectors.read_window(now - dt.timedelta(days=90), now)) == 4
+
+
+@pytest.mark.django_db
+def test_only_lists_filtered_by_their_window_alone_are_read_by_the_statement(client, monkeypatch):
+    from civicgrid.open311 import selectors
+
+    calls = []
+    real = selectors.read_window
+    monkeypatch.setattr(
+        selectors, "read_window", lambda *a, **kw: calls.append(a) or real(*a, **kw)
+    )
+    for query in ("", "?start_date=2026-11-01T00:00:00Z", "?status=open,closed"):
+        assert client.get(f"/open311/v2/requests.json{query}").status_code == 200
+    assert len(calls) == 3
+    for query in ("?status=open", "?service_code=road", "?service_request_id=AB12CD34"):
+        assert client.get(f"/open311/v2/requests.json{query}").status_code == 200
+    assert len(calls) == 3
