@@ -458,6 +458,11 @@ class History:
                 workflow.follow_up_pending()
                 unmute()
                 self.clock.run(self.end)
+                # Production's worker follows a need up within seconds; the year's sweeps
+                # come each morning. What was raised since this morning's is followed up
+                # now, so the history ends as a served region stands (and its rollups count
+                # every need it holds).
+                workflow.follow_up_pending(after=self.followed_up_to)
         return self.result
 
     def _schedule_year(self) -> None:

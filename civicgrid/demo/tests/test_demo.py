@@ -388,6 +388,34 @@ def test_the_rollups_check_finds_a_figure_the_events_do_not_give(demo: None) -> 
         check_rollups()
 
 
+def test_a_need_raised_after_the_last_morning_sweep_is_followed_up_by_the_end(
+    demo: None,
+) -> None:
+    """The history ends as production stands, where the worker follows a need up within
+    seconds: none waits, and the rollups count it. `make demo` run late in the morning failed
+    its own check when a need came between the 08:30 sweep and the end."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from civicgrid.demo.history import History
+    from civicgrid.demo.needs import check_rollups
+    from civicgrid.insights.rebuild import rebuild
+    from civicgrid.needs.models import Need
+
+    end = timezone.make_aware(dt.datetime(2026, 12, 3, 11, 50))
+    history = History(seed=1, start=end - dt.timedelta(days=2), end=end, scale=0.0)
+
+    def late_need(h: History) -> None:
+        h.clock.at(end - dt.timedelta(hours=1), lambda: h.raise_need(h.places[0]))
+
+    history.live(late_need)
+    assert Need.objects.filter(created_at__gt=end - dt.timedelta(hours=2)).exists()
+    assert not Need.objects.filter(awaiting_follow_up=True).exists()
+    rebuild()
+    check_rollups()
+
+
 def test_the_demo_command_refuses_to_run_outside_demo_mode() -> None:
     with pytest.raises(CommandError):
         call_command("demo", "--no-serve", stdout=StringIO())
