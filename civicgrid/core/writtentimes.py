@@ -10,7 +10,6 @@ remembered is forgotten all at once past `limit`, so memory stays bounded.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 
 
@@ -34,17 +33,3 @@ class WrittenTimes:
                 self.written.clear()
             text = self.written[key] = self.write(moment)
         return text
-
-
-Writer = Callable[[dt.datetime, dt.tzinfo], str]
-_lock = threading.Lock()
-_in_zone: dict[tuple[dt.tzinfo, Writer], WrittenTimes] = {}
-
-
-def in_zone(zone: dt.tzinfo, write: Writer) -> WrittenTimes:
-    """The process's `WrittenTimes` for `write(moment, zone)`: one per zone and writer."""
-    times = _in_zone.get((zone, write))
-    if times is None:
-        with _lock:
-            times = _in_zone.setdefault((zone, write), WrittenTimes(lambda m: write(m, zone)))
-    return times

@@ -35,6 +35,7 @@ from civicgrid.needs.targets import (
     dispatch_targets,
     escalate_choices,
     staff_bindings,
+    staff_rows,
 )
 from civicgrid.needs.workflow import NOTE_ACTIONS, PUBLIC_REPLY_ACTIONS, TRANSITIONS, Action
 from civicgrid.network.models import (
@@ -115,14 +116,14 @@ def bulk_targets(user: Any) -> Targets:
     targets = Targets()
     paths = scope_paths(user, write=True)
     if paths is None:
-        targets.add_people(_("Staff"), staff_bindings(Q()))
+        targets.add_people(_("Staff"), staff_rows(staff_bindings(Q())))
         targets.add_units(Organisation.objects.filter(kind__in=UNIT_KINDS))
         return targets
     if not paths:
         return targets
     inside = paths_q(paths, node_field="node")
     above = {int(part) for p in paths for part in p.split("/") if part}
-    targets.add_people(_("Staff"), staff_bindings(inside))
+    targets.add_people(_("Staff"), staff_rows(staff_bindings(inside)))
     units = Organisation.objects.filter(
         inside | Q(node_id__in=above) | Q(committee__node_id__in=above), kind__in=UNIT_KINDS
     )

@@ -38,11 +38,10 @@ class Targets:
         self.units: dict[str, Organisation] = {}
         self.choices: Choices = [(UNDIRECTED, _("Undirected: any grid worker of its grid"))]
 
-    def add_people(self, label: Any, bindings: QuerySet[RoleBinding] | list[StaffRow]) -> None:
-        """A group of people, each once in the whole list (the first group that names them),
-        from `staff_bindings` or rows already read by `staff_rows`."""
+    def add_people(self, label: Any, rows: list[StaffRow]) -> None:
+        """A group of people (`staff_rows`), each once in the whole list: in the first group
+        that names them."""
         group: Choices = []
-        rows = staff_rows(bindings) if isinstance(bindings, QuerySet) else bindings
         for person_id, name, role, place, _node in rows:
             key = f"person:{person_id}"
             if key not in self.people:

@@ -10,6 +10,7 @@ every field is an element, empty when the value is (`KEEP_EMPTY`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -20,7 +21,6 @@ import orjson
 from django.http import HttpResponse
 from django.utils import timezone
 
-from civicgrid.core import writtentimes
 from civicgrid.core.writtentimes import WrittenTimes
 
 XML = "xml"
@@ -56,9 +56,10 @@ def iso(moment: dt.datetime, zone: dt.tzinfo | None = None) -> str:
     return moment.astimezone(zone or timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
+@functools.cache
 def iso_times(zone: dt.tzinfo) -> WrittenTimes:
-    """`iso` in `zone`, remembered (`core.writtentimes`)."""
-    return writtentimes.in_zone(zone, iso)
+    """`iso` in `zone`, remembered (`core.writtentimes`): one per zone and process."""
+    return WrittenTimes(lambda moment: iso(moment, zone))
 
 
 # Both writers run once per value of a list of up to a thousand requests (~20,000 values):
@@ -198,7 +199,7 @@ def _plain_leaf(value: Any) -> str | None:
 
 def _plain_element(out: list[str], tag: str, value: Any) -> None:
     """`_element` for plain data (see `to_json`). A child is written in place in both
-    loops, not by a shared helper: a call per value costs ~4 ms of a thousand requests."""
+    loops, not by a shared helper: a call per value costs ~1.3 ms of a thousand requests."""
     opened = len(out)
     out.append(f"<{tag}>")
     kind = type(value)

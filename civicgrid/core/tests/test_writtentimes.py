@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from civicgrid.core.writtentimes import WrittenTimes, in_zone
+from civicgrid.core.writtentimes import WrittenTimes
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
@@ -47,13 +47,3 @@ def test_what_is_remembered_is_bounded():
         moment = start + dt.timedelta(minutes=minutes)
         assert times(moment) == moment.isoformat()
         assert len(times.written) <= 3
-
-
-def test_one_remembering_writer_per_zone():
-    def write(moment: dt.datetime, zone: dt.tzinfo) -> str:
-        return moment.astimezone(zone).isoformat()
-
-    moment = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
-    assert in_zone(LONDON, write) is in_zone(LONDON, write)
-    assert in_zone(LONDON, write)(moment) == "2026-07-01T13:00:00+01:00"
-    assert in_zone(dt.UTC, write)(moment) == "2026-07-01T12:00:00+00:00"
