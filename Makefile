@@ -21,10 +21,10 @@ fuzz:
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy civicgrid
 
-# Refresh the Chinese catalogue after changing strings, then translate and compile it.
+# Refresh the Chinese and Mongolian catalogues after changing strings, then translate and compile them.
 messages:
-	CIVICGRID_DEMO=1 .venv/bin/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --no-obsolete
-	CIVICGRID_DEMO=1 .venv/bin/python manage.py compilemessages -l zh_Hans
+	CIVICGRID_DEMO=1 .venv/bin/python manage.py makemessages -l zh_Hans -l mn_Mong --ignore=.venv --ignore=node_modules --no-obsolete
+	CIVICGRID_DEMO=1 .venv/bin/python manage.py compilemessages -l zh_Hans -l mn_Mong
 
 # Regenerate requirements/*.lock from pyproject.toml after changing a dependency. pip-compile
 # keeps every version already pinned unless the change needs another (UPGRADE="--upgrade" to

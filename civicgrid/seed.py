@@ -8,8 +8,9 @@ def seed_everything() -> None:
     """Seed categories, the calendar (needs) and the report lines (insights)."""
     from civicgrid.insights.sentences import seed_report_lines
     from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
-    from civicgrid.needs.seed import seed_calendar, seed_categories
+    from civicgrid.needs.seed import seed_calendar, seed_categories, seed_mongolian_names
 
     seed_categories(Category, CategoryDeadline, CategoryQuestion)
+    seed_mongolian_names(Category, CategoryQuestion)
     seed_calendar(CalendarDay)
     seed_report_lines()

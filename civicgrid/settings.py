@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django.conf.locale
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
@@ -308,9 +309,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
+    ("mn-mong", _("Traditional Mongolian")),
     ("en", _("English")),
 ]
+# Traditional (vertical) Mongolian, the region's second official language. Django knows only
+# `mn`, Mongolia's Cyrillic, so the language is described here as `sr-latn` is in Django; its
+# catalogue is locale/mn_Mong. Accept-Language `mn-Mong`, `mn-Mong-CN`, `mn-CN` and `mn` all
+# reach it (Django tries the generic `mn`, then any supported `mn-…`).
+django.conf.locale.LANG_INFO["mn-mong"] = {
+    "bidi": False,
+    "code": "mn-mong",
+    "name": "Traditional Mongolian",
+    "name_local": "ᠮᠣᠩᠭᠣᠯ",  # Mongγol
+}
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["civicgrid.formats"]  # mn_Mong's dates (Django has only Cyrillic mn)
 TIME_ZONE = envstr("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -35,6 +35,7 @@ class NodeSpec:
     lat: float | None = None
     lon: float | None = None
     polygon: dict | None = None
+    name_mn: str = ""
 
 
 @dataclass
@@ -72,6 +73,7 @@ def create_nodes(specs: Iterable[NodeSpec]) -> dict[str, Node]:
                 code=spec.code,
                 name=spec.name,
                 name_en=spec.name_en,
+                name_mn=spec.name_mn,
                 kind=spec.kind,
                 parent=nodes[spec.parent] if spec.parent else None,
                 depth=depth,

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from civicgrid.demo import layout
+from civicgrid.demo import layout, mongolian
 from civicgrid.demo.bulk import NodeSpec, PersonSpec, create_nodes, create_people
 from civicgrid.demo.login import DEMO_PASSWORD as DEMO_PASSWORD
 from civicgrid.demo.login import ROOT_CODE as ROOT_CODE
@@ -119,13 +119,15 @@ class _Builder:
         for league in places():
             self.plan.node(
                 NodeSpec(league.code, league.code, league.name, K.LEAGUE, None,
-                         league.name_en, league.lat, league.lon),
+                         league.name_en, league.lat, league.lon,
+                         name_mn=mongolian.place(league.name)),
                 0.2,
             )  # fmt: skip
             for banner in league.banners:
                 self.plan.node(
                     NodeSpec(banner.code, banner.code, banner.name, K.BANNER, league.code,
-                             banner.name_en, banner.lat, banner.lon),
+                             banner.name_en, banner.lat, banner.lon,
+                             name_mn=mongolian.place(banner.name)),
                     0.2,
                 )  # fmt: skip
                 for town in banner.towns:
@@ -136,7 +138,7 @@ class _Builder:
         if town.name:
             parent = self.plan.node(
                 NodeSpec(town.code, town.code, town.name, town.kind, banner_code,
-                         town.name_en, town.lat, town.lon),
+                         town.name_en, town.lat, town.lon, name_mn=mongolian.place(town.name)),
                 town.mongolian_share,
             )  # fmt: skip
         bw, bh = town.block_size
@@ -177,7 +179,8 @@ class _Builder:
         lon = community.lon if community.lon is not None else outline.lon
         self.plan.node(
             NodeSpec(community.code, community.code, community.name, K.COMMUNITY, parent,
-                     community.name_en, lat, lon, outline.polygon),
+                     community.name_en, lat, lon, outline.polygon,
+                     mongolian.place(community.name)),
             share,
         )  # fmt: skip
         for b, cells in enumerate(grids, start=1):
@@ -186,7 +189,7 @@ class _Builder:
             self.plan.node(
                 NodeSpec(big_code, big_code, f"{community.name}第{b}大网格", K.BIG_GRID,
                          community.code, f"{community.name_en}, big grid {b}",
-                         big.lat, big.lon, big.polygon),
+                         big.lat, big.lon, big.polygon, mongolian.big_grid(community.name, b)),
                 share,
             )  # fmt: skip
             for s, cell in enumerate(cells, start=1):
@@ -195,7 +198,8 @@ class _Builder:
                 self.plan.node(
                     NodeSpec(small_code, small_code, f"{community.name}第{b}-{s}网格",
                              K.SMALL_GRID, big_code, f"{community.name_en}, grid {b}-{s}",
-                             small.lat, small.lon, small.polygon),
+                             small.lat, small.lon, small.polygon,
+                             mongolian.small_grid(community.name, b, s)),
                     share,
                 )  # fmt: skip
                 if estate_of_grid is not None:
@@ -220,11 +224,23 @@ class _Builder:
             if estate is None:
                 # Pastoral areas: neighbouring herder households form a joint household group.
                 name, name_en = f"第{u}联户组", f"Household group {u}"
+                name_mn = mongolian.household_group(u)
             else:
                 number = self.buildings[estate[0]] = self.buildings.get(estate[0], 0) + 1
                 name, name_en = f"{estate[0]}{number}号楼", f"{estate[1]}, building {number}"
+                name_mn = ""
             self.plan.node(
-                NodeSpec(code, code, name, K.UNIT, grid_code, name_en, grid.lat, grid.lon),
+                NodeSpec(
+                    code,
+                    code,
+                    name,
+                    K.UNIT,
+                    grid_code,
+                    name_en,
+                    grid.lat,
+                    grid.lon,
+                    name_mn=name_mn,
+                ),
                 share,
             )
 

@@ -89,7 +89,7 @@ def place_groups() -> list[PlaceGroup]:
     communities = list(Node.objects.filter(kind=NodeKind.COMMUNITY).select_related("parent"))
     grids_of: dict[int, list[Node]] = {c.pk: [] for c in communities}
     grids = Node.objects.filter(kind=NodeKind.SMALL_GRID).only(
-        "id", "code", "name", "name_en", "path"
+        "id", "code", "name", "name_en", "name_mn", "path"
     )
     if grids.count() > PICKER_MAX_GRIDS:
         grids = grids.none()  # a city-sized network: communities only, the page stays light

@@ -10,15 +10,17 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.i18n import english, localised
+from civicgrid.core.i18n import localised
 from civicgrid.network.models import Node, Organisation, Person, mask_email, mask_mobile
 
 
 class Localised(models.Model):
-    """Data shown to people in both languages: `name` in Chinese, `name_en` in English."""
+    """Data shown to people in their language: `name` in Chinese, `name_en` in English,
+    `name_mn` in traditional Mongolian (the Chinese when one is blank)."""
 
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    name_mn = models.CharField(_("Mongolian name"), max_length=150, blank=True)
 
     class Meta:
         abstract = True
@@ -28,7 +30,7 @@ class Localised(models.Model):
 
     @property
     def label(self) -> str:
-        return localised(self.name, self.name_en)
+        return localised(self.name, self.name_en, name_mn=self.name_mn)
 
 
 class TimeBasis(models.TextChoices):
@@ -54,6 +56,7 @@ class Category(Localised):
     )
     description = models.CharField(_("hint for residents"), max_length=200, blank=True)
     description_en = models.CharField(_("English hint"), max_length=200, blank=True)
+    description_mn = models.CharField(_("Mongolian hint"), max_length=300, blank=True)
     shown_to_residents = models.BooleanField(_("shown to residents"), default=True)
     time_basis = models.CharField(
         _("deadlines counted in"),
@@ -83,7 +86,7 @@ class Category(Localised):
 
     @property
     def hint(self) -> str:
-        return localised(self.description, self.description_en)
+        return localised(self.description, self.description_en, name_mn=self.description_mn)
 
 
 class CategoryDeadline(models.Model):
@@ -123,8 +126,9 @@ class CategoryQuestion(models.Model):
     key = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("question"), max_length=120)
     label_en = models.CharField(_("English question"), max_length=160, blank=True)
+    label_mn = models.CharField(_("Mongolian question"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices)
-    # For choice questions: [{"value": "...", "label": "...", "label_en": "..."}].
+    # For choice questions: [{"value", "label", "label_en", "label_mn"}] (the last two optional).
     choices = models.JSONField(_("choices"), default=list, blank=True)
     required = models.BooleanField(_("required"), default=False)
     sort = models.PositiveSmallIntegerField(_("order"), default=100)
@@ -142,12 +146,14 @@ class CategoryQuestion(models.Model):
 
     @property
     def text(self) -> str:
-        return localised(self.label, self.label_en)
+        return localised(self.label, self.label_en, name_mn=self.label_mn)
 
     def choice_options(self) -> list[tuple[str, str]]:
-        en = english()
         return [
-            (c["value"], (c.get("label_en") if en else None) or c.get("label") or c["value"])
+            (
+                c["value"],
+                localised(c.get("label") or c["value"], c.get("label_en"), None, c.get("label_mn")),
+            )
             for c in self.choices
         ]
 

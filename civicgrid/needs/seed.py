@@ -238,6 +238,55 @@ QUESTIONS: list[tuple[str, str, str, str, str, bool, list[tuple[str, str, str]]]
     ),
 ]
 
+# The same categories and questions in traditional Mongolian (a draft waiting for a native
+# reviewer, like the catalogue: docs/translations.md). Kept apart from the tables above because
+# the first data migration seeds those with models that have no Mongolian fields yet.
+CATEGORY_NAMES_MN: dict[str, str] = {
+    "infrastructure": "ᠰᠠᠭᠤᠷᠢ ᠪᠠᠶᠢᠭᠤᠯᠤᠮᠵᠢ",
+    "roads": "ᠵᠠᠮ ᠡᠪᠳᠡᠷᠡᠭᠰᠡᠨ",
+    "repairs": "ᠪᠠᠶᠢᠰᠢᠩ ᠵᠠᠰᠠᠪᠤᠷᠢ",
+    "drainage": "ᠤᠰᠤ ᠭᠠᠷᠭᠠᠬᠤ ᠰᠤᠪᠠᠭ",
+    "assistance": "ᠠᠮᠢᠳᠤᠷᠠᠯ\u202fᠤᠨ ᠲᠤᠰᠠᠯᠠᠮᠵᠢ",
+    "pension": "ᠲᠡᠲᠡᠭᠦᠯᠪᠦᠷᠢ ᠨᠡᠶᠢᠭᠡᠮ\u202fᠦᠨ ᠳᠠᠭᠠᠳᠬᠠᠯ\u202fᠤᠨ ᠲᠤᠰᠠᠯᠠᠮᠵᠢ",
+    "micro_wish": "ᠪᠠᠭ\u180eᠠ ᠬᠦᠰᠡᠯ",
+    "disputes": "ᠵᠦᠷᠢᠴᠡᠯ ᠮᠠᠷᠭᠤᠯᠳᠤᠭᠠᠨ",
+    "hazards": "ᠠᠶᠤᠯᠭᠦᠢ\u202fᠶᠢᠨ ᠨᠢᠭᠤᠴᠠ ᠠᠶᠤᠯ",
+    "policy": "ᠪᠣᠳᠤᠯᠭ\u180eᠠ\u202fᠶᠢᠨ ᠯᠠᠪᠯᠠᠯᠭ\u180eᠠ",
+    "petitions": "ᠪᠢᠴᠢᠭ ᠵᠠᠬᠢᠳᠠᠯ\u202fᠢ ᠣᠷᠣᠯᠠᠨ ᠰᠢᠢᠳᠬᠦ",
+    "suggestions": "ᠰᠠᠨᠠᠯ ᠵᠥᠪᠯᠡᠯᠭᠡ",
+    "opinion": "ᠣᠯᠠᠨ\u202fᠤ ᠰᠠᠨᠠᠯ",
+    "proactive": "ᠢᠳᠡᠪᠬᠢᠲᠡᠢ ᠠᠵᠢᠯ",
+    "key_visits": "ᠭᠣᠣᠯ ᠬᠦᠮᠦᠰ\u202fᠢ ᠡᠷᠢᠯᠴᠡᠬᠦ",
+    "inspections": "ᠨᠢᠭᠤᠴᠠ ᠠᠶᠤᠯ\u202fᠢ ᠰᠢᠯᠭᠠᠬᠤ",
+    "mediations": "ᠮᠠᠷᠭᠤᠯᠳᠤᠭᠠᠨ\u202fᠢ ᠡᠪᠯᠡᠷᠡᠭᠦᠯᠬᠦ",
+    "collection": "ᠮᠡᠳᠡᠭᠡ ᠴᠤᠭᠯᠠᠭᠤᠯᠬᠤ",
+}
+
+# (category, key): (question, {choice value: choice})
+QUESTIONS_MN: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
+    ("roads", "passable"): (
+        "ᠣᠳᠣ ᠲᠡᠷᠭᠡ ᠶᠠᠪᠤᠵᠤ ᠴᠢᠳᠠᠬᠤ ᠤᠤ?",
+        {
+            "yes": "ᠶᠠᠪᠤᠵᠤ ᠴᠢᠳᠠᠨ\u180eᠠ",
+            "partly": "ᠠᠷᠠᠢ ᠶᠠᠪᠤᠨ\u180eᠠ",
+            "no": "ᠶᠠᠪᠤᠵᠤ ᠴᠢᠳᠠᠬᠤ ᠦᠭᠡᠢ",
+        },
+    ),
+    ("roads", "length_m"): ("ᠡᠪᠳᠡᠷᠡᠭᠰᠡᠨ ᠵᠠᠮ ᠶᠠᠮᠠᠷ ᠤᠷᠲᠤ ᠪᠤᠢ (ᠮᠧᠲ᠋ᠷ)?", {}),
+    ("repairs", "what"): (
+        "ᠶᠠᠭᠤ\u202fᠶᠢ ᠵᠠᠰᠠᠬᠤ ᠬᠡᠷᠡᠭᠲᠡᠢ ᠪᠤᠢ?",
+        {
+            "roof": "ᠳᠡᠭᠡᠪᠦᠷᠢ",
+            "water": "ᠤᠰᠤᠨ\u202fᠤ ᠬᠣᠭᠤᠯᠠᠢ",
+            "power": "ᠴᠠᠬᠢᠯᠭᠠᠨ\u202fᠤ ᠱᠤᠭᠤᠮ",
+            "heating": "ᠳᠤᠯᠠᠭᠠᠨ ᠬᠠᠩᠭᠠᠮᠵᠢ",
+            "other": "ᠪᠤᠰᠤᠳ",
+        },
+    ),
+    ("pension", "age"): ("ᠲᠤᠰᠠᠯᠠᠮᠵᠢ ᠬᠡᠷᠡᠭᠲᠡᠢ ᠬᠦᠮᠦᠨ ᠬᠡᠳᠦᠨ ᠨᠠᠰᠤᠲᠠᠢ ᠪᠤᠢ?", {}),
+    ("disputes", "parties"): ("ᠬᠡᠳᠦᠨ ᠥᠷᠬᠡ ᠣᠷᠣᠯᠴᠠᠭᠰᠠᠨ ᠪᠤᠢ?", {}),
+}
+
 # The 2026 public holidays and make-up working days (State Council notice); check each year.
 HOLIDAYS_2026 = [
     ("2026-01-01", "2026-01-03", "元旦"),
@@ -293,6 +342,19 @@ def seed_categories(category_model: Any, deadline_model: Any, question_model: An
                 "sort": sort,
             },
         )
+
+
+def seed_mongolian_names(category_model: Any, question_model: Any) -> None:
+    """Fill in the Mongolian names the seed knows; names an admin typed are kept."""
+    for code, name in CATEGORY_NAMES_MN.items():
+        category_model.objects.filter(code=code, name_mn="").update(name_mn=name)
+    for (code, key), (label, choices) in QUESTIONS_MN.items():
+        for question in question_model.objects.filter(category__code=code, key=key):
+            question.label_mn = question.label_mn or label
+            for choice in question.choices:
+                if choice.get("value") in choices and not choice.get("label_mn"):
+                    choice["label_mn"] = choices[choice["value"]]
+            question.save(update_fields=["label_mn", "choices"])
 
 
 def seed_calendar(day_model: Any) -> None:

@@ -33,12 +33,12 @@ class NodeAdmin(admin.ModelAdmin):
     form = NodeAdminForm
     list_display = ("name", "code", "kind", "parent", "depth")
     list_filter = ("kind",)
-    search_fields = ("name", "name_en", "code")
+    search_fields = ("name", "name_en", "name_mn", "code")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
     readonly_fields = ("path", "depth", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("code", "name", "name_en", "kind", "parent")}),
+        (None, {"fields": ("code", "name", "name_en", "name_mn", "kind", "parent")}),
         (_("Place"), {"fields": ("lat", "lon", "polygon")}),
         (_("Tree position"), {"fields": ("path", "depth", "created_at", "updated_at")}),
     )

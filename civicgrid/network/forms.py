@@ -34,7 +34,7 @@ class MobileLoginForm(AuthenticationForm):
 class NodeAdminForm(forms.ModelForm):
     class Meta:
         model = Node
-        fields = ("code", "name", "name_en", "kind", "parent", "lat", "lon", "polygon")
+        fields = ("code", "name", "name_en", "name_mn", "kind", "parent", "lat", "lon", "polygon")
 
     def clean_parent(self) -> Node | None:
         parent: Node | None = self.cleaned_data.get("parent")

@@ -86,6 +86,7 @@ class Node(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    name_mn = models.CharField(_("Mongolian name"), max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=NodeKind.choices)
     parent = models.ForeignKey(
         "self",
@@ -378,7 +379,7 @@ class AccessChange(models.Model):
 
 def node_label(node: Node, language: str | None = None) -> str:
     """The node's name in `language` (by default the active one)."""
-    return localised(node.name, node.name_en, language)
+    return localised(node.name, node.name_en, language, node.name_mn)
 
 
 def place_words(node: Node, language: str | None = None) -> str:
@@ -388,7 +389,7 @@ def place_words(node: Node, language: str | None = None) -> str:
         return node_label(node, language)
     community = (
         Node.objects.filter(pk__in=node.ancestor_ids(), kind=NodeKind.COMMUNITY)
-        .only("name", "name_en")
+        .only("name", "name_en", "name_mn")
         .first()
     )
     own = node_label(node, language)

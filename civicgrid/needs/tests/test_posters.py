@@ -62,25 +62,33 @@ def test_a_grid_workers_code_works_but_only_public_roles_get_a_poster(client):
     assert client.get(reverse("resident:poster_person", args=[provider.pk])).status_code == 200
 
 
-@pytest.mark.parametrize("lang", ["zh-hans", "en"])
-def test_a_poster_speaks_both_languages_whatever_the_page_language(client, lang):
+@pytest.mark.parametrize("lang", ["zh-hans", "en", "mn-mong"])
+def test_a_poster_speaks_mongolian_and_chinese_whatever_the_page_language(client, lang):
     w = nf.world()
     grid = w.t["gridA"]
-    grid.name_en = "Grid A"
+    grid.name_mn = "ᠠ ᠲᠣᠣᠷ"
     grid.save()
     client.cookies["django_language"] = lang
     response = client.get(reverse("resident:poster_node", args=[grid.code]))
     text = response.content.decode()
     assert response.status_code == 200
-    assert "A网格" in text and "Grid A" in text and "一大网格" in text
-    assert '<section lang="zh-hans">' in text and '<section lang="en">' in text
-    for language in ("zh-hans", "en"):
+    assert "A网格" in text and "ᠠ ᠲᠣᠣᠷ" in text and "一大网格" in text
+    mn = text.index('<section class="poster-half poster-mn" lang="mn-mong">')
+    zh = text.index('<section class="poster-half poster-zh" lang="zh-hans">')
+    assert mn < zh  # Mongolian first: on the left of the row
+    for language, half in (("mn-mong", text[mn:zh]), ("zh-hans", text[zh:])):
         with translation.override(language):
-            assert gettext("Scan to tell us what you need") in text
-            assert gettext("Grid party organisation") in text
-    assert "Scan to tell us what you need" in text
+            assert gettext("Scan to tell us what you need") in half
+            assert gettext("Grid party organisation") in half
     assert f"http://testserver/q/n/{grid.code}/" in text and "<svg" in text
     assert "@page" not in text  # print rules live in the stylesheet, not inline
+
+
+def test_a_place_without_a_mongolian_name_shows_its_chinese_name_in_the_mongolian_half(client):
+    w = nf.world()
+    text = client.get(reverse("resident:poster_node", args=[w.t["gridA"].code])).content.decode()
+    mn = text.index('<section class="poster-half poster-mn" lang="mn-mong">')
+    assert '<h1><span lang="zh-hans">A网格</span></h1>' in text[mn:]
 
 
 @pytest.mark.parametrize("kind", ["gridA", "unitA", "big1", "comm1", "town1"])

@@ -1,7 +1,9 @@
 """QR codes and printable posters that open the intake pre-bound to a place or a person.
 
 A poster is public: it names a place, or a person in a public role (representative,
-provider), and carries a code that opens `/raise/` for it. The code holds the absolute URL of
+provider), and carries a code that opens `/raise/` for it. It is bilingual as the region's
+rules ask, whatever the page's language: traditional Mongolian on the left, set vertically,
+and Chinese on the right, at the same size. The code holds the absolute URL of
 the short `/q/...` link, so a poster keeps working if the intake pages move.
 """
 
@@ -79,10 +81,10 @@ def poster_node(request: HttpRequest, code: str) -> HttpResponse:
     parent = node.parent
     context: dict[str, object] = {
         "name_zh": node.name,
-        "name_en": node.name_en or node.name,
+        "name_mn": node.name_mn,
         "service": node.service_name,
         "within_zh": parent.name if parent else "",
-        "within_en": (parent.name_en or parent.name) if parent else "",
+        "within_mn": (parent.name_mn or parent.name) if parent else "",
     }
     return _poster(request, reverse("resident:go_node", args=[node.code]), context)
 
@@ -91,10 +93,9 @@ def poster_person(request: HttpRequest, person_id: int) -> HttpResponse:
     held = _holder(person_id, POSTER_PERSON_ROLES)
     context: dict[str, object] = {
         "name_zh": held.person.name,
-        "name_en": held.person.name,
         "service": Role(held.role).label,
         "within_zh": held.node.name,
-        "within_en": held.node.name_en or held.node.name,
+        "within_mn": held.node.name_mn or held.node.name,
         "person": True,
     }
     return _poster(request, reverse("resident:go_person", args=[held.person_id]), context)
@@ -130,10 +131,9 @@ def poster_org(request: HttpRequest, org_id: int) -> HttpResponse:
     org = _org(org_id)
     context: dict[str, object] = {
         "name_zh": org.name,
-        "name_en": org.name,
         "service": org.get_kind_display(),
         "within_zh": org.node.name,
-        "within_en": org.node.name_en or org.node.name,
+        "within_mn": org.node.name_mn or org.node.name,
         "person": True,
     }
     return _poster(request, reverse("resident:go_org", args=[org.pk]), context)

@@ -259,12 +259,13 @@ def _roles_of(person_ids: set[int]) -> dict[int, str]:
         return {}
     best: dict[int, tuple[int, str]] = {}
     rows = RoleBinding.objects.filter(person_id__in=person_ids, role__in=ROLE_ORDER)
-    for person_id, role, name, name_en in rows.values_list(
-        "person_id", "role", "node__name", "node__name_en"
+    for person_id, role, name, name_en, name_mn in rows.values_list(
+        "person_id", "role", "node__name", "node__name_en", "node__name_mn"
     ):
         rank = ROLE_ORDER.index(role)
         if person_id not in best or rank < best[person_id][0]:
-            best[person_id] = (rank, f"{Role(role).label} · {localised(name, name_en)}")
+            place = localised(name, name_en, None, name_mn)
+            best[person_id] = (rank, f"{Role(role).label} · {place}")
     return {person_id: words for person_id, (_rank, words) in best.items()}
 
 
