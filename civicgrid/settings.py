@@ -182,6 +182,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civicgrid.core.context_processors.unread_notifications",
+                "civicgrid.core.elder.elder_mode",
             ],
         },
     },

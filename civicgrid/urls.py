@@ -7,11 +7,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civicgrid.api.api import api
+from civicgrid.core import elder
 from civicgrid.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("elder/", elder.switch, name="elder"),
     path("console/needs/", include("civicgrid.needs.urls_console")),
     path("console/inbox/", include("civicgrid.core.urls")),
     path("console/tokens/", include("civicgrid.api.urls")),

@@ -279,11 +279,12 @@ def test_a_dissatisfied_resident_reopens_a_resolved_need(
 def test_a_grid_poster_prints_on_one_a4_page(page: Page, live_server, output_dir, axe_check):
     w = nf.world()
     grid = w.t["gridA"]
-    grid.name_en = "Grid A"
+    grid.name_mn = "ᠠ ᠲᠣᠣᠷ"
     grid.save()
     page.goto(f"{live_server.url}/poster/n/{grid.code}/")
     expect(page.locator(".poster-qr svg")).to_be_visible()
-    expect(page.locator("section[lang=en] h2")).to_have_text("Scan to tell us what you need")
+    expect(page.locator("section[lang=zh-hans] h2")).to_have_text("扫一扫，说说您的诉求")
+    expect(page.locator("section[lang=mn-mong] h1")).to_have_text("ᠠ ᠲᠣᠣᠷ")
     shot(page, output_dir, "poster")
     axe_check(page, "poster")
     page.emulate_media(media="print")

@@ -49,6 +49,7 @@ MARK = "ZQALPHA"  # in every name and text of town A; never in anything of town 
 PUBLIC: dict[str, str] = {
     "healthz": "the load balancer's health check: no data",
     "set_language": "Django's language switch: stores a cookie",
+    "elder": "the elder-mode switch: stores a cookie (core/tests/test_elder.py)",
     "console:login": "the staff login page",
     "console:logout": "logging out needs no login",
     "public:index": "the public figures page, aggregated, no personal data",

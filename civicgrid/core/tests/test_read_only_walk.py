@@ -68,6 +68,7 @@ OPEN_WRITES: dict[str, str] = {
 NO_DATA: dict[str, str] = {
     "healthz": "the health check answers any method and writes nothing",
     "set_language": "stores the chosen language in a cookie",
+    "elder": "stores the choice of elder mode in a cookie",
     "console:login": "a login attempt (throttled; core/tests/test_login_throttle.py)",
     "console:logout": "logs the caller out",
     "admin:login": "the admin's login page (a leader is no admin)",

@@ -1,0 +1,122 @@
+"""Elder mode and accessibility on every resident page: the switch is remembered from page to
+page, elder mode draws large type and large targets, and axe-core (WCAG 2.0–2.2 A/AA, target
+size on) finds nothing serious on any resident page, in normal and elder mode, at 320 px and
+at 200 % zoom, in Chinese and in vertical Mongolian."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from civicgrid.core.elder import COOKIE
+from civicgrid.needs.tests import factories as nf
+from civicgrid.needs.tracking import tracking_key
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+# 320 CSS px: a small phone (and WCAG's reflow width). 200 % zoom of a 1280 × 800 window: the
+# page is laid out in 640 × 400 CSS px, each drawn with two device pixels.
+SIZES = {"320px": ({"width": 320, "height": 640}, 1), "zoom200": ({"width": 640, "height": 400}, 2)}
+
+# Everything a target must be, in CSS px, and the interactive elements it applies to. A link
+# inside a sentence is exempt (WCAG 2.5.8's inline exception); a radio's target is its label.
+SMALL_TARGETS = """min => [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary')]
+  .filter(e => e.getClientRects().length && !e.closest('.skip-link'))
+  .map(e => {
+    const target = ['radio', 'checkbox'].includes(e.type) ? (e.closest('label') || e) : e;
+    const parent = e.parentElement;
+    const inline = e.tagName === 'A' && parent
+      && parent.textContent.trim() !== e.textContent.trim();
+    const r = target.getBoundingClientRect();
+    const w = Math.round(r.width), h = Math.round(r.height);
+    return {what: e.outerHTML.slice(0, 90), w, h, inline};
+  })
+  .filter(t => !t.inline && (t.w < min || t.h < min))"""
+
+
+def resident_urls(live_server, w) -> dict[str, str]:
+    need = nf.raise_need(w)
+    key = tracking_key(need.number)
+    base = live_server.url
+    return {
+        "home": f"{base}/",
+        "choose": f"{base}/raise/?at={w.t['gridA'].code}",
+        "form": f"{base}/raise/roads/?at={w.t['gridA'].code}",
+        "receipt": f"{base}/raise/done/{need.number}/?k={key}",
+        "track": f"{base}/track/{need.number}/?k={key}",
+        "lookup": f"{base}/track/",
+        "by-phone": f"{base}/track/phone/",
+        "poster": f"{base}/poster/n/{w.t['gridA'].code}/",
+        "not-found": f"{base}/no/such/page/",
+    }
+
+
+def px(page: Page, selector: str, prop: str) -> float:
+    return float(page.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}")[:-2])
+
+
+def test_axe_with_target_size_fires_on_targets_too_small(page: Page, axe_check):
+    """The canary: the same check that passes the resident pages fails two 10 px buttons."""
+    page.set_content(
+        '<!DOCTYPE html><html lang="en"><head><title>canary</title></head><body><main>'
+        '<button style="width:10px;height:10px;padding:0">a</button>'
+        '<button style="width:10px;height:10px;padding:0">b</button></main></body></html>'
+    )
+    with pytest.raises(AssertionError, match="target-size"):
+        axe_check(page, "canary", wcag22=True)
+
+
+def test_elder_mode_is_remembered_and_draws_everything_larger(page: Page, live_server):
+    w = nf.world()
+    urls = resident_urls(live_server, w)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(urls["form"])
+    assert px(page, "body", "fontSize") >= 18
+    page.get_by_role("button", name="长辈版（大字）").click()
+    expect(page.locator("html")).to_have_class("elder")
+    expect(page).to_have_url(urls["form"])
+    for name in ("form", "track", "home", "choose"):
+        page.goto(urls[name])
+        expect(page.locator("html")).to_have_class("elder")
+        body = px(page, "body", "fontSize")
+        assert body >= 22, name
+        assert px(page, "body", "lineHeight") >= 1.3 * body, name
+        assert px(page, "h1", "fontSize") >= 30, name
+        small = page.evaluate(SMALL_TARGETS, 44)
+        assert not small, f"{name}: targets under 44 × 44 px: {small}"
+    page.goto(urls["form"])
+    send = page.locator("form.r-form button[type=submit]").bounding_box()
+    assert send and send["width"] >= 60 and send["height"] >= 60
+    page.screenshot(path="test-output/browser/elder-form.png", full_page=True)
+    page.get_by_role("button", name="标准版").click()
+    expect(page.locator("html")).not_to_have_class(re.compile("elder"))
+    assert px(page, "body", "fontSize") < 22
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "mn-mong"])
+def test_axe_finds_nothing_serious_on_any_resident_page(browser, live_server, axe_check, language):
+    w = nf.world()
+    urls = resident_urls(live_server, w)
+    failures = []
+    for size, (viewport, scale) in SIZES.items():
+        context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+        for elder in (False, True):
+            cookies = [{"name": "django_language", "value": language, "url": live_server.url}]
+            if elder:
+                cookies.append({"name": COOKIE, "value": "1", "url": live_server.url})
+            context.clear_cookies()
+            context.add_cookies(cookies)
+            page = context.new_page()
+            for name, url in urls.items():
+                page.goto(url)
+                assert page.locator("html").get_attribute("lang") == language
+                try:
+                    axe_check(page, f"{name} {language} {size} elder={elder}", wcag22=True)
+                except AssertionError as failure:
+                    failures.append(str(failure))
+            page.close()
+        context.close()
+    assert not failures, "\n".join(failures)
