@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from civicgrid.needs.views import posters, resident
+from civicgrid.needs.views import offline, posters, resident
 
 app_name = "resident"
 
 urlpatterns: list[URLPattern] = [
     path("", resident.home, name="home"),
+    path("sw.js", offline.service_worker, name="service_worker"),
     path("raise/", resident.choose_category, name="choose"),
     path("raise/done/<str:number>/", resident.receipt, name="receipt"),
     path("raise/where/", resident.where, name="where"),

@@ -50,6 +50,7 @@ PUBLIC: dict[str, str] = {
     "healthz": "the load balancer's health check: no data",
     "set_language": "Django's language switch: stores a cookie",
     "elder": "the elder-mode switch: stores a cookie (core/tests/test_elder.py)",
+    "resident:service_worker": "the resident pages' service worker script: no data",
     "console:login": "the staff login page",
     "console:logout": "logging out needs no login",
     "public:index": "the public figures page, aggregated, no personal data",

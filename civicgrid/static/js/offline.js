@@ -1,0 +1,347 @@
+/* CivicGrid resident pages without signal.
+ *
+ * - Registers the service worker (/sw.js) that keeps the resident pages' shell on the device.
+ * - Keeps a draft of the intake form on the device as it is typed: text, answers, place,
+ *   location, phone and photos (IndexedDB), and puts it back when the form is opened again.
+ * - Sends the form itself. Without signal the submission waits in an outbox on the device,
+ *   with its one-time key, and the resident is told it will be sent when the signal returns.
+ * - Sends what waits when the signal returns, and whenever a resident page is opened again:
+ *   in order, each once (the server answers a repeated key with the first receipt), then
+ *   shows the receipt. One the server refuses goes back into its form as the draft to check.
+ * Without JavaScript, IndexedDB or fetch the form posts as a plain form. Messages come from
+ * data- attributes of #r-offline, so they are translated with the page.
+ */
+(function () {
+  "use strict";
+
+  var DB_NAME = "civicgrid-resident";
+  var RECEIPT = /\/raise\/done\/[^/]+\/$/;
+  var notice = null;
+
+  if (!("indexedDB" in window) || !window.fetch || !window.FormData || !window.Promise) {
+    return;
+  }
+
+  /* --- IndexedDB: "drafts" by form path, "outbox" by one-time key ------------------------ */
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore("drafts");
+        request.result.createObjectStore("outbox", { keyPath: "once" });
+      };
+      request.onsuccess = function () {
+        resolve(request.result);
+      };
+      request.onerror = function () {
+        reject(request.error);
+      };
+    });
+  }
+
+  function inStore(name, mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(name, mode);
+        var request = work(tx.objectStore(name));
+        tx.oncomplete = function () {
+          db.close();
+          resolve(request ? request.result : undefined);
+        };
+        tx.onerror = tx.onabort = function () {
+          db.close();
+          reject(tx.error);
+        };
+      });
+    });
+  }
+
+  /* --- What a form holds, as entries that survive in IndexedDB ----------------------------- */
+
+  function entriesOf(form) {
+    var entries = [];
+    new FormData(form).forEach(function (value, name) {
+      if (value instanceof File) {
+        if (value.size > 0) {
+          entries.push([name, value, value.name]);
+        }
+      } else {
+        entries.push([name, value]);
+      }
+    });
+    return entries;
+  }
+
+  function newKey() {
+    var bytes = new Uint8Array(24);
+    crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+  }
+
+  function fill(form, entries) {
+    var files = {};
+    entries.forEach(function (entry) {
+      var name = entry[0];
+      var value = entry[1];
+      if (name === "csrfmiddlewaretoken") {
+        return; // the page's own token is the one that counts
+      }
+      if (value instanceof Blob) {
+        (files[name] = files[name] || []).push(new File([value], entry[2] || "photo.jpg", { type: value.type }));
+        return;
+      }
+      form.querySelectorAll("[name='" + name + "']").forEach(function (field) {
+        if (field.type === "radio" || field.type === "checkbox") {
+          field.checked = field.value === value;
+        } else if (field.type !== "file") {
+          field.value = value;
+        }
+      });
+    });
+    Object.keys(files).forEach(function (name) {
+      var input = form.querySelector("input[type=file][name='" + name + "']");
+      if (input && window.DataTransfer) {
+        var chosen = new DataTransfer();
+        files[name].forEach(function (file) {
+          chosen.items.add(file);
+        });
+        input.files = chosen.files;
+      }
+    });
+  }
+
+  /* --- Telling the resident ---------------------------------------------------------------- */
+
+  function say(text, link, linkText) {
+    if (!notice) {
+      return;
+    }
+    notice.textContent = text;
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link;
+      a.className = "r-link";
+      a.textContent = linkText;
+      notice.appendChild(document.createTextNode(" "));
+      notice.appendChild(a);
+    }
+    notice.hidden = false;
+  }
+
+  function waitingCount() {
+    return inStore("outbox", "readonly", function (store) {
+      return store.count();
+    });
+  }
+
+  function sayWaiting() {
+    return waitingCount().then(function (count) {
+      if (count > 0) {
+        say(notice.dataset.queued + " " + notice.dataset.waiting.replace("{n}", count));
+      }
+    });
+  }
+
+  /* --- Sending ------------------------------------------------------------------------------ */
+
+  // "sent" (with the receipt's address), "later" (no signal, or the server is busy) or
+  // "refused" (the server answered with the form and what to correct).
+  function send(item) {
+    var body = new FormData();
+    item.entries.forEach(function (entry) {
+      if (entry.length > 2) {
+        body.append(entry[0], entry[1], entry[2]);
+      } else {
+        body.append(entry[0], entry[1]);
+      }
+    });
+    return fetch(item.action, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected && RECEIPT.test(new URL(response.url).pathname)) {
+          return { state: "sent", url: response.url };
+        }
+        if (response.status === 429 || response.status >= 500) {
+          return { state: "later" };
+        }
+        return { state: "refused" };
+      })
+      .catch(function () {
+        return { state: "later" };
+      });
+  }
+
+  var sending = false;
+
+  // Sends what waits, oldest first; stops at the first that cannot go yet.
+  function sendWaiting() {
+    if (sending) {
+      return Promise.resolve();
+    }
+    sending = true;
+    return inStore("outbox", "readonly", function (store) {
+      return store.getAll();
+    })
+      .then(function (items) {
+        items.sort(function (a, b) {
+          return a.queuedAt - b.queuedAt;
+        });
+        var chain = Promise.resolve(true);
+        items.forEach(function (item) {
+          chain = chain.then(function (goOn) {
+            return goOn ? sendOne(item) : false;
+          });
+        });
+        return chain;
+      })
+      .then(
+        function () {
+          sending = false;
+        },
+        function () {
+          sending = false;
+        }
+      );
+  }
+
+  function sendOne(item) {
+    return send(item).then(function (result) {
+      if (result.state === "later") {
+        return sayWaiting().then(function () {
+          return false;
+        });
+      }
+      return inStore("outbox", "readwrite", function (store) {
+        return store.delete(item.once);
+      }).then(function () {
+        if (result.state === "sent") {
+          say(notice.dataset.sent, result.url, notice.dataset.receipt);
+        } else {
+          // Nothing is dropped: the submission becomes the form's draft again, to be checked.
+          return inStore("drafts", "readwrite", function (store) {
+            return store.put({ entries: item.entries, savedAt: Date.now() }, item.path);
+          }).then(function () {
+            say(notice.dataset.check, item.action, notice.dataset.open);
+          });
+        }
+        return true;
+      });
+    });
+  }
+
+  /* --- The intake form ----------------------------------------------------------------------- */
+
+  function setupForm(form) {
+    var path = location.pathname;
+    var once = form.querySelector("input[name=once]");
+    var fresh = !document.getElementById("r-errors"); // a form sent back with errors is the server's
+    var timer = null;
+
+    function saveDraft() {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        inStore("drafts", "readwrite", function (store) {
+          return store.put({ entries: entriesOf(form), savedAt: Date.now() }, path);
+        });
+      }, 300);
+    }
+
+    function forget() {
+      return inStore("drafts", "readwrite", function (store) {
+        return store.delete(path);
+      });
+    }
+
+    inStore("drafts", "readonly", function (store) {
+      return store.get(path);
+    }).then(function (draft) {
+      if (draft && fresh) {
+        fill(form, draft.entries); // its own one-time key comes back with it
+      } else if (once && fresh) {
+        // A page kept by the service worker may carry a key already used: draw a new one.
+        once.value = newKey();
+      }
+    });
+
+    form.addEventListener("input", saveDraft);
+    form.addEventListener("change", saveDraft);
+
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.plain) {
+        return; // the server shows what to correct: a plain post
+      }
+      event.preventDefault();
+      var item = {
+        once: once ? once.value : newKey(),
+        action: form.action || location.href,
+        path: path,
+        entries: entriesOf(form),
+        queuedAt: Date.now(),
+      };
+      var button = form.querySelector("button[type=submit]");
+      if (button) {
+        button.disabled = true;
+      }
+      inStore("outbox", "readwrite", function (store) {
+        return store.put(item);
+      })
+        .then(function () {
+          return send(item);
+        })
+        .then(function (result) {
+          if (button) {
+            button.disabled = false;
+          }
+          if (result.state === "sent") {
+            return inStore("outbox", "readwrite", function (store) {
+              return store.delete(item.once);
+            })
+              .then(forget)
+              .then(function () {
+                location.assign(result.url);
+              });
+          }
+          if (result.state === "later") {
+            return forget().then(function () {
+              say(notice.dataset.queued + " " + notice.dataset.waiting.replace("{n}", "1"));
+              notice.scrollIntoView({ block: "nearest" });
+              notice.focus();
+              return sayWaiting();
+            });
+          }
+          return inStore("outbox", "readwrite", function (store) {
+            return store.delete(item.once);
+          }).then(function () {
+            form.dataset.plain = "1";
+            form.submit();
+          });
+        })
+        .catch(function () {
+          form.dataset.plain = "1"; // the device refused to store it: post as a plain form
+          form.submit();
+        });
+    });
+  }
+
+  function start() {
+    notice = document.getElementById("r-offline");
+    if ("serviceWorker" in navigator && notice && notice.dataset.worker) {
+      navigator.serviceWorker.register(notice.dataset.worker).catch(function () {});
+    }
+    var form = document.querySelector("form.r-form[data-offline]");
+    if (form) {
+      setupForm(form);
+    }
+    sendWaiting();
+    window.addEventListener("online", sendWaiting);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,112 @@
+"""A resident without signal: the form is there, what is typed survives a reload, sending
+queues it on the phone and says so, and it is sent once when the signal returns, even after
+the page was closed; a receipt follows. Never a duplicate, never a silent loss."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from civicgrid.needs.models import Need
+from civicgrid.needs.tests import factories as nf
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("transactional_db"),
+    pytest.mark.browser_context_args(**PHONE),
+]
+
+
+def worker_ready(page: Page) -> None:
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || true")
+
+
+def waiting(page: Page) -> int:
+    return page.evaluate(
+        """() => new Promise(done => {
+            const r = indexedDB.open('civicgrid-resident', 1);
+            r.onsuccess = () => {
+              const c = r.result.transaction('outbox').objectStore('outbox').count();
+              c.onsuccess = () => { done(c.result); r.result.close(); };
+            };
+        })"""
+    )
+
+
+def test_a_need_written_without_signal_is_sent_once_when_the_signal_returns(
+    context: BrowserContext, page: Page, live_server, output_dir
+):
+    w = nf.world()
+    grid = w.t["gridA"]
+    form_url = f"{live_server.url}/raise/roads/?at={grid.code}"
+
+    # With signal: the home page installs the worker, which keeps the shell.
+    page.goto(f"{live_server.url}/")
+    worker_ready(page)
+    page.goto(form_url)  # the form is kept too, once opened with signal
+    page.reload()
+
+    context.set_offline(True)
+    page.goto(form_url)  # from the worker, not the network
+    expect(page.locator("#id_description")).to_be_visible()
+    page.locator("#id_description").fill("草场围栏被雪压倒了，羊跑到路上。")
+    page.get_by_label("不能通行").check()
+    page.locator("#id_contact_phone").fill("13812345678")
+    page.wait_for_timeout(600)  # the draft is saved 300 ms after the last key
+    page.reload()  # a reload without signal keeps everything typed
+    expect(page.locator("#id_description")).to_have_value("草场围栏被雪压倒了，羊跑到路上。")
+    expect(page.get_by_label("不能通行")).to_be_checked()
+    expect(page.locator("#id_contact_phone")).to_have_value("13812345678")
+
+    page.locator("form.r-form button[type=submit]").click()
+    notice = page.locator("#r-offline")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("没有信号")
+    expect(notice).to_contain_text("1")
+    page.screenshot(path=str(output_dir / "offline-queued.png"))
+    assert Need.objects.count() == 0 and waiting(page) == 1
+    page.close()
+
+    # Signal again; the resident opens the site later: the need goes, once, and the receipt
+    # is offered. A second page opened at the same moment sends nothing more.
+    context.set_offline(False)
+    first, second = context.new_page(), context.new_page()
+    first.goto(f"{live_server.url}/")
+    second.goto(f"{live_server.url}/track/")
+    receipt = first.locator("#r-offline a")
+    expect(receipt).to_be_visible()
+    receipt.click()
+    expect(first).to_have_url(re.compile(r"/raise/done/[2-9A-Z]{8}/\?k=\w{10}$"))
+    first.screenshot(path=str(output_dir / "offline-receipt.png"))
+    second.reload()
+    assert Need.objects.count() == 1
+    need = Need.objects.get()
+    assert need.description == "草场围栏被雪压倒了，羊跑到路上。" and need.node == grid
+    assert waiting(first) == 0
+
+
+def test_a_queued_need_the_server_refuses_comes_back_as_the_draft(
+    context: BrowserContext, page: Page, live_server
+):
+    w = nf.world()
+    form_url = f"{live_server.url}/raise/roads/?at={w.t['gridA'].code}"
+    page.goto(form_url)
+    worker_ready(page)
+    page.reload()
+    context.set_offline(True)
+    page.locator("#id_description").fill("路断了")  # no phone: the server will refuse it
+    page.locator("form.r-form button[type=submit]").click()
+    expect(page.locator("#r-offline")).to_be_visible()
+    context.set_offline(False)
+    page.goto(f"{live_server.url}/")
+    link = page.locator("#r-offline a")
+    expect(link).to_be_visible()
+    expect(page.locator("#r-offline")).to_contain_text("请检查")
+    link.click()
+    expect(page.locator("#id_description")).to_have_value("路断了")
+    assert Need.objects.count() == 0
