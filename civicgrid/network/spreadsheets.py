@@ -1,6 +1,6 @@
 """Import and export of the network from the spreadsheets offices keep (docs/import.md).
 
-Two tables. "nodes": code, name, name_en, kind, parent_code, lat, lon, polygon (GeoJSON in
+Two tables. "nodes": code, name, name_en, name_mn, kind, parent_code, lat, lon, polygon (GeoJSON in
 lon/lat order). "people": name, mobile, role, node_code, one row per role binding, a person
 being identified by their mobile number. Either table may come as CSV (UTF-8, with or without
 the BOM Excel writes) or as an XLSX sheet.
@@ -47,7 +47,17 @@ from civicgrid.network.services import (
 NODES = "nodes"
 PEOPLE = "people"
 
-NODE_COLUMNS = ("code", "name", "name_en", "kind", "parent_code", "lat", "lon", "polygon")
+NODE_COLUMNS = (
+    "code",
+    "name",
+    "name_en",
+    "name_mn",
+    "kind",
+    "parent_code",
+    "lat",
+    "lon",
+    "polygon",
+)
 PEOPLE_COLUMNS = ("name", "mobile", "role", "node_code")
 COLUMNS = {NODES: NODE_COLUMNS, PEOPLE: PEOPLE_COLUMNS}
 REQUIRED = {NODES: ("code", "name", "kind"), PEOPLE: PEOPLE_COLUMNS}
@@ -57,6 +67,7 @@ HEADER_ALIASES = {
     "编码": "code",
     "名称": "name",
     "英文名称": "name_en",
+    "蒙古文名称": "name_mn",
     "类型": "kind",
     "上级编码": "parent_code",
     "纬度": "lat",
@@ -99,7 +110,7 @@ ROLE_ALIASES = {
 }
 
 # Model field limits, checked per row because bulk creation skips full_clean.
-MAX_LENGTH = {"code": 40, "name": 100, "name_en": 150, "person_name": 64}
+MAX_LENGTH = {"code": 40, "name": 100, "name_en": 150, "name_mn": 150, "person_name": 64}
 # Seven decimals of a degree is about a centimetre. Coordinates are rounded to it on import and
 # export because openpyxl writes 16 significant digits, not the 17 a float may need: without
 # rounding, 100.02499999999999 would come back from a workbook as 100.025, a false change.
@@ -329,6 +340,7 @@ class NodeRow:
     code: str
     name: str
     name_en: str
+    name_mn: str
     kind: str
     parent_code: str
     lat: float | None
@@ -419,9 +431,11 @@ def _parse_nodes(table: Table, errors: _Collector) -> dict[str, NodeRow]:
         code = _required(errors, table, row, values, "code")
         name = _required(errors, table, row, values, "name")
         name_en = values.get("name_en", "")
+        name_mn = values.get("name_mn", "")
         _length(errors, table, row, "code", code, MAX_LENGTH["code"])
         _length(errors, table, row, "name", name, MAX_LENGTH["name"])
         _length(errors, table, row, "name_en", name_en, MAX_LENGTH["name_en"])
+        _length(errors, table, row, "name_mn", name_mn, MAX_LENGTH["name_mn"])
         kind_text = _required(errors, table, row, values, "kind")
         kind = kinds.get(kind_text) or kinds.get(kind_text.casefold(), "")
         if kind_text and not kind:
@@ -444,7 +458,16 @@ def _parse_nodes(table: Table, errors: _Collector) -> dict[str, NodeRow]:
             continue
         if code:
             parsed[code] = NodeRow(
-                row, code, name, name_en, kind, values.get("parent_code", ""), lat, lon, polygon
+                row,
+                code,
+                name,
+                name_en,
+                name_mn,
+                kind,
+                values.get("parent_code", ""),
+                lat,
+                lon,
+                polygon,
             )
     return parsed
 
@@ -611,7 +634,7 @@ class ImportResult:
     dry_run: bool = False
 
 
-NODE_FIELDS = ("name", "name_en", "kind", "lat", "lon", "polygon")
+NODE_FIELDS = ("name", "name_en", "name_mn", "kind", "lat", "lon", "polygon")
 
 
 def import_network(
@@ -781,7 +804,7 @@ def export_network(*, root: Node | None = None) -> Export:
     nodes = Node.objects.subtree(root) if root is not None else Node.objects.all()
     rows = list(
         nodes.values_list(
-            "pk", "parent_id", "code", "name", "name_en", "kind", "lat", "lon", "polygon"
+            "pk", "parent_id", "code", "name", "name_en", "name_mn", "kind", "lat", "lon", "polygon"
         )
     )
     code_of = {row[0]: row[2] for row in rows}
@@ -796,13 +819,14 @@ def export_network(*, root: Node | None = None) -> Export:
     node_rows: list[list[Any]] = []
     stack = sorted(children[None], key=lambda r: r[2], reverse=True)
     while stack:  # depth-first, without recursion: a tree may be deep
-        pk, parent_id, code, name, name_en, kind, lat, lon, polygon = stack.pop()
+        pk, parent_id, code, name, name_en, name_mn, kind, lat, lon, polygon = stack.pop()
         order[pk] = len(order)
         node_rows.append(
             [
                 code,
                 name,
                 name_en,
+                name_mn,
                 kind,
                 code_of.get(parent_id, "") if parent_id is not None else "",
                 _round(lat),
@@ -857,7 +881,8 @@ def _csv_value(value: Any) -> str:
 
 def write_xlsx(path: Path | str, export: Export) -> None:
     """Both tables as sheets "nodes" and "people" of one workbook."""
-    too_long = [row[0] for row in export.nodes if len(row[7]) > XLSX_CELL_LIMIT]
+    polygon = NODE_COLUMNS.index("polygon")
+    too_long = [row[0] for row in export.nodes if len(row[polygon]) > XLSX_CELL_LIMIT]
     if too_long:
         message = _(
             "the polygons of %(codes)s are longer than an Excel cell holds; export to CSV instead"

@@ -112,6 +112,7 @@ def test_a_workbook_exported_and_imported_into_an_empty_database_exports_the_sam
         "code",
         "name",
         "name_en",
+        "name_mn",
         "kind",
         "parent_code",
         "lat",
@@ -561,3 +562,15 @@ def test_csv_export_keeps_formula_like_names_as_text_and_the_round_trip_exact(tm
     import_network(nodes=read_table(path, "nodes"))
     assert Node.objects.get(code="R1").name == '=HYPERLINK("http://x")'
     assert Node.objects.get(code="R2").name == "@某社区"
+
+
+def test_mongolian_names_come_in_under_a_chinese_header_and_go_out_again(tmp_path):
+    header = "编码,名称,英文名称,蒙古文名称,类型,上级编码,纬度,经度,边界\n"
+    rows = "A,锡林郭勒盟,,ᠰᠢᠯᠢ\u202fᠶᠢᠨ ᠭᠣᠣᠯ ᠠᠶᠢᠮᠠᠭ,league,,,,\nB,一网格,,,small_grid,A,,,\n"
+    import_csv(tmp_path, header + rows)
+    assert Node.objects.get(code="A").name_mn == "ᠰᠢᠯᠢ\u202fᠶᠢᠨ ᠭᠣᠣᠯ ᠠᠶᠢᠮᠠᠭ"
+    assert Node.objects.get(code="B").name_mn == ""
+    call_command("export_network", nodes=str(tmp_path / "n.csv"), people=str(tmp_path / "p.csv"))
+    exported = (tmp_path / "n.csv").read_text(encoding="utf-8-sig")
+    assert exported.splitlines()[0] == "code,name,name_en,name_mn,kind,parent_code,lat,lon,polygon"
+    assert "A,锡林郭勒盟,,ᠰᠢᠯᠢ\u202fᠶᠢᠨ ᠭᠣᠣᠯ ᠠᠶᠢᠮᠠᠭ,league,,,," in exported
