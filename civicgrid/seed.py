@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def seed_everything() -> None:
     """Seed categories, the calendar (needs) and the report lines (insights)."""
-    from civicgrid.insights.sentences import seed_report_lines
+    from civicgrid.insights.sentences import seed_mongolian_lines, seed_report_lines
     from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
     from civicgrid.needs.seed import seed_calendar, seed_categories, seed_mongolian_names
 
@@ -14,3 +14,4 @@ def seed_everything() -> None:
     seed_mongolian_names(Category, CategoryQuestion)
     seed_calendar(CalendarDay)
     seed_report_lines()
+    seed_mongolian_lines()

@@ -124,7 +124,7 @@ class HandlerStat(models.Model):
 
 class ReportLine(models.Model):
     """One clause of the report sentence, e.g. 收集民情民意X条: which category group it counts,
-    which figure, and its words in both languages (DESIGN.md section 4; the seed's style)."""
+    which figure, and its words in each language (DESIGN.md section 4; the seed's style)."""
 
     class Figure(models.TextChoices):
         RECEIVED = "received", _("received")
@@ -134,6 +134,7 @@ class ReportLine(models.Model):
     figure = models.CharField(_("figure"), max_length=10, choices=Figure.choices)
     template = models.CharField(_("words"), max_length=80, help_text="e.g. 化解矛盾风险%(n)s件")
     template_en = models.CharField(_("English words"), max_length=120)
+    template_mn = models.CharField(_("Mongolian words"), max_length=160, blank=True)
     sort = models.PositiveSmallIntegerField(_("order"), default=100)
 
     class Meta:

@@ -17,15 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civicgrid.core.i18n import english
 from civicgrid.insights import kpis
 from civicgrid.insights.kpis import Kpis, Period, Rate, Scope
 from civicgrid.insights.models import ALL_COUNTERS, ReportLine
-from civicgrid.insights.sentences import english_words
+from civicgrid.insights.sentences import joined, line_words
 from civicgrid.needs.models import Category, Channel, format_number
 from civicgrid.network.models import Node, NodeKind, node_label
 
-LANGUAGES = ("zh-hans", "en")
+LANGUAGES = ("zh-hans", "mn-mong", "en")
 
 # Names of the seeded category groups; a group added in the admin shows its slug.
 GROUP_LABELS: dict[str, Any] = {
@@ -123,13 +122,7 @@ def sentence_counts(scope: Scope, nodes: list[Node]) -> dict[int, list[tuple[Rep
 def compose(counts: list[tuple[ReportLine, int]], language: str) -> str:
     """The sentence from its lines' counts, joined the way `sentences.sentence` joins them
     (a test holds the two equal)."""
-    if not counts:
-        return ""
-    if english(language):
-        parts = [english_words(line.template_en, count) for line, count in counts]
-        text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-        return text[0].upper() + text[1:] + "."
-    return "累计" + "、".join(line.template % {"n": count} for line, count in counts) + "。"
+    return joined([line_words(line, count, language) for line, count in counts], language)
 
 
 # --- Dashboard --------------------------------------------------------------------------

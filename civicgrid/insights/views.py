@@ -246,7 +246,11 @@ def public(request: HttpRequest) -> HttpResponse:
                 "choices": cached["choices"],
                 "year_url": link(period="year"),
                 "days30_url": link(period="days30"),
-                "language_url": link(lang="zh-hans" if language == "en" else "en"),
+                "other_languages": [
+                    (code, translation.get_language_info(code)["name_local"], link(lang=code))
+                    for code in selectors.LANGUAGES
+                    if code != language
+                ],
             },
             status=status,
         )

@@ -201,3 +201,16 @@ def test_error_pages(world, rf, handler):
     with translation.override(MN):
         request.LANGUAGE_CODE = MN
         assert_all_mongolian(handler(request))
+
+
+def test_the_public_figures_in_mongolian_with_their_sentence(world, client):
+    mongolian_need(world)
+    for response in (
+        client.get("/public/?lang=mn-mong"),
+        client.get("/public/", HTTP_ACCEPT_LANGUAGE="mn-Mong-CN"),
+    ):
+        assert response.status_code == 200 and response["Content-Language"] == MN
+        assert_all_mongolian(response)
+        assert "ᠨᠡᠶᠢᠲᠡ ᠳᠦᠨ᠄" in response.content.decode()  # the report sentence
+    chinese = client.get("/public/?lang=zh-hans").content.decode()
+    assert 'lang=mn-mong" lang="mn-mong" hreflang="mn-mong">ᠮᠣᠩᠭᠣᠯ</a>' in chinese
