@@ -202,7 +202,7 @@ def test_a_resident_who_lost_the_receipt_finds_the_need_by_phone(
         page.get_by_role("link", name="回执丢了？用手机号找回您的诉求").click()
         page.locator("#id_phone").fill("138 1234 5678")
         page.get_by_role("button", name="给我发验证码").click()
-        expect(page.locator("[role=status]")).to_contain_text("138****5678")
+        expect(page.get_by_role("status")).to_contain_text("138****5678")
         [code] = re.findall(r"验证码是 (\d{6})", caplog.text)
         page.locator("#id_code").fill(code)
         shot(page, output_dir, f"find-by-phone-code-{name}")
