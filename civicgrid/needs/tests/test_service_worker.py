@@ -39,3 +39,31 @@ def test_it_keeps_the_shell_pages_and_never_a_tracking_page_or_a_receipt(client)
         assert keeps.match(path), path
     for path in ("/track/K7M4QXP2/", "/raise/done/K7M4QXP2/", "/console/needs/", "/admin/"):
         assert not keeps.match(path), path
+
+
+def test_it_names_the_collected_files_as_production_serves_them(tmp_path, settings, client):
+    """With static files collected the production (and demo) way, hashed: the worker lists the
+    hashed names, and asks for nothing the manifest does not know."""
+    from django.core.management import call_command
+
+    from civicgrid.needs.views.offline import SHELL_FILES
+
+    source = tmp_path / "source"
+    for path in SHELL_FILES:
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text(f"/* {path} */\n")
+    settings.STATICFILES_DIRS = [source]
+    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "civicgrid.core.staticstorage.StaticStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    body = response.content.decode()
+    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", body).group(1))
+    assert re.fullmatch(r"/static/js/offline\.[0-9a-f]{12}\.js", shell[5])
+    assert 'const STATIC = "/static/";' in body

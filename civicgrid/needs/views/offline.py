@@ -13,7 +13,7 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.templatetags.static import static
+from django.templatetags.static import PrefixNode, static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
@@ -40,7 +40,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         {
             "version": json.dumps(f"civicgrid-{version}"),
             "shell": json.dumps(pages + files),
-            "static_prefix": json.dumps(static("")),
+            # Not static(""): the hashed-names storage has no entry for a folder.
+            "static_prefix": json.dumps(PrefixNode.handle_simple("STATIC_URL")),
         },
     )
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
