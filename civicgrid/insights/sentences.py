@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from civicgrid.core.i18n import mongolian
+from civicgrid.core.i18n import english, mongolian
 from civicgrid.insights.kpis import Scope, kpis
 from civicgrid.insights.models import ReportLine
 
@@ -65,7 +65,7 @@ def seed_mongolian_lines(model: Any = ReportLine) -> None:
 
 def line_words(line: Any, count: int, language: str) -> str:
     """One line's words for `count` in `language` (Chinese when there are none in it)."""
-    if language.startswith("en"):
+    if english(language):
         return english_words(line.template_en, count)
     if mongolian(language) and line.template_mn:
         return line.template_mn % {"n": count}
@@ -76,7 +76,7 @@ def joined(parts: list[str], language: str) -> str:
     """The lines' words as one sentence, the way each language lists things."""
     if not parts:
         return ""
-    if language.startswith("en"):
+    if english(language):
         text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         return text[0].upper() + text[1:] + "."
     if mongolian(language):

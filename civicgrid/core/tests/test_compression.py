@@ -8,6 +8,8 @@ import gzip
 import pytest
 from django.test import Client
 
+from civicgrid.core.tests.staticfiles import collect
+
 pytestmark = pytest.mark.django_db
 
 BUDGET = 150 * 1024  # a resident page with its CSS and scripts, compressed
@@ -47,24 +49,16 @@ def test_nothing_is_compressed_for_a_client_that_does_not_ask():
 @pytest.fixture
 def collected(tmp_path, settings):
     """A tiny static tree collected the production (and demo) way: core/staticstorage.py."""
-    from django.core.management import call_command
-
-    source = tmp_path / "source"
-    (source / "js").mkdir(parents=True)
     script = "function greet(name) { return 'hello ' + name; }\n" * 200
-    (source / "js" / "app.js").write_text(script)
-    (source / "js" / "app.js.map").write_text('{"version": 3, "mappings": ""}' * 100)
-    (source / "site.css").write_text("body { margin: 0; }\n" * 200)
-    settings.STATICFILES_DIRS = [source]
-    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
-    settings.STATIC_ROOT = tmp_path / "collected"
-    settings.WHITENOISE_USE_FINDERS = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "civicgrid.core.staticstorage.StaticStorage"},
-    }
-    call_command("collectstatic", interactive=False, verbosity=0)
-    return settings.STATIC_ROOT
+    return collect(
+        tmp_path,
+        settings,
+        {
+            "js/app.js": script,
+            "js/app.js.map": '{"version": 3, "mappings": ""}' * 100,
+            "site.css": "body { margin: 0; }\n" * 200,
+        },
+    )
 
 
 def test_collected_files_are_hashed_and_precompressed_with_gzip_and_brotli(collected):

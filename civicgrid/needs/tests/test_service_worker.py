@@ -44,23 +44,10 @@ def test_it_keeps_the_shell_pages_and_never_a_tracking_page_or_a_receipt(client)
 def test_it_names_the_collected_files_as_production_serves_them(tmp_path, settings, client):
     """With static files collected the production (and demo) way, hashed: the worker lists the
     hashed names, and asks for nothing the manifest does not know."""
-    from django.core.management import call_command
-
+    from civicgrid.core.tests.staticfiles import collect
     from civicgrid.needs.views.offline import SHELL_FILES
 
-    source = tmp_path / "source"
-    for path in SHELL_FILES:
-        (source / path).parent.mkdir(parents=True, exist_ok=True)
-        (source / path).write_text(f"/* {path} */\n")
-    settings.STATICFILES_DIRS = [source]
-    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
-    settings.STATIC_ROOT = tmp_path / "collected"
-    settings.WHITENOISE_USE_FINDERS = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "civicgrid.core.staticstorage.StaticStorage"},
-    }
-    call_command("collectstatic", interactive=False, verbosity=0)
+    collect(tmp_path, settings, {path: f"/* {path} */\n" for path in SHELL_FILES})
     response = client.get("/sw.js")
     assert response.status_code == 200
     body = response.content.decode()

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 
+from civicgrid.core.i18n import MONGOLIAN
 from civicgrid.needs.qr import qr_png, qr_svg
 from civicgrid.needs.views.resident import QR_NODE_KINDS, QR_PERSON_ROLES, holder_binding
 from civicgrid.network.console import console_required
-from civicgrid.network.models import Node, Organisation, OrgKind, Role, RoleBinding
+from civicgrid.network.models import Node, Organisation, OrgKind, Role, RoleBinding, node_label
 from civicgrid.network.scope import access_node, can_see, scope_paths, within_scope
 
 POSTER_PERSON_ROLES = (Role.REPRESENTATIVE, Role.PROVIDER)
@@ -84,7 +85,7 @@ def poster_node(request: HttpRequest, code: str) -> HttpResponse:
         "name_mn": node.name_mn,
         "service": node.service_name,
         "within_zh": parent.name if parent else "",
-        "within_mn": (parent.name_mn or parent.name) if parent else "",
+        "within_mn": node_label(parent, MONGOLIAN) if parent else "",
     }
     return _poster(request, reverse("resident:go_node", args=[node.code]), context)
 
@@ -95,7 +96,7 @@ def poster_person(request: HttpRequest, person_id: int) -> HttpResponse:
         "name_zh": held.person.name,
         "service": Role(held.role).label,
         "within_zh": held.node.name,
-        "within_mn": held.node.name_mn or held.node.name,
+        "within_mn": node_label(held.node, MONGOLIAN),
         "person": True,
     }
     return _poster(request, reverse("resident:go_person", args=[held.person_id]), context)
@@ -133,7 +134,7 @@ def poster_org(request: HttpRequest, org_id: int) -> HttpResponse:
         "name_zh": org.name,
         "service": org.get_kind_display(),
         "within_zh": org.node.name,
-        "within_mn": org.node.name_mn or org.node.name,
+        "within_mn": node_label(org.node, MONGOLIAN),
         "person": True,
     }
     return _poster(request, reverse("resident:go_org", args=[org.pk]), context)
