@@ -29,7 +29,7 @@ def worker_ready(page: Page) -> None:
 def waiting(page: Page) -> int:
     return page.evaluate(
         """() => new Promise(done => {
-            const r = indexedDB.open('civicgrid-resident', 1);
+            const r = indexedDB.open('civicgrid-resident', 2);
             r.onsuccess = () => {
               const c = r.result.transaction('outbox').objectStore('outbox').count();
               c.onsuccess = () => { done(c.result); r.result.close(); };
@@ -103,10 +103,45 @@ def test_a_queued_need_the_server_refuses_comes_back_as_the_draft(
     page.locator("form.r-form button[type=submit]").click()
     expect(page.locator("#r-offline")).to_be_visible()
     context.set_offline(False)
-    page.goto(f"{live_server.url}/")
-    link = page.locator("#r-offline a")
-    expect(link).to_be_visible()
+    # The signal returns while the form is open: it is sent from there, and refused.
     expect(page.locator("#r-offline")).to_contain_text("请检查")
-    link.click()
+    # The resident had already moved on: every resident page still says so, until the form
+    # is opened again.
+    for path in ("/", "/track/"):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator("#r-offline")).to_contain_text("请检查")
+    page.locator("#r-offline a").click()
     expect(page.locator("#id_description")).to_have_value("路断了")
     assert Need.objects.count() == 0
+    page.goto(f"{live_server.url}/")
+    page.wait_for_timeout(300)
+    expect(page.locator("#r-offline")).to_be_hidden()
+
+
+def test_a_receipt_sent_in_the_background_is_offered_until_it_is_opened(
+    context: BrowserContext, page: Page, live_server
+):
+    w = nf.world()
+    form_url = f"{live_server.url}/raise/roads/?at={w.t['gridA'].code}"
+    page.goto(form_url)
+    worker_ready(page)
+    page.reload()
+    context.set_offline(True)
+    page.locator("#id_description").fill("桥头的路灯不亮了")
+    page.get_by_label("不能通行").check()
+    page.locator("#id_contact_phone").fill("13812345678")
+    page.locator("form.r-form button[type=submit]").click()
+    expect(page.locator("#r-offline")).to_contain_text("没有信号")
+    context.set_offline(False)
+    expect(page.locator("#r-offline a")).to_be_visible()  # sent from the open form
+    expect(page.locator("#r-offline")).not_to_contain_text("请检查")
+    assert Need.objects.count() == 1
+    page.goto(f"{live_server.url}/")
+    receipt = page.locator("#r-offline a")
+    expect(receipt).to_be_visible()
+    receipt.click()
+    expect(page).to_have_url(re.compile(r"/raise/done/[2-9A-Z]{8}/\?k=\w{10}$"))
+    page.goto(f"{live_server.url}/")
+    page.wait_for_timeout(300)
+    expect(page.locator("#r-offline")).to_be_hidden()
+    assert Need.objects.count() == 1

@@ -8,6 +8,9 @@
  * - Sends what waits when the signal returns, and whenever a resident page is opened again:
  *   in order, each once (the server answers a repeated key with the first receipt), then
  *   shows the receipt. One the server refuses goes back into its form as the draft to check.
+ * - Remembers what came of each one sent in the background ("news": the receipt, or the form to
+ *   check) and says it on every resident page until the resident opens that receipt or form:
+ *   a replay may finish on a page the resident is already leaving.
  * Without JavaScript, IndexedDB or fetch the form posts as a plain form. Messages come from
  * data- attributes of #r-offline, so they are translated with the page.
  */
@@ -26,10 +29,15 @@
 
   function openDb() {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = function () {
-        request.result.createObjectStore("drafts");
-        request.result.createObjectStore("outbox", { keyPath: "once" });
+      var request = indexedDB.open(DB_NAME, 2);
+      request.onupgradeneeded = function (event) {
+        if (event.oldVersion < 1) {
+          request.result.createObjectStore("drafts");
+          request.result.createObjectStore("outbox", { keyPath: "once" });
+        }
+        if (event.oldVersion < 2) {
+          request.result.createObjectStore("news", { keyPath: "once" });
+        }
       };
       request.onsuccess = function () {
         resolve(request.result);
@@ -214,21 +222,70 @@
           return false;
         });
       }
-      return inStore("outbox", "readwrite", function (store) {
-        return store.delete(item.once);
-      }).then(function () {
-        if (result.state === "sent") {
-          say(notice.dataset.sent, result.url, notice.dataset.receipt);
-        } else {
-          // Nothing is dropped: the submission becomes the form's draft again, to be checked.
-          return inStore("drafts", "readwrite", function (store) {
-            return store.put({ entries: item.entries, savedAt: Date.now() }, item.path);
-          }).then(function () {
-            say(notice.dataset.check, item.action, notice.dataset.open);
+      var news = { once: item.once, state: result.state, at: Date.now() };
+      if (result.state === "sent") {
+        news.url = result.url;
+      } else {
+        news.url = item.action;
+      }
+      news.path = new URL(news.url, location.href).pathname;
+      var kept = Promise.resolve();
+      if (result.state === "refused") {
+        // Nothing is dropped: the submission becomes the form's draft again, to be checked.
+        kept = inStore("drafts", "readwrite", function (store) {
+          return store.put({ entries: item.entries, savedAt: Date.now() }, item.path);
+        });
+      }
+      return kept
+        .then(function () {
+          return inStore("news", "readwrite", function (store) {
+            return store.put(news);
           });
-        }
-        return true;
+        })
+        .then(function () {
+          return inStore("outbox", "readwrite", function (store) {
+            return store.delete(item.once);
+          });
+        })
+        .then(sayNews)
+        .then(function () {
+          return true;
+        });
+    });
+  }
+
+  // What came of a background send, until the resident opens the receipt or the form.
+  function sayNews() {
+    return inStore("news", "readonly", function (store) {
+      return store.getAll();
+    }).then(function (all) {
+      if (!all.length) {
+        return;
+      }
+      all.sort(function (a, b) {
+        return a.at - b.at;
       });
+      var last = all[all.length - 1];
+      if (last.state === "sent") {
+        say(notice.dataset.sent, last.url, notice.dataset.receipt);
+      } else {
+        say(notice.dataset.check, last.url, notice.dataset.open);
+      }
+    });
+  }
+
+  // Opening the receipt or the form a piece of news points to is hearing it.
+  function heard() {
+    return inStore("news", "readwrite", function (store) {
+      var all = store.getAll();
+      all.onsuccess = function () {
+        all.result.forEach(function (news) {
+          if (news.path === location.pathname) {
+            store.delete(news.once);
+          }
+        });
+      };
+      return all;
     });
   }
 
@@ -335,7 +392,10 @@
     if (form) {
       setupForm(form);
     }
-    sendWaiting();
+    heard()
+      .then(sayNews)
+      .catch(function () {})
+      .then(sendWaiting);
     window.addEventListener("online", sendWaiting);
   }
 
