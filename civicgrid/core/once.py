@@ -27,6 +27,9 @@ from civicgrid.core.models import OnceKey
 
 # How long a key is remembered: a repeat later than that does the work again.
 KEEP = dt.timedelta(days=1)
+# Scopes whose keys are kept longer, by prefix: a grid worker's phone may hold actions taken
+# without signal for days in a pastoral area before it replays them (needs/views/console.py).
+KEEP_LONGER = {"console:": dt.timedelta(days=14)}
 # Keys drawn by `new_key` are 32 URL-safe characters. Anything much shorter is refused, so that
 # no one can pick a key that someone else might also send (and be shown their receipt).
 _WELL_FORMED = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -46,6 +49,11 @@ def claim(scope: str, key: str, result: str) -> None:
     insert(OnceKey(scope=scope, key=key, result=result, created_at=timezone.now()))
 
 
+def set_result(scope: str, key: str, result: str) -> None:
+    """Record what the work made once it is known (claimed first, in the same transaction)."""
+    OnceKey.objects.filter(scope=scope, key=key).update(result=result)
+
+
 def result_of(scope: str, key: str) -> str | None:
     """What the first request with this key made, or None if the key is unknown."""
     rows = OnceKey.objects.filter(scope=scope, key=key).values_list("result", flat=True)
@@ -53,7 +61,15 @@ def result_of(scope: str, key: str) -> str | None:
 
 
 def prune(now: dt.datetime | None = None) -> int:
-    """Delete keys older than KEEP; returns how many."""
-    cutoff = (now or timezone.now()) - KEEP
-    deleted, _by_model = OnceKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    """Delete keys older than KEEP (or their scope's KEEP_LONGER); returns how many."""
+    now = now or timezone.now()
+    old = OnceKey.objects.filter(created_at__lt=now - KEEP)
+    deleted = 0
+    for prefix, keep in KEEP_LONGER.items():
+        old = old.exclude(scope__startswith=prefix)
+        gone, _by_model = OnceKey.objects.filter(
+            scope__startswith=prefix, created_at__lt=now - keep
+        ).delete()
+        deleted += gone
+    gone, _by_model = old.delete()
+    return deleted + gone

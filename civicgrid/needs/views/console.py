@@ -6,11 +6,17 @@ through `selectors.visible_needs` (the scope rule); who may do what is `workflow
 Actions post with htmx and get the detail fragment back; without htmx they redirect (PRG).
 Domain errors keep their status (400/403/409) and are shown in the fragment: console.js lets
 htmx swap those responses in.
+
+The writes a grid worker makes on the way (an action, a comment, a proactive record) take an
+`Idempotency-Key` header: a phone without signal queues them with a key and replays them when
+the signal returns (static/js/console-offline.js), and a replay that was done before answers
+as done without doing it again (`_once`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -20,6 +26,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -29,7 +36,8 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicgrid.core.errors import DomainError, NotAllowed
+from civicgrid.core import once
+from civicgrid.core.errors import DomainError, Invalid, NotAllowed
 from civicgrid.core.i18n import localised
 from civicgrid.needs import deadlines, publication, selectors, services, workflow
 from civicgrid.needs.access import (
@@ -97,6 +105,58 @@ DONE: dict[str, Any] = {
 
 def _by(request: HttpRequest) -> By:
     return By(person(request))
+
+
+# --- Writes sent again (a phone replaying what it queued without signal) --------------------
+
+
+class Repeat(Exception):
+    """The request's Idempotency-Key was used before: what it asked for is done."""
+
+    def __init__(self, result: str) -> None:
+        super().__init__(result)
+        self.result = result
+
+
+def _once_scope(request: HttpRequest) -> str:
+    # Per person: one person's keys can neither collide with nor reveal another's.
+    return f"console:{request.user.pk}"
+
+
+def _idempotency_key(request: HttpRequest) -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not once.well_formed(key):
+        raise Invalid(
+            _("The Idempotency-Key must be 20 to 64 letters, digits, '-' or '_'."),
+            code="bad_idempotency_key",
+        )
+    return key
+
+
+@contextmanager
+def _once(request: HttpRequest, key: str, result: str) -> Iterator[None]:
+    """Do the write inside at most once per key: the key is claimed in the write's own
+    transaction, so a failed write leaves the key free for the replay to try again, and of two
+    requests racing with one key the second waits for the first and is told it is done."""
+    if not key:
+        yield
+        return
+    scope = _once_scope(request)
+    earlier = once.result_of(scope, key)
+    if earlier is not None:
+        raise Repeat(earlier)
+    try:
+        with transaction.atomic():
+            once.claim(scope, key, result)
+            yield
+    except IntegrityError:
+        earlier = once.result_of(scope, key)
+        if earlier is None:
+            raise
+        raise Repeat(earlier) from None
+
+
+ALREADY_DONE = gettext_lazy("Already done: this was sent before and is not done twice.")
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -468,14 +528,18 @@ def need_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     by = _by(request)
     form = ActionForm(request.POST, action=chosen, need=need, user=request.user)
     try:
-        if form.is_valid():
+        key = _idempotency_key(request)
+        if form.is_valid() or (key and once.result_of(_once_scope(request), key)):
             photos = request.FILES.getlist("photos")
-            services.need_act(need=need, action=chosen, by=by, photos=photos, **form.params())
+            with _once(request, key, need.number):
+                services.need_act(need=need, action=chosen, by=by, photos=photos, **form.params())
         elif not workflow.may(need, by, chosen):
             raise NotAllowed(_("This action is not open to you on this need now."))
         else:
             need = access_need(request.user, number)
             return _detail_response(request, need, status=400, bound=form)
+    except Repeat:
+        return _after_change(request, need.number, str(ALREADY_DONE))
     except DomainError as failure:
         need = access_need(request.user, number)
         return _detail_response(
@@ -510,11 +574,17 @@ def _write(
 ) -> HttpResponse:
     """One write from the need page: the form's errors (400), or `change(cleaned_data)` with a
     domain error shown in the page, then the page after the change with `done(cleaned_data)`."""
-    if form is not None and not form.is_valid():
-        return _detail_response(request, need, status=400, bound=form)
-    data = form.cleaned_data if form is not None else {}
     try:
-        change(data)
+        key = _idempotency_key(request)
+        if key and once.result_of(_once_scope(request), key) is not None:
+            raise Repeat(need.number)
+        if form is not None and not form.is_valid():
+            return _detail_response(request, need, status=400, bound=form)
+        data = form.cleaned_data if form is not None else {}
+        with _once(request, key, need.number):
+            change(data)
+    except Repeat:
+        return _after_change(request, need.number, str(ALREADY_DONE))
     except DomainError as failure:
         return _detail_response(
             request, need, status=failure.status, bound=form, error=failure.message
@@ -673,13 +743,31 @@ def need_questions(request: HttpRequest) -> HttpResponse:
 def proactive_new(request: HttpRequest) -> HttpResponse:
     form = ProactiveForm(request.POST or None, user=request.user)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    try:
+        key = _idempotency_key(request) if request.method == "POST" else ""
+        if key and (earlier := once.result_of(_once_scope(request), key)):
+            raise Repeat(earlier)
+    except Repeat as repeat:
+        messages.success(request, str(ALREADY_DONE))
+        return redirect("needs:detail", number=repeat.result)
+    except DomainError as failure:
+        form.is_valid()
+        error = failure.message
+    if request.method == "POST" and not error and form.is_valid():
         try:
-            need = services.proactive_record(
-                by=_by(request),
-                photos=request.FILES.getlist("photos"),
-                **form.service_args(),
-            )
+            # The key's result is the need made, written once it is known: claimed first with
+            # a placeholder in the same transaction, then set.
+            with _once(request, key, "?"):
+                need = services.proactive_record(
+                    by=_by(request),
+                    photos=request.FILES.getlist("photos"),
+                    **form.service_args(),
+                )
+                if key:
+                    once.set_result(_once_scope(request), key, need.number)
+        except Repeat as repeat:
+            messages.success(request, str(ALREADY_DONE))
+            return redirect("needs:detail", number=repeat.result)
         except DomainError as failure:
             error = failure.message
         else:
