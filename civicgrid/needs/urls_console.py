@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from civicgrid.needs.views import console as views
-from civicgrid.needs.views import posters
+from civicgrid.needs.views import offline, posters
 
 app_name = "needs"
 
 urlpatterns: list[URLPattern] = [
     path("", views.need_list, name="list"),
+    # The worker's scope is its folder: it looks after these pages (and the manifest's).
+    path("sw.js", offline.console_service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("bulk-dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
     path("bulk-dispatch/targets/", views.bulk_targets, name="bulk_targets"),
     path("new/", views.need_new, name="new"),

@@ -51,6 +51,9 @@ PUBLIC: dict[str, str] = {
     "set_language": "Django's language switch: stores a cookie",
     "elder": "the elder-mode switch: stores a cookie (core/tests/test_elder.py)",
     "resident:service_worker": "the resident pages' service worker script: no data",
+    "needs:service_worker": "the console's service worker script: no data (it keeps pages "
+    "fetched with the grid worker's own session)",
+    "needs:manifest": "the home-screen manifest: a name, icons and the start page, no data",
     "console:login": "the staff login page",
     "console:logout": "logging out needs no login",
     "public:index": "the public figures page, aggregated, no personal data",

@@ -1,5 +1,6 @@
-"""The resident pages' service worker: served from the root, never cached stale, storing the
-shell (with the files' current hashed names) and never a personal page."""
+"""The service workers: the resident pages' one served from the root, the console's from the
+need pages' folder; never cached stale, storing their shell (with the files' current hashed
+names), the resident one never a personal page. The home-screen manifest of the console."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_it_stores_the_shell_under_the_files_current_names(client):
     for path in ("css/resident.css", "js/offline.js", "js/intake.js"):
         assert static(path) in shell
     assert any(url.endswith(".woff2") for url in shell)
-    version = re.search(r'const VERSION = "(civicgrid-\w+)";', body)
+    version = re.search(r'const VERSION = "(civicgrid-resident-\w+)";', body)
     assert version
 
 
@@ -52,5 +53,51 @@ def test_it_names_the_collected_files_as_production_serves_them(tmp_path, settin
     assert response.status_code == 200
     body = response.content.decode()
     shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", body).group(1))
-    assert re.fullmatch(r"/static/js/offline\.[0-9a-f]{12}\.js", shell[5])
+    assert any(re.fullmatch(r"/static/js/offline\.[0-9a-f]{12}\.js", u) for u in shell)
     assert 'const STATIC = "/static/";' in body
+
+
+def test_the_console_worker_looks_after_the_need_pages_only(client):
+    response = client.get("/console/needs/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    assert "no-cache" in response["Cache-Control"]
+    body = response.content.decode()
+    assert 'const SCOPE = "/console/needs/";' in body
+    assert 'const LOGIN = "/console/login/";' in body
+    assert re.search(r'const VERSION = "civicgrid-console-\w+";', body)
+    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", body).group(1))
+    assert static("js/console-offline.js") in shell and static("css/civicgrid.css") in shell
+    # Both workers clear only their own caches: they share the site's storage.
+    resident = client.get("/sw.js").content.decode()
+    assert '!k.startsWith("civicgrid-console-")' in resident
+    assert 'k.startsWith("civicgrid-console-") && k !== VERSION' in body
+
+
+def test_the_console_worker_names_the_collected_files(tmp_path, settings, client):
+    from civicgrid.core.tests.staticfiles import collect
+    from civicgrid.needs.views.offline import CONSOLE_FILES
+
+    collect(tmp_path, settings, {path: f"/* {path} */\n" for path in CONSOLE_FILES})
+    body = client.get("/console/needs/sw.js").content.decode()
+    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", body).group(1))
+    assert any(re.fullmatch(r"/static/js/console-offline\.[0-9a-f]{12}\.js", u) for u in shell)
+
+
+def test_the_manifest_opens_a_grid_workers_list_and_its_icons_exist(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get(
+        "/console/needs/manifest.webmanifest", headers={"accept-language": "zh-hans"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = response.json()
+    assert manifest["start_url"] == "/console/needs/?tab=mine"
+    assert manifest["scope"] == "/console/needs/" and manifest["display"] == "standalone"
+    assert manifest["lang"] == "zh-hans"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
+    for icon in manifest["icons"]:
+        assert finders.find(icon["src"].removeprefix("/static/")), icon["src"]

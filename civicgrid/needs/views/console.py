@@ -15,6 +15,7 @@ as done without doing it again (`_once`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -435,6 +436,41 @@ def duration(minutes: int, basis: str = TimeBasis.CALENDAR) -> str:
     return text
 
 
+# A grid worker on the way: what may follow a take or a start, before the server has it.
+FOLLOW_ON: dict[Action, tuple[Action, ...]] = {
+    Action.TAKE: (Action.START, Action.RESOLVE),
+    Action.START: (Action.RESOLVE,),
+}
+
+
+def _later_forms(
+    need: Need, by: By, user: Any, actions: list[Action]
+) -> list[tuple[Action, Any, ActionForm, Action]]:
+    """The forms of what the transition table would allow once a take (or start) the phone
+    queued without signal is done, each with the action it follows: rendered hidden, shown by
+    console-offline.js while that action waits, so that a grid worker can take, start and
+    resolve without signal. Replayed in order, each is checked by the server as usual."""
+    later: list[tuple[Action, Any, ActionForm, Action]] = []
+    offered = set(actions)
+    frontier = [a for a in actions if a in FOLLOW_ON]
+    current = need
+    while frontier:
+        first = frontier.pop(0)
+        after = copy.copy(current)
+        after.state = TRANSITIONS[first].target
+        if first == Action.TAKE and by.person is not None:
+            after.assignee = by.person
+        for action in FOLLOW_ON[first]:
+            if action not in offered and workflow.may(after, by, action):
+                offered.add(action)
+                form = ActionForm(action=action, need=after, user=user)
+                later.append((action, ACTION_LABELS[action], form, first))
+                if action in FOLLOW_ON:
+                    frontier.append(action)
+        current = after
+    return later
+
+
 def _detail_context(
     request: HttpRequest,
     need: Need,
@@ -458,11 +494,13 @@ def _detail_context(
         )
         forms.append((action, ACTION_LABELS[action], form))
     may_comment = bool(actions) or may_write(user, need)
+    later = _later_forms(need, by, user, actions) if bound is None else []
     comment_form = bound if isinstance(bound, CommentForm) else CommentForm()
     limits = deadlines.limits_for(need.category, need.priority) if need.response_due else None
     return {
         "need": need,
         "action_forms": forms,
+        "later_forms": later,
         "may_merge": Action.MERGE in actions,
         "comment_form": comment_form if may_comment else None,
         "timeline": timeline_rows(need),

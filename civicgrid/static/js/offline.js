@@ -21,74 +21,30 @@
   var RECEIPT = /\/raise\/done\/[^/]+\/$/;
   var notice = null;
 
-  if (!("indexedDB" in window) || !window.fetch || !window.FormData || !window.Promise) {
+  if (
+    !("indexedDB" in window) ||
+    !window.fetch ||
+    !window.FormData ||
+    !window.Promise ||
+    !window.civicgridDevice
+  ) {
     return;
   }
 
-  /* --- IndexedDB: "drafts" by form path, "outbox" by one-time key ------------------------ */
+  /* --- IndexedDB: "drafts" by form path, "outbox" by one-time key, "news" of what was sent -- */
 
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 2);
-      request.onupgradeneeded = function (event) {
-        if (event.oldVersion < 1) {
-          request.result.createObjectStore("drafts");
-          request.result.createObjectStore("outbox", { keyPath: "once" });
-        }
-        if (event.oldVersion < 2) {
-          request.result.createObjectStore("news", { keyPath: "once" });
-        }
-      };
-      request.onsuccess = function () {
-        resolve(request.result);
-      };
-      request.onerror = function () {
-        reject(request.error);
-      };
-    });
-  }
-
-  function inStore(name, mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(name, mode);
-        var request = work(tx.objectStore(name));
-        tx.oncomplete = function () {
-          db.close();
-          resolve(request ? request.result : undefined);
-        };
-        tx.onerror = tx.onabort = function () {
-          db.close();
-          reject(tx.error);
-        };
-      });
-    });
-  }
-
-  /* --- What a form holds, as entries that survive in IndexedDB ----------------------------- */
-
-  function entriesOf(form) {
-    var entries = [];
-    new FormData(form).forEach(function (value, name) {
-      if (value instanceof File) {
-        if (value.size > 0) {
-          entries.push([name, value, value.name]);
-        }
-      } else {
-        entries.push([name, value]);
-      }
-    });
-    return entries;
-  }
-
-  function newKey() {
-    var bytes = new Uint8Array(24);
-    crypto.getRandomValues(bytes);
-    return btoa(String.fromCharCode.apply(null, bytes))
-      .replace(/\+/g, "-")
-      .replace(/\//g, "_")
-      .replace(/=+$/, "");
-  }
+  var device = window.civicgridDevice;
+  var inStore = device.store(DB_NAME, 2, function (db, oldVersion) {
+    if (oldVersion < 1) {
+      db.createObjectStore("drafts");
+      db.createObjectStore("outbox", { keyPath: "once" });
+    }
+    if (oldVersion < 2) {
+      db.createObjectStore("news", { keyPath: "once" });
+    }
+  });
+  var entriesOf = device.entriesOf;
+  var newKey = device.newKey;
 
   function fill(form, entries) {
     var files = {};
@@ -159,14 +115,7 @@
   // "sent" (with the receipt's address), "later" (no signal, or the server is busy) or
   // "refused" (the server answered with the form and what to correct).
   function send(item) {
-    var body = new FormData();
-    item.entries.forEach(function (entry) {
-      if (entry.length > 2) {
-        body.append(entry[0], entry[1], entry[2]);
-      } else {
-        body.append(entry[0], entry[1]);
-      }
-    });
+    var body = device.formData(item.entries);
     return fetch(item.action, { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) {
         if (response.redirected && RECEIPT.test(new URL(response.url).pathname)) {

@@ -22,7 +22,9 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== VERSION).map((k) => caches.delete(k))))
+      // Its own earlier caches only: the console's worker keeps its caches on the same site.
+      .then((keys) => keys.filter((k) => k !== VERSION && !k.startsWith("civicgrid-console-")))
+      .then((old) => Promise.all(old.map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
