@@ -16,7 +16,7 @@ as done without doing it again (`_once`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
@@ -444,7 +444,7 @@ FOLLOW_ON: dict[Action, tuple[Action, ...]] = {
 
 
 def _later_forms(
-    need: Need, by: By, user: Any, actions: list[Action]
+    need: Need, by: By, user: Any, actions: Sequence[Action]
 ) -> list[tuple[Action, Any, ActionForm, Action]]:
     """The forms of what the transition table would allow once a take (or start) the phone
     queued without signal is done, each with the action it follows: rendered hidden, shown by
