@@ -15,9 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def kinds(need) -> list[str]:
-    return list(
-        ResidentMessage.objects.filter(need=need).order_by("event_seq").values_list("kind", flat=True)
-    )
+    rows = ResidentMessage.objects.filter(need=need).order_by("event_seq")
+    return list(rows.values_list("kind", flat=True))
 
 
 def test_each_kind_comes_from_its_event_once(w):

@@ -67,9 +67,7 @@ def test_the_resident_answers_a_question_with_the_key(w, client):
     assert not need.events.filter(actor_kind="resident", action=workflow.COMMENT).exists()
 
     before = Notification.objects.filter(kind="need_answered").count()
-    done = client.post(
-        url(need), {"op": "answer", "answer-k": key, "answer-comment": "在学校门口"}
-    )
+    done = client.post(url(need), {"op": "answer", "answer-k": key, "answer-comment": "在学校门口"})
     assert done.status_code == 302
     answer = NeedEvent.objects.get(need=need, actor_kind="resident", action=workflow.COMMENT)
     assert answer.note == "在学校门口" and not answer.public
