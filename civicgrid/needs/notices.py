@@ -100,6 +100,8 @@ def answered(h: events.Happened) -> None:
     the need waits on hear of it, and whoever asked the last question."""
     if h.event.actor_kind != "resident":
         return
+    if isinstance(h.data, events.Commented) and h.data.media_url:
+        return  # an Open311 report's photo link, written with the report: nothing new
     need = h.need
     asked = (
         NeedEvent.objects.filter(need=need, action=COMMENT, data__question=True)
