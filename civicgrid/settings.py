@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "civicgrid.demo",
     "civicgrid.api",
     "civicgrid.privacy",
+    "civicgrid.outreach",
 ]
 
 MIDDLEWARE = [
@@ -444,6 +445,26 @@ if INTAKE_FOLLOW_UP not in ("worker", "inline"):
     )
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
+
+# --- Messages to residents (docs/outreach.md) ----------------------------------------------
+# The site's address as residents reach it, for links sent outside a request (the keyed
+# tracking link in a text message), without a trailing slash.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+# Backends that carry messages to residents, as dotted class paths: each message goes through
+# the first that can reach the resident (civicgrid/outreach/backends/).
+OUTREACH_BACKENDS = envlist("OUTREACH_BACKENDS", "civicgrid.outreach.backends.log.LogBackend")
+# At most this many messages to one number in any hour and any day; more wait for room.
+OUTREACH_PER_NUMBER_PER_HOUR = envint("OUTREACH_PER_NUMBER_PER_HOUR", 5)
+OUTREACH_PER_NUMBER_PER_DAY = envint("OUTREACH_PER_NUMBER_PER_DAY", 20)
+# Attempts per message before it is given up; the n-th retry waits
+# OUTREACH_RETRY_BASE_SECONDS × 2^(n−1), ±10 %.
+OUTREACH_MAX_ATTEMPTS = envint("OUTREACH_MAX_ATTEMPTS", 6)
+OUTREACH_RETRY_BASE_SECONDS = envint("OUTREACH_RETRY_BASE_SECONDS", 60)
+# Seconds between the worker's looks for messages whose time has come again.
+OUTREACH_POLL_SECONDS = envint("OUTREACH_POLL_SECONDS", 30)
+# A message still being sent after this many seconds was interrupted (a worker killed): it is
+# marked failed, never sent twice.
+OUTREACH_SENDING_TIMEOUT_SECONDS = envint("OUTREACH_SENDING_TIMEOUT_SECONDS", 600)
 
 # --- Open311 GeoReport v2 (docs/open311.md) ----------------------------------------------
 # Where the API is mounted, relative to the site root, with a trailing slash.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +39,7 @@ TEXTS: dict[str, Any] = {
     "need_overdue": _("Need %(number)s is overdue"),
     "need_reopened": _("Need %(number)s was reopened by the resident: %(note)s"),
     "need_restored": _("Need %(number)s was restored after a withdrawal: %(note)s"),
+    "need_answered": _("The resident wrote on need %(number)s"),
 }
 
 
@@ -116,25 +117,13 @@ def _hand_to_worker(task_name: str, *args: Any) -> None:
         return
     from civicgrid.core import tasks
 
-    task = getattr(tasks, task_name)
-    if _queue_in_this_database():
-        task.enqueue(*args)
-    else:
-        transaction.on_commit(lambda: task.enqueue(*args))
+    tasks.enqueue_with_transaction(getattr(tasks, task_name), *args)
 
 
 def deliver_text(mobile: str, text: str) -> None:
     """Send one text through the external backends (run by the worker)."""
     for backend in external_backends():
         backend.send([Message(None, mobile, text, "")])
-
-
-def _queue_in_this_database() -> bool:
-    from django_tasks_db.backend import DatabaseBackend
-
-    from civicgrid.core.tasks import deliver_notifications
-
-    return isinstance(deliver_notifications.get_backend(), DatabaseBackend)
 
 
 def deliver(ids: list[int]) -> None:

@@ -134,6 +134,9 @@ class MarkedOverdue(EventData):
 @dataclass(frozen=True, kw_only=True)
 class Commented(EventData):
     media_url: str | None = None  # a remote photo an Open311 client sent with the report
+    # A public reply that asks the resident something: they answer on the tracking page (a
+    # comment of theirs), and are told by message (civicgrid/outreach, "more_info").
+    question: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

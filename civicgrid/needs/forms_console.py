@@ -289,6 +289,11 @@ class CommentForm(forms.Form):
         label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     public = public_reply_field()
+    question = forms.BooleanField(
+        label=_("Ask the resident: they are sent a message and answer on the tracking page"),
+        help_text=_("A question is a public reply."),
+        required=False,
+    )
 
 
 class PublishForm(forms.Form):

@@ -356,6 +356,21 @@ class WithdrawForm(OwnerForm):
     )
 
 
+class AnswerForm(OwnerForm):
+    """The resident's answer to staff's question (the tracking link only)."""
+
+    comment = forms.CharField(
+        label=gettext_lazy("Your answer"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Write your answer.")},
+    )
+
+
+class MessagesForm(OwnerForm):
+    """Stop or resume the messages about the need (the tracking link only): nothing to fill."""
+
+
 class TrackForm(forms.Form):
     number = forms.CharField(
         label=gettext_lazy("Tracking number"),

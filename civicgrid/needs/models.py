@@ -370,6 +370,16 @@ class Need(models.Model):
     public_reply = models.TextField(blank=True, editable=False, default="", db_default="")
     # Set when the personal data was removed (privacy/services.need_anonymise).
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # The language of the page the resident raised the need on (a LANGUAGES code), so that
+    # what they are told later (civicgrid/outreach) is in it; blank: settings.LANGUAGE_CODE.
+    language = models.CharField(
+        _("language"), max_length=16, blank=True, default="", db_default="", editable=False
+    )
+    # The holder of the tracking link asked for no more messages about this need
+    # (services.need_stop_messages); null: messages go (docs/outreach.md).
+    messages_stopped_at = models.DateTimeField(
+        _("messages stopped at"), null=True, blank=True, editable=False
+    )
     # Raised, but its dispatchers not yet told and it not yet counted in the rollups: the
     # worker's part of intake (workflow.follow_up_pending, settings.INTAKE_FOLLOW_UP).
     awaiting_follow_up = models.BooleanField(default=False, db_default=False, editable=False)

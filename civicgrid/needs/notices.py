@@ -12,8 +12,9 @@ from typing import Any
 
 from civicgrid.core.notifications import notify_many, settle
 from civicgrid.needs import cached, events
-from civicgrid.needs.models import Need, State, format_number
+from civicgrid.needs.models import Need, NeedEvent, State, format_number
 from civicgrid.needs.workflow import (
+    COMMENT,
     OVERDUE,
     PLACE,
     REMIND,
@@ -94,6 +95,24 @@ def placed(h: events.Happened) -> None:
         _notify(need, cached.may_dispatch_at(need.owner_node), "need_new", place=need.node.name)
 
 
+def answered(h: events.Happened) -> None:
+    """The resident wrote on the tracking page (an answer to staff's question): the people
+    the need waits on hear of it, and whoever asked the last question."""
+    if h.event.actor_kind != "resident":
+        return
+    if isinstance(h.data, events.Commented) and h.data.media_url:
+        return  # an Open311 report's photo link, written with the report: nothing new
+    need = h.need
+    asked = (
+        NeedEvent.objects.filter(need=need, action=COMMENT, data__question=True)
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )
+    asker = [asked.actor] if asked and asked.actor else []
+    _notify(need, [*responsible_of(need), *asker], "need_answered")
+
+
 def reminded(h: events.Happened) -> None:
     assert isinstance(h.data, events.Reminded)
     _notify(h.need, responsible_of(h.need), "need_reminder", due=h.data.due)
@@ -144,5 +163,6 @@ def subscribe() -> None:
     events.subscribe(Action.REOPEN, reopened)
     events.subscribe(Action.RESTORE, restored)
     events.subscribe(PLACE, placed)
+    events.subscribe(COMMENT, answered)
     events.subscribe(REMIND, reminded)
     events.subscribe(OVERDUE, overdue)

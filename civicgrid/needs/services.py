@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.models import RevealLog
 from civicgrid.needs import cached, deadlines, events, publication, workflow
 from civicgrid.needs.models import (
+    FINAL_STATES,
     ON_BEHALF_CHANNELS,
     PROACTIVE_KINDS,
     Category,
@@ -251,12 +253,14 @@ def need_raise(
     source_person: Person | None = None,
     unplaced_at: Node | None = None,
     also: Callable[[Need], object] | None = None,
+    language: str = "",
 ) -> Need:
     """Raise a need (群众点单) from any channel. Without a place, or outside every grid, it
     waits unplaced at `unplaced_at` when the channel names one (docs/workflow.md). `also(need)`
     is the caller's own write in the need's transaction (the API's idempotency key): its
-    IntegrityError rolls the need back and reaches the caller. Raises Invalid with a message
-    that says what to fix; nothing is saved then."""
+    IntegrityError rolls the need back and reaches the caller. `language`: the page's language
+    (what the resident is told later is in it); blank, or one not offered: the site's.
+    Raises Invalid with a message that says what to fix; nothing is saved then."""
     if channel in ON_BEHALF_CHANNELS:
         unplaced_at = None  # staff enter needs where their role writes: they say where
     place, unplaced = _check_raise(by, category, channel, priority, node, lat, lon, unplaced_at)
@@ -277,6 +281,7 @@ def need_raise(
         address=clean_text(address, field=_("Address"), required=False, limit=200),
         channel=channel,
         source_person=source_person,
+        language=language if language in dict(settings.LANGUAGES) else "",
         **_contact(
             by,
             channel,
@@ -471,9 +476,11 @@ def need_comment(
     text: str,
     photos: Sequence[Any] = (),
     public: bool = False,
+    question: bool = False,
 ) -> None:
     """A note on the timeline: internal (staff only) unless `public`, a public reply that the
-    resident and the public read (docs/privacy.md)."""
+    resident and the public read (docs/privacy.md). A `question` is a public reply that asks
+    the resident for more information: they answer on the tracking page (`need_answer`)."""
     if by.person is None:
         raise NotAllowed(_("You may not comment on this need."))
     from civicgrid.needs.access import check_may_write  # late: access → selectors → here
@@ -485,8 +492,39 @@ def need_comment(
         by,
         note=clean_text(text, field=_("Comment")),
         photos=clean_photos(list(photos)),
-        public=public,
+        public=public or question,
+        data=events.Commented(question=True) if question else None,
     )
+
+
+def need_answer(*, need: Need, text: str) -> None:
+    """The resident's answer to staff's question, from the tracking page (its key checked by
+    the caller): a resident's note on the timeline, which the owner and staff read, never the
+    public; the people handling the need are told (needs/notices.py)."""
+    if need.state in FINAL_STATES:
+        raise Conflict(
+            _("This need is closed: call your community or grid worker instead."), code="closed"
+        )
+    workflow.note(
+        need, workflow.COMMENT, workflow.RESIDENT, note=clean_text(text, field=_("Answer"))
+    )
+
+
+@transaction.atomic
+def need_stop_messages(*, need: Need, stop: bool = True) -> Need:
+    """Stop (or, with `stop=False`, resume) the messages sent to the resident about this need,
+    for the holder of its tracking link; written in the timeline for staff. Its consumers
+    (civicgrid/outreach) stop the messages still queued. Doing it twice changes nothing."""
+    locked = Need.objects.select_for_update(of=("self",)).get(pk=need.pk)
+    if (locked.messages_stopped_at is not None) == stop:
+        need.messages_stopped_at = locked.messages_stopped_at
+        return need
+    stopped_at = timezone.now() if stop else None
+    Need.objects.filter(pk=need.pk).update(messages_stopped_at=stopped_at)
+    need.messages_stopped_at = stopped_at
+    action = workflow.MESSAGES_STOP if stop else workflow.MESSAGES_RESUME
+    workflow.note(need, action, workflow.RESIDENT)
+    return need
 
 
 def _check_may_publish(need: Need, by: workflow.By) -> None:

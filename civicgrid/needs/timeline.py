@@ -52,6 +52,8 @@ def _event_detail(event: NeedEvent) -> str:
         return _("due %(due)s") % {"due": data.due}
     if isinstance(data, events.MarkedOverdue):
         return _("resolve deadline") if data.deadline == "resolve" else _("response deadline")
+    if isinstance(data, events.Commented) and data.question:
+        return _("a question to the resident")
     if isinstance(data, events.OwnerChecked):
         # `address` is a keyed digest of the client's address: equal digests, same address.
         words = (

@@ -101,6 +101,10 @@ OWNER_CHECK = "owner_check"
 PUBLISH = "publish"
 UNPUBLISH = "unpublish"
 PLACE = "place"  # an unplaced need put in its place by a dispatcher (`place` below)
+# The holder of the tracking link stopped, or resumed, messages about the need (staff only:
+# services.need_stop_messages; what is sent is civicgrid/outreach's).
+MESSAGES_STOP = "messages_stop"
+MESSAGES_RESUME = "messages_resume"
 
 ACTION_LABELS: dict[str, Any] = {
     Action.ACCEPT: gettext_lazy("Accept"),
@@ -128,6 +132,8 @@ ACTION_LABELS: dict[str, Any] = {
     PUBLISH: gettext_lazy("Published"),
     UNPUBLISH: gettext_lazy("Unpublished"),
     PLACE: gettext_lazy("Placed"),
+    MESSAGES_STOP: gettext_lazy("Messages stopped by the resident"),
+    MESSAGES_RESUME: gettext_lazy("Messages resumed by the resident"),
 }
 
 
@@ -357,7 +363,7 @@ def _lock(need: Need) -> Need:
 
 
 # Timeline entries for staff only: the public timeline leaves them out.
-STAFF_ONLY_ACTIONS = (REMIND, OVERDUE, OWNER_CHECK)
+STAFF_ONLY_ACTIONS = (REMIND, OVERDUE, OWNER_CHECK, MESSAGES_STOP, MESSAGES_RESUME)
 
 
 def _public_marks(event: NeedEvent) -> dict[str, Any]:

@@ -59,7 +59,8 @@ REFUSED = (401, 403, 404, 405)
 # to them (the resident page raises as a resident, with the resident page's categories).
 OPEN_WRITES: dict[str, str] = {
     "resident:raise": "anyone raises a need as a resident (needs/tests/test_resident_views.py)",
-    "resident:track": "owner actions need the tracking key (needs/tests/test_resident_views.py)",
+    "resident:track": "owner actions need the tracking key (needs/tests/test_resident_views.py; "
+    "stop and answer: outreach/tests/test_tracking_page.py)",
     "resident:find_by_phone": "anyone asks for a code; only the code lists needs "
     "(needs/tests/test_find_by_phone.py)",
 }

@@ -135,7 +135,9 @@ def test_a_resolve_deadline_passing_while_taken_marks_overdue_once():
     }
 
 
-@override_settings(SWEEP_INTERVAL_SECONDS=60)
+# The outreach's look for due messages (every 30 s by default) is slowed down here: this test
+# follows the sweep's own period.
+@override_settings(SWEEP_INTERVAL_SECONDS=60, OUTREACH_POLL_SECONDS=3600)
 def test_the_periodic_sweep_is_enqueued_once_per_period_however_many_workers():
     with time_machine.travel(START, tick=False):
         assert "needs.sweep_deadlines" in enqueue_due()  # with the daily retention run

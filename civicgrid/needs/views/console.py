@@ -661,8 +661,15 @@ def need_comment(request: HttpRequest, number: str) -> HttpResponse:
             text=d["text"],
             photos=request.FILES.getlist("photos"),
             public=d["public"],
+            question=d["question"],
         ),
-        lambda d: _("Public reply sent.") if d["public"] else _("Internal note added."),
+        lambda d: (
+            _("Question sent to the resident.")
+            if d["question"]
+            else _("Public reply sent.")
+            if d["public"]
+            else _("Internal note added.")
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -28,8 +29,10 @@ from civicgrid.core.views import too_many_requests
 from civicgrid.needs import events, publication, selectors, services, workflow
 from civicgrid.needs.access import resident_category
 from civicgrid.needs.forms_resident import (
+    AnswerForm,
     Binding,
     FindByPhoneForm,
+    MessagesForm,
     OwnerForm,
     RaiseForm,
     RatingForm,
@@ -38,7 +41,7 @@ from civicgrid.needs.forms_resident import (
     category_groups,
     place_groups,
 )
-from civicgrid.needs.models import Channel, Need, NeedEvent, NeedPhoto, Rating
+from civicgrid.needs.models import FINAL_STATES, Channel, Need, NeedEvent, NeedPhoto, Rating
 from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
 from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
 from civicgrid.network.models import (
@@ -143,6 +146,7 @@ def raise_need(request: HttpRequest, code: str) -> HttpResponse:
                     channel=Channel.QR if binding.from_qr else Channel.WEB,
                     **form.raise_kwargs(),
                     also=lambda need: once.claim(RAISE_ONCE, key, need.number),
+                    language=get_language() or "",
                 )
             except Invalid as exc:
                 form.add_domain_error(exc)
@@ -297,6 +301,8 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
             and data.rating in Rating.values
         ):
             detail = str(Rating(data.rating).label)
+        elif isinstance(data, events.Commented) and data.question:
+            detail = _("A question for you")
         title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
         note = publication.owner_note(e, need) if owner else publication.public_note(e, need)
         photos = publication.event_photos(e, need, t.photos, owner=owner)
@@ -433,6 +439,14 @@ def _owner(request: HttpRequest, need: Need, op: str, form: OwnerForm) -> Proof:
 
 
 def _act(need: Need, op: str, data: dict[str, Any]) -> Any:
+    if op in ("stop", "resume"):
+        services.need_stop_messages(need=need, stop=op == "stop")
+        if op == "stop":
+            return _("We will send you no more messages about this need.")
+        return _("Messages about this need are on again.")
+    if op == "answer":
+        services.need_answer(need=need, text=data["comment"])
+        return _("Thank you. Your answer was passed to the people handling your need.")
     comment = services.clean_text(
         data.get("comment", ""), field=_("Comment"), required=False, limit=1000
     )
@@ -466,7 +480,19 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     withdraw_form = WithdrawForm(
         request.POST if op == "withdraw" else None, initial=initial, prefix="withdraw"
     )
-    form = {"rate": rating_form, "withdraw": withdraw_form}.get(op)
+    answer_form = AnswerForm(
+        request.POST if op == "answer" else None, initial=initial, prefix="answer"
+    )
+    messages_form = MessagesForm(
+        request.POST if op in ("stop", "resume") else None, initial=initial, prefix="messages"
+    )
+    form = {
+        "rate": rating_form,
+        "withdraw": withdraw_form,
+        "answer": answer_form,
+        "stop": messages_form,
+        "resume": messages_form,
+    }.get(op)
     status, problem = 200, ""
     if request.method == "POST":
         refused = limited(
@@ -481,13 +507,14 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         status, problem = answered
     shown = need.merged_into if need.merged_into_id and need.merged_into else need
     allowed = workflow.allowed_actions(need, workflow.RESIDENT)
+    timeline = public_events(shown, owner=owner and shown.pk == need.pk)
     context = {
         "need": need,
         "shown": shown,
         "place": node_label(shown.node),
         "state_words": STATE_WORDS.get(shown.state, ""),
         # The owner's rights are over their own need, not the one it was merged into.
-        "events": public_events(shown, owner=owner and shown.pk == need.pk),
+        "events": timeline,
         "public_description": publication.public_description(shown),
         "photo_key": tracking_key(need.number) if owner else "",
         "owner": owner,
@@ -497,10 +524,30 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         "rating_form": rating_form,
         "withdraw_form": withdraw_form,
         "awaiting_response": selectors.awaiting_response(shown),
+        # Staff asked something the resident has not answered yet (the owner answers).
+        "question": owner and shown.pk == need.pk and _open_question(timeline, need),
+        "answer_form": answer_form,
+        # Messages about the need: the owner stops or resumes them (civicgrid/outreach).
+        "messages_about": owner and bool(need.contact_phone),
+        "messages_form": messages_form,
     }
     response = render(request, "needs/resident/track.html", context, status=status)
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _open_question(timeline: list[PublicEvent], need: Need) -> PublicEvent | None:
+    """Staff's last question to the resident if nothing of theirs came after it and the need
+    is not final: what the answer form on the tracking page answers."""
+    if need.state in FINAL_STATES:
+        return None
+    for row in reversed(timeline):
+        if row.event.actor_kind == "resident" and row.event.action == workflow.COMMENT:
+            return None
+        data = events.read(row.event)
+        if isinstance(data, events.Commented) and data.question:
+            return row
+    return None
 
 
 def limited(request: HttpRequest, scope: str, limit: int, per: int) -> HttpResponse | None:
@@ -524,6 +571,11 @@ def _owner_action(
             _(
                 "To withdraw, open the link from your receipt. Lost it? Call your "
                 "community or grid worker."
+            )
+            if op == "withdraw"
+            else _(
+                "Only the link from your receipt or from our messages can do this. Lost it? "
+                "Call your community or grid worker."
             ),
         )
         return 403, ""

@@ -174,6 +174,7 @@ RESIDENT_SOURCES = (
     "civicgrid/needs/tracking.py",
     "civicgrid/needs/words.py",
     "civicgrid/needs/services.py",  # what the intake refuses, and why
+    "civicgrid/outreach/texts.py",  # the messages residents are sent
     "civicgrid/insights/templates/insights/public.html",  # the public figures
     "civicgrid/insights/templates/insights/_public_figures.html",
     "civicgrid/insights/templates/insights/_rate_card.html",

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutreachConfig(AppConfig):
+    name = "civicgrid.outreach"
+    label = "outreach"
+    verbose_name = _("Messages to residents")
+
+    def ready(self) -> None:
+        from civicgrid.core.scheduler import register_periodic
+
+        # Messages whose time has come again: retries after a temporary failure, and those
+        # postponed by the per-number limit (docs/outreach.md).
+        register_periodic(
+            "outreach.send_due", "civicgrid.outreach.tasks.send_due", "OUTREACH_POLL_SECONDS"
+        )
+        # A message row for each event residents hear of, in the event's transaction.
+        from civicgrid.outreach import consumers
+
+        consumers.subscribe()

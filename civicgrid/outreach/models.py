@@ -1,0 +1,132 @@
+"""Messages to residents about their needs, and the providers' templates they go out on.
+
+A message holds no personal data: neither the need's description nor the phone. The phone is
+read from the need when the message is sent, so a need anonymised in the meantime leaves
+nothing behind and its message is skipped (docs/outreach.md).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.needs.models import Need
+
+
+class Kind(models.TextChoices):
+    RECEIVED = "received", _("Need received")
+    TAKEN = "taken", _("Need taken on")
+    RESOLVED = "resolved", _("Need solved: please confirm and rate")
+    ANSWERED = "answered", _("Staff replied")
+    MORE_INFO = "more_info", _("Staff ask for more information")
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", _("Text message")
+    WECHAT = "wechat", _("WeChat")
+    LOG = "log", _("Log")
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+    STOPPED = "stopped", _("Stopped by the resident")
+
+
+class ResidentMessage(models.Model):
+    """One message to the resident who raised a need, made by one event of it (`event_seq`,
+    the event's number on the need's timeline): at most one per kind and event."""
+
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="resident_messages"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    event_seq = models.PositiveIntegerField(_("event number"))
+    # Which backend carried it (blank until one did).
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=MessageChannel.choices, blank=True
+    )
+    language = models.CharField(_("language"), max_length=16)
+    state = models.CharField(
+        _("state"), max_length=8, choices=MessageState.choices, default=MessageState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_try_at = models.DateTimeField(_("next try at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=64, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message to a resident")
+        verbose_name_plural = _("messages to residents")
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["need", "kind", "event_seq"], name="resident_message_once_per_event"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=MessageState.values), name="resident_message_state"
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            # The worker's due messages: a handful queued at any time.
+            models.Index(
+                fields=["next_try_at"],
+                condition=models.Q(state="queued"),
+                name="resident_message_due_idx",
+            ),
+            # Messages in flight (a worker killed while sending leaves them there).
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(state="sending"),
+                name="resident_message_sending_idx",
+            ),
+            # The per-number limit counts what went out lately.
+            models.Index(fields=["need", "sent_at"], name="resident_message_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} {self.kind} #{self.event_seq} {self.state}"
+
+
+class Provider(models.TextChoices):
+    TENCENT = "tencent", _("Tencent Cloud SMS")
+    WECHAT = "wechat", _("WeChat subscription message")
+
+
+class ProviderTemplate(models.Model):
+    """A template the provider approved for one kind of message in one language. `params`:
+    the names of the values that fill it, comma-separated, in the provider's order (of
+    "number", "link", "state")."""
+
+    provider = models.CharField(_("provider"), max_length=12, choices=Provider.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=16)
+    template_id = models.CharField(_("template id"), max_length=64)
+    sign_name = models.CharField(_("signature"), max_length=32, blank=True)
+    params = models.CharField(_("parameters"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("provider template")
+        verbose_name_plural = _("provider templates")
+        ordering: ClassVar[list[str]] = ["provider", "kind", "language"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["provider", "kind", "language"], name="provider_template_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.kind} {self.language}"
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.params.split(",") if p.strip())

@@ -1,0 +1,53 @@
+"""What residents are told, in English source strings translated like every page: one short
+sentence per kind with the need's number and its keyed tracking link, then how to stop. Never
+the description, never a name or a place (docs/outreach.md).
+
+Each text stays within one text message in Chinese (70 characters), the link aside.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.needs.models import Need, State, format_number
+from civicgrid.needs.tracking import tracking_url
+from civicgrid.outreach.models import Kind
+
+TEXTS: dict[str, Any] = {
+    Kind.RECEIVED: _("CivicGrid: your need %(number)s was received. Follow it: %(link)s"),
+    Kind.TAKEN: _("CivicGrid: your need %(number)s is being handled. Follow it: %(link)s"),
+    Kind.RESOLVED: _(
+        "CivicGrid: your need %(number)s is reported solved. Please confirm and rate it: %(link)s"
+    ),
+    Kind.ANSWERED: _("CivicGrid: staff replied about your need %(number)s. Read it: %(link)s"),
+    Kind.MORE_INFO: _(
+        "CivicGrid: staff have a question about your need %(number)s. Answer it: %(link)s"
+    ),
+}
+# The tracking page the link opens has the button that stops them.
+STOP = _("To stop these messages, open the link.")
+
+
+def link(need: Need) -> str:
+    """The need's keyed tracking link, absolute (`SITE_URL`)."""
+    return f"{settings.SITE_URL.rstrip('/')}{tracking_url(need.number)}"
+
+
+def params(need: Need, language: str) -> dict[str, str]:
+    """The values a provider's template is filled with, in `language`."""
+    with translation.override(language):
+        return {
+            "number": format_number(need.number),
+            "link": link(need),
+            "state": str(State(need.state).label) if need.state in State.values else "",
+        }
+
+
+def render(kind: str, language: str, values: dict[str, str]) -> str:
+    """The whole text of a message of `kind` in `language`."""
+    with translation.override(language):
+        return f"{TEXTS[kind] % values} {STOP}"
