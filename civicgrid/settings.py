@@ -465,6 +465,21 @@ OUTREACH_POLL_SECONDS = envint("OUTREACH_POLL_SECONDS", 30)
 # A message still being sent after this many seconds was interrupted (a worker killed): it is
 # marked failed, never sent twice.
 OUTREACH_SENDING_TIMEOUT_SECONDS = envint("OUTREACH_SENDING_TIMEOUT_SECONDS", 600)
+# Tencent Cloud SMS (civicgrid.outreach.backends.tencent.TencentSmsBackend): the account's API
+# key, the SMS application, and where its API is; templates are data (ProviderTemplate).
+TENCENT_SMS_SECRET_ID = envstr("TENCENT_SMS_SECRET_ID")
+TENCENT_SMS_SECRET_KEY = envstr("TENCENT_SMS_SECRET_KEY")
+TENCENT_SMS_SDK_APP_ID = envstr("TENCENT_SMS_SDK_APP_ID")
+TENCENT_SMS_REGION = envstr("TENCENT_SMS_REGION", "ap-guangzhou")
+TENCENT_SMS_ENDPOINT = envstr("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+TENCENT_SMS_TIMEOUT = envint("TENCENT_SMS_TIMEOUT", 5)
+# WeChat subscription messages of an Official Account
+# (civicgrid.outreach.backends.wechat.WeChatSubscribeBackend).
+WECHAT_APP_ID = envstr("WECHAT_APP_ID")
+WECHAT_APP_SECRET = envstr("WECHAT_APP_SECRET")
+WECHAT_API_BASE = envstr("WECHAT_API_BASE", "https://api.weixin.qq.com/")
+WECHAT_LINK_PAGE = envstr("WECHAT_LINK_PAGE", "{link}")
+WECHAT_TIMEOUT = envint("WECHAT_TIMEOUT", 5)
 
 # --- Open311 GeoReport v2 (docs/open311.md) ----------------------------------------------
 # Where the API is mounted, relative to the site root, with a trailing slash.
