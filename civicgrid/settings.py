@@ -158,6 +158,8 @@ MIDDLEWARE = [
     "civicgrid.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A link naming its language (?lang=mn-mong: a text message's link) opens in it.
+    "civicgrid.core.middleware.LanguageFromLink",
     # A NUL in the address is a 400 (PostgreSQL cannot compare one), after the language is set.
     "civicgrid.core.middleware.RefuseNulCharacters",
     "django.middleware.common.CommonMiddleware",

@@ -32,9 +32,10 @@ TEXTS: dict[str, Any] = {
 STOP = _("To stop these messages, open the link.")
 
 
-def link(need: Need) -> str:
-    """The need's keyed tracking link, absolute (`SITE_URL`)."""
-    return f"{settings.SITE_URL.rstrip('/')}{tracking_url(need.number)}"
+def link(need: Need, language: str) -> str:
+    """The need's keyed tracking link, absolute (`SITE_URL`), opening in the message's
+    language (core.middleware.LanguageFromLink)."""
+    return f"{settings.SITE_URL.rstrip('/')}{tracking_url(need.number)}&lang={language}"
 
 
 def params(need: Need, language: str) -> dict[str, str]:
@@ -42,7 +43,7 @@ def params(need: Need, language: str) -> dict[str, str]:
     with translation.override(language):
         return {
             "number": format_number(need.number),
-            "link": link(need),
+            "link": link(need, language),
             "state": str(State(need.state).label) if need.state in State.values else "",
         }
 
