@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from civicgrid.needs import workflow
-from civicgrid.needs.models import Need, State
+from civicgrid.needs.models import Channel, Kind, Need, State
 from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.workflow import Action, By
 from civicgrid.network.models import Role
@@ -164,3 +164,35 @@ def test_the_need_pages_are_an_installable_app(page: Page, live_server):
         "navigator.serviceWorker.getRegistration().then(r => new URL(r.scope).pathname)"
     )
     assert scope == "/console/needs/"
+
+
+def test_proactive_work_recorded_without_signal_is_sent_once(
+    context: BrowserContext, page: Page, live_server
+):
+    """A visit to an old herder, recorded on the way back without signal: the form was kept
+    with the list, the record waits on the phone, and it is recorded once with signal."""
+    w = nf.world()
+    category = nf.category("key_visits")
+    base = live_server.url
+    log_in(page, base, w.grid_worker, "/console/needs/?tab=mine")
+    controlled(page)
+    expect(page.locator(".c-offline-kept")).to_be_visible()
+
+    context.set_offline(True)
+    page.goto(f"{base}/console/needs/proactive/new/")
+    page.locator("#id_kind").select_option(Kind.VISIT)
+    page.locator("#id_category").select_option(str(category.pk))
+    page.locator("#id_node").select_option(str(w.t["gridA"].pk))
+    page.locator("#id_contact_name").fill("独居老人张奶奶")
+    page.locator("#id_note").fill("上门走访，身体状况良好")
+    page.locator("form[data-offline-queue] button[type=submit]").click()
+    expect(page.locator(".c-waiting-item")).to_have_count(1)
+    assert not Need.objects.exists()
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator(".c-offline-sent")).to_contain_text("1")
+    page.goto(f"{base}/console/needs/?tab=mine")  # a second page sends nothing more
+    expect(page.locator(".c-waiting-item")).to_have_count(0)
+    need = Need.objects.get()
+    assert (need.kind, need.channel, need.state) == (Kind.VISIT, Channel.PROACTIVE, State.CLOSED)

@@ -38,6 +38,15 @@ def waiting(page: Page) -> int:
     )
 
 
+def form_without_signal(context: BrowserContext, page: Page, live_server) -> None:
+    """The roads form, opened with signal (so the worker keeps it), then the signal lost."""
+    w = nf.world()
+    page.goto(f"{live_server.url}/raise/roads/?at={w.t['gridA'].code}")
+    worker_ready(page)
+    page.reload()
+    context.set_offline(True)
+
+
 def test_a_need_written_without_signal_is_sent_once_when_the_signal_returns(
     context: BrowserContext, page: Page, live_server, output_dir
 ):
@@ -93,12 +102,7 @@ def test_a_need_written_without_signal_is_sent_once_when_the_signal_returns(
 def test_a_queued_need_the_server_refuses_comes_back_as_the_draft(
     context: BrowserContext, page: Page, live_server
 ):
-    w = nf.world()
-    form_url = f"{live_server.url}/raise/roads/?at={w.t['gridA'].code}"
-    page.goto(form_url)
-    worker_ready(page)
-    page.reload()
-    context.set_offline(True)
+    form_without_signal(context, page, live_server)
     page.locator("#id_description").fill("路断了")  # no phone: the server will refuse it
     page.locator("form.r-form button[type=submit]").click()
     expect(page.locator("#r-offline")).to_be_visible()
@@ -121,12 +125,7 @@ def test_a_queued_need_the_server_refuses_comes_back_as_the_draft(
 def test_a_receipt_sent_in_the_background_is_offered_until_it_is_opened(
     context: BrowserContext, page: Page, live_server
 ):
-    w = nf.world()
-    form_url = f"{live_server.url}/raise/roads/?at={w.t['gridA'].code}"
-    page.goto(form_url)
-    worker_ready(page)
-    page.reload()
-    context.set_offline(True)
+    form_without_signal(context, page, live_server)
     page.locator("#id_description").fill("桥头的路灯不亮了")
     page.get_by_label("不能通行").check()
     page.locator("#id_contact_phone").fill("13812345678")

@@ -70,8 +70,9 @@ def test_the_console_worker_looks_after_the_need_pages_only(client):
     assert static("js/console-offline.js") in shell and static("css/civicgrid.css") in shell
     # Both workers clear only their own caches: they share the site's storage.
     resident = client.get("/sw.js").content.decode()
-    assert '!k.startsWith("civicgrid-console-")' in resident
-    assert 'k.startsWith("civicgrid-console-") && k !== VERSION' in body
+    assert 'const OWN = (k) => !k.startsWith("civicgrid-console-");' in resident
+    assert 'const OWN = (k) => k.startsWith("civicgrid-console-");' in body
+    assert "OWN(k) && k !== VERSION" in body and "OWN(k) && k !== VERSION" in resident
 
 
 def test_the_console_worker_names_the_collected_files(tmp_path, settings, client):
@@ -101,3 +102,13 @@ def test_the_manifest_opens_a_grid_workers_list_and_its_icons_exist(client):
     assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
     for icon in manifest["icons"]:
         assert finders.find(icon["src"].removeprefix("/static/")), icon["src"]
+
+
+@pytest.mark.parametrize("url", ["/sw.js", "/console/needs/sw.js"])
+def test_each_worker_is_plain_javascript_with_no_template_left_in_it(client, url):
+    """What a template leaves behind (a multi-line {# comment #}, a tag) is a syntax error
+    that stops the worker from installing, silently."""
+    body = client.get(url).content.decode()
+    for leftover in ("{#", "#}", "{%", "%}", "{{", "}}"):
+        assert leftover not in body, leftover
+    assert body.count('self.addEventListener("install"') == 1

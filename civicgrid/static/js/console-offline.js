@@ -414,12 +414,12 @@
 
   /* --- Keeping the list and its needs on the phone ------------------------------------------ */
 
-  function keepList(table) {
+  function keepList() {
     if (!navigator.onLine || !navigator.serviceWorker || !navigator.serviceWorker.controller) {
       return;
     }
     var urls = [location.pathname + location.search];
-    table.querySelectorAll("tr[data-number] a[href]").forEach(function (a) {
+    document.querySelectorAll("tr[data-number] a[href]").forEach(function (a) {
       urls.push(a.getAttribute("href"));
     });
     document.querySelectorAll("a[data-keep-page]").forEach(function (a) {
@@ -433,7 +433,7 @@
     }
     var channel = new MessageChannel();
     channel.port1.onmessage = function (event) {
-      keptNow = Math.min(event.data.kept || 0, table.querySelectorAll("tr[data-number]").length);
+      keptNow = Math.min(event.data.kept || 0, document.querySelectorAll("tr[data-number]").length);
       localStorage.setItem(
         "civicgrid-console-kept",
         JSON.stringify({ signature: signature, at: Date.now(), count: keptNow })
@@ -520,14 +520,14 @@
     });
     window.addEventListener("offline", render);
 
-    var table = document.querySelector("table[data-keep]");
-    if (table && navigator.serviceWorker) {
+    // "My needs" asks for itself, its needs and the proactive form to be kept.
+    if (document.querySelector("[data-keep]") && navigator.serviceWorker) {
       navigator.serviceWorker.ready.then(function () {
         if (navigator.serviceWorker.controller) {
-          keepList(table);
+          keepList();
         } else {
           navigator.serviceWorker.addEventListener("controllerchange", function () {
-            keepList(table);
+            keepList();
           });
         }
       });

@@ -17,22 +17,9 @@ const SCOPE = {{ scope|safe }};
 const LOGIN = {{ login|safe }};
 const WAIT = 6000;
 
-self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting())
-  );
-});
+const OWN = (k) => k.startsWith("civicgrid-console-");
 
-self.addEventListener("activate", (event) => {
-  event.waitUntil(
-    caches
-      .keys()
-      .then((keys) => keys.filter((k) => k.startsWith("civicgrid-console-") && k !== VERSION))
-      .then((old) => Promise.all(old.map((k) => caches.delete(k))))
-      .then(() => self.clients.claim())
-  );
-});
-
+{% include "needs/offline/_lifecycle.js" %}
 // A page worth keeping: a full page (not an htmx fragment), not a login page after a redirect.
 function keepable(response) {
   return (

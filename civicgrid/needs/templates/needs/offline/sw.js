@@ -12,23 +12,10 @@ const STATIC = {{ static_prefix|safe }};
 // the two lookups. A tracking page or a receipt is personal and never stored.
 const SHELL_PAGE = /^\/(raise\/([\w-]+\/)?|track\/(phone\/)?)?$/;
 
-self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting())
-  );
-});
+// Its own earlier caches only: the console's worker keeps its caches on the same site.
+const OWN = (k) => !k.startsWith("civicgrid-console-");
 
-self.addEventListener("activate", (event) => {
-  event.waitUntil(
-    caches
-      .keys()
-      // Its own earlier caches only: the console's worker keeps its caches on the same site.
-      .then((keys) => keys.filter((k) => k !== VERSION && !k.startsWith("civicgrid-console-")))
-      .then((old) => Promise.all(old.map((k) => caches.delete(k))))
-      .then(() => self.clients.claim())
-  );
-});
-
+{% include "needs/offline/_lifecycle.js" %}
 function storeCopy(request, response) {
   if (response.ok && response.type === "basic") {
     const copy = response.clone();
