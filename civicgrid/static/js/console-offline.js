@@ -133,7 +133,7 @@
       var offline = !navigator.onLine;
       if (offline || Date.now() - rendered > STALE_AFTER) {
         lines.push(
-          el("p", "c-offline-synced", (offline ? text("offline") + " " : "") + text("synced", { time: when(rendered) }))
+          el("p", "c-offline-synced", text(offline ? "offlineSynced" : "synced", { time: when(rendered) }))
         );
       }
       if (keptNow !== null) {
