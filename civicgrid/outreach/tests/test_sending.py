@@ -40,7 +40,7 @@ def test_the_text_has_the_number_and_keyed_link_but_never_the_description(w, fak
     assert m.state == MessageState.SENT and m.channel == "sms" and m.provider_id == "fake-1"
     assert m.attempts == 1 and m.sent_at is not None
     (text,) = fake.sent
-    link = f"https://grid.example.cn/track/{need.number}/?k={tracking_key(need.number)}"
+    link = f"https://grid.example.cn/track/{need.number}/?k={tracking_key(need.number)}&lang=en"
     assert text.mobile == "13912345678" and text.language == "en"
     assert text.params["link"] == link and link in text.body
     assert text.params["number"] in text.body
