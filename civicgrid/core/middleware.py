@@ -49,7 +49,14 @@ class LanguageFromLink:
         self.offered = {code.lower(): code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        asked = request.GET.get("lang", "") if request.method == "GET" else ""
+        # The query is parsed only when it names a language: a query Django refuses to parse
+        # (too many fields) stays for the page to answer in its own way (Open311's errors).
+        if request.method != "GET" or "lang=" not in request.META.get("QUERY_STRING", ""):
+            return self.get_response(request)
+        try:
+            asked = request.GET.get("lang", "")
+        except SuspiciousOperation:
+            return self.get_response(request)
         code = self.offered.get(asked.lower()) if asked else None
         if code is None:
             return self.get_response(request)

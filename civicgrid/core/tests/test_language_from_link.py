@@ -33,3 +33,12 @@ def test_a_language_the_site_does_not_offer_changes_nothing(client, asked):
 def test_only_a_get_chooses(client):
     response = client.post("/track/?lang=mn-mong", headers={"accept-language": "en"})
     assert COOKIE not in response.cookies
+
+
+def test_a_query_too_long_to_parse_is_left_to_the_page(client):
+    """Django refuses a query of more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS; Open311 answers
+    that with its own 400, which this middleware must not pre-empt."""
+    many = "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = client.get(f"/open311/v2/requests.json?{many}&lang=en")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
