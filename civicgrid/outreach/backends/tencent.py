@@ -86,7 +86,7 @@ class TencentSmsBackend:
 
         request = models.SendSmsRequest()
         request.PhoneNumberSet = ["+86" + text.mobile]
-        request.SmsSdkAppId = getattr(settings, "TENCENT_SMS_SDK_APP_ID", "")
+        request.SmsSdkAppId = settings.TENCENT_SMS_SDK_APP_ID
         request.SignName = template.sign_name
         request.TemplateId = template.template_id
         request.TemplateParamSet = values
@@ -107,24 +107,24 @@ class TencentSmsBackend:
 
 
 def client() -> sms_client.SmsClient:
-    secret_id = getattr(settings, "TENCENT_SMS_SECRET_ID", "")
-    secret_key = getattr(settings, "TENCENT_SMS_SECRET_KEY", "")
-    if not (secret_id and secret_key and getattr(settings, "TENCENT_SMS_SDK_APP_ID", "")):
+    secret_id = settings.TENCENT_SMS_SECRET_ID
+    secret_key = settings.TENCENT_SMS_SECRET_KEY
+    if not (secret_id and secret_key and settings.TENCENT_SMS_SDK_APP_ID):
         # Temporary: the messages wait (within the worker's retries) for an operator to set
         # the account up rather than being dropped.
         raise TemporaryFailure(
             "TENCENT_SMS_SECRET_ID, TENCENT_SMS_SECRET_KEY and TENCENT_SMS_SDK_APP_ID must be set",
             code="NotConfigured",
         )
-    endpoint = getattr(settings, "TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+    endpoint = settings.TENCENT_SMS_ENDPOINT
     scheme, _, host = endpoint.rpartition("://")
     http = HttpProfile(
         protocol=scheme or "https",
         endpoint=host,
-        reqTimeout=getattr(settings, "TENCENT_SMS_TIMEOUT", 5),
+        reqTimeout=settings.TENCENT_SMS_TIMEOUT,
     )
     return sms_client.SmsClient(
         Credential(secret_id, secret_key),
-        getattr(settings, "TENCENT_SMS_REGION", "ap-guangzhou"),
+        settings.TENCENT_SMS_REGION,
         ClientProfile(httpProfile=http),
     )
