@@ -482,6 +482,12 @@ WECHAT_APP_SECRET = envstr("WECHAT_APP_SECRET")
 WECHAT_API_BASE = envstr("WECHAT_API_BASE", "https://api.weixin.qq.com/")
 WECHAT_LINK_PAGE = envstr("WECHAT_LINK_PAGE", "{link}")
 WECHAT_TIMEOUT = envint("WECHAT_TIMEOUT", 5)
+# The Django cache holding the access token and the JS-SDK ticket, shared by every process.
+WECHAT_TOKEN_CACHE = envstr("WECHAT_TOKEN_CACHE", "default")
+# The web login (网页授权, snsapi_base) that tells which openid a resident in WeChat has, and
+# how many days their browser remembers it (a signed, HttpOnly cookie).
+WECHAT_OAUTH_BASE = envstr("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com/connect/")
+WECHAT_OPENID_DAYS = envint("WECHAT_OPENID_DAYS", 30)
 
 # --- Open311 GeoReport v2 (docs/open311.md) ----------------------------------------------
 # Where the API is mounted, relative to the site root, with a trailing slash.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("dashboard/", include("civicgrid.insights.urls")),
     path("public/", include("civicgrid.insights.public_urls")),
     path("dashboard/ledgers/", include("civicgrid.insights.ledger_urls")),
+    path("wechat/", include("civicgrid.outreach.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path(settings.OPEN311_PREFIX, include("civicgrid.open311.urls")),

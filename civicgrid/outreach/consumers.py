@@ -5,12 +5,12 @@ Each handler runs inside the event's transaction: the message row exists exactly
 event does, and its sending task is enqueued with it (`core.tasks.enqueue_with_transaction`).
 The worker sends it (outreach/sending.py).
 
-Told: the resident who raised a request and left a mobile number. A need raised through a
+Told: the resident who raised a request and left a mobile number or follows it in WeChat
+(outreach/subscriptions.py). A need raised through a
 resident's own channel (the resident page, a QR poster, the API, Open311) is `received`;
 every request, also one staff entered on someone's behalf, is `taken`, `resolved`,
-`answered` (a public reply) and `more_info` (a question). Proactive records and needs without
-a phone are told nothing. WeChat: no openid is captured yet, so every message goes to the
-phone (docs/outreach.md).
+`answered` (a public reply) and `more_info` (a question). Proactive records, and needs with
+neither a phone nor a WeChat follower, are told nothing (docs/outreach.md).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from civicgrid.core.tasks import enqueue_with_transaction
 from civicgrid.needs import events, workflow
 from civicgrid.needs.models import Channel, is_public_reply
 from civicgrid.needs.models import Kind as NeedKind
+from civicgrid.outreach import subscriptions
 from civicgrid.outreach.models import Kind, MessageState, ResidentMessage
 
 # Channels through which residents raise needs themselves.
@@ -30,7 +31,9 @@ RESIDENT_CHANNELS = frozenset({Channel.WEB, Channel.QR, Channel.API, Channel.OPE
 
 def reachable(h: events.Happened) -> bool:
     need = h.need
-    return need.kind == NeedKind.REQUEST and bool(need.contact_phone) and need.anonymised_at is None
+    if need.kind != NeedKind.REQUEST or need.anonymised_at is not None:
+        return False
+    return bool(need.contact_phone) or subscriptions.following(need.pk)
 
 
 def queue(h: events.Happened, kind: str) -> ResidentMessage:
@@ -89,6 +92,7 @@ def anonymised(h: events.Happened) -> None:
     ResidentMessage.objects.filter(need_id=h.need.pk, state=MessageState.QUEUED).update(
         state=MessageState.SKIPPED, error="anonymised"
     )
+    subscriptions.forget(h.need.pk)
 
 
 def subscribe() -> None:

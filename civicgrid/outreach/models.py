@@ -96,6 +96,10 @@ class ResidentMessage(models.Model):
         return f"{self.need_id} {self.kind} #{self.event_seq} {self.state}"
 
 
+# The language of the templates used when none is approved in a message's own language.
+FALLBACK_LANGUAGE = "zh-hans"
+
+
 class Provider(models.TextChoices):
     TENCENT = "tencent", _("Tencent Cloud SMS")
     WECHAT = "wechat", _("WeChat subscription message")
@@ -130,3 +134,35 @@ class ProviderTemplate(models.Model):
     @property
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.params.split(",") if p.strip())
+
+
+class WeChatSubscription(models.Model):
+    """A resident's consent, in WeChat, to be sent one kind of message about one need through
+    the Official Account: `template_id` is the subscription template they accepted on the
+    receipt or tracking page (wx-open-subscribe), `uses_left` how many messages it still
+    allows (WeChat gives one per acceptance of a one-time template). Written only when the
+    resident accepts, with the openid the Official Account knows them by (from its silent
+    web login, outreach/wechat.py); deleted with the need's personal data."""
+
+    need = models.ForeignKey(
+        Need,
+        verbose_name=_("need"),
+        on_delete=models.CASCADE,
+        related_name="wechat_subscriptions",
+    )
+    openid = models.CharField(_("WeChat openid"), max_length=64)
+    template_id = models.CharField(_("template id"), max_length=64)
+    uses_left = models.PositiveSmallIntegerField(_("messages left"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("WeChat subscription")
+        verbose_name_plural = _("WeChat subscriptions")
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["need", "template_id"], name="wechat_subscription_once_per_template"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} {self.template_id} ({self.uses_left})"

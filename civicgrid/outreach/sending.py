@@ -8,9 +8,11 @@ of two workers only one sends it; then, reading the need as it is now:
   (superseded: the newer one says more, and the resident is spared a stale text);
 - more than `OUTREACH_PER_NUMBER_PER_HOUR` / `_PER_DAY` messages to that number lately →
   back to `queued`, postponed until the window has room (not an attempt);
-- else the first backend of `OUTREACH_BACKENDS` that can reach the resident sends it: `sent`;
-  a `TemporaryFailure` (or an unexpected error) → `queued` again after a back-off, `failed`
-  after `OUTREACH_MAX_ATTEMPTS` attempts; a `PermanentFailure` → `failed` at once.
+- else the first backend of `OUTREACH_BACKENDS` that can reach the resident sends it (WeChat
+  only for a resident who accepted its template for this need: outreach/subscriptions.py):
+  `sent`; a `PermanentFailure` passes it to the next backend that can reach them (`failed`
+  when none is left); a `TemporaryFailure` (or an unexpected error) → `queued` again after a
+  back-off; on the `OUTREACH_MAX_ATTEMPTS`-th attempt the next backend tries, else `failed`.
 
 The periodic `send_due` (outreach/tasks.py) sends the messages whose time has come again.
 """
@@ -28,7 +30,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from civicgrid.outreach import texts
+from civicgrid.outreach import subscriptions, texts
 from civicgrid.outreach.backends.base import (
     Backend,
     PermanentFailure,
@@ -36,14 +38,19 @@ from civicgrid.outreach.backends.base import (
     TemporaryFailure,
     Text,
 )
-from civicgrid.outreach.models import Kind, MessageState, ProviderTemplate, ResidentMessage
+from civicgrid.outreach.models import (
+    FALLBACK_LANGUAGE,
+    Kind,
+    MessageState,
+    ProviderTemplate,
+    ResidentMessage,
+)
 
 log = logging.getLogger("civicgrid.outreach")
 
 # The provider whose templates a backend's channel uses (a backend may say its own `provider`).
 PROVIDER_OF_CHANNEL = {"sms": "tencent", "wechat": "wechat"}
-# The language of the templates used when none is approved in the message's own language.
-FALLBACK_LANGUAGE = "zh-hans"
+WECHAT = "wechat"
 # Status news that a newer message of the same need makes stale. Never a rating prompt, a
 # reply or a question: those are always sent.
 SUPERSEDABLE = frozenset({Kind.RECEIVED, Kind.TAKEN})
@@ -73,11 +80,13 @@ def send(message_id: int, *, now: dt.datetime | None = None) -> str:
     need = message.need
     if need.messages_stopped_at is not None:
         return _finish(message, MessageState.STOPPED)
-    if need.anonymised_at is not None or not need.contact_phone:
+    if need.anonymised_at is not None or not (
+        need.contact_phone or subscriptions.following(need.pk)
+    ):
         return _finish(message, MessageState.SKIPPED, error="no phone")
     if _superseded(message):
         return _finish(message, MessageState.SKIPPED, error="superseded")
-    postpone_to = _limited_until(message, need.contact_phone, now)
+    postpone_to = _limited_until(message, need.contact_phone, now) if need.contact_phone else None
     if postpone_to is not None:
         _back_in_queue(message, postpone_to, attempt=False)
         return MessageState.QUEUED
@@ -88,28 +97,54 @@ def send(message_id: int, *, now: dt.datetime | None = None) -> str:
         body=texts.render(message.kind, message.language, values),
         params=values,
         mobile=need.contact_phone,
-        openid="",  # no WeChat openid is captured yet
     )
-    backend = next((b for b in backends() if b.can_send(text)), None)
-    if backend is None:
-        return _finish(message, MessageState.SKIPPED, error="no backend reaches this resident")
-    text = dataclasses.replace(text, template=template_for(backend, message.kind, text.language))
-    try:
-        provider_id = backend.send(text)
-    except PermanentFailure as exc:
-        return _finish(message, MessageState.FAILED, channel=backend.channel, error=_said(exc))
-    except TemporaryFailure as exc:
-        return _retry(message, _said(exc), now)
-    except Exception as exc:  # a backend's bug or an SDK's surprise: retried like a timeout
-        log.exception("outreach backend %s failed on message %s", backend.channel, message.pk)
-        return _retry(message, _said(exc), now)
-    return _finish(
-        message,
-        MessageState.SENT,
-        channel=backend.channel,
-        provider_id=str(provider_id)[:64],
-        sent_at=timezone.now(),
-    )
+    return _send_by_first_that_takes_it(message, text, now)
+
+
+def _send_by_first_that_takes_it(message: ResidentMessage, text: Text, now: dt.datetime) -> str:
+    """Each backend of OUTREACH_BACKENDS that can reach the resident, in order, until one
+    sends: WeChat first for a resident who follows the need there, then the text message. A
+    permanent refusal passes the message to the next backend at once (WeChat's "no consent
+    left" is the common one); a temporary failure tries again later from the first, except
+    on the last attempt, when the next backend tries at once."""
+    refused: list[tuple[str, Exception]] = []
+    for backend in backends():
+        template = template_for(backend, message.kind, text.language)
+        openid = ""
+        if backend.channel == WECHAT and template is not None:
+            openid = subscriptions.openid_for(message.need_id, template.template_id)
+        candidate = dataclasses.replace(text, template=template, openid=openid)
+        if not backend.can_send(candidate):
+            continue
+        try:
+            provider_id = backend.send(candidate)
+        except PermanentFailure as exc:
+            if openid and template is not None:
+                subscriptions.void(message.need_id, template.template_id)
+            refused.append((backend.channel, exc))
+            continue
+        except Exception as exc:  # TemporaryFailure, or a backend's bug or an SDK's surprise
+            if not isinstance(exc, TemporaryFailure):
+                log.exception("outreach backend %s failed: message %s", backend.channel, message.pk)
+            if message.attempts < settings.OUTREACH_MAX_ATTEMPTS:
+                return _retry(message, _said(exc), now)
+            refused.append((backend.channel, exc))  # the last attempt: the next backend tries
+            continue
+        if openid and template is not None:
+            subscriptions.spend(message.need_id, template.template_id)
+        return _finish(
+            message,
+            MessageState.SENT,
+            channel=backend.channel,
+            provider_id=str(provider_id)[:64],
+            sent_at=timezone.now(),
+            error="; ".join(f"{channel} {_said(exc)}" for channel, exc in refused)[:200],
+        )
+    if refused:
+        channel, _ = refused[-1]
+        error = "; ".join(f"{channel} {_said(exc)}" for channel, exc in refused)
+        return _finish(message, MessageState.FAILED, channel=channel, error=error[:200])
+    return _finish(message, MessageState.SKIPPED, error="no backend reaches this resident")
 
 
 def template_for(backend: Backend, kind: str, language: str) -> TemplateRef | None:

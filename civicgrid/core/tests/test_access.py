@@ -54,6 +54,11 @@ PUBLIC: dict[str, str] = {
     "needs:service_worker": "the console's service worker script: no data (it keeps pages "
     "fetched with the grid worker's own session)",
     "needs:manifest": "the home-screen manifest: a name, icons and the start page, no data",
+    "outreach:follow": "following a need in WeChat: 404 without the need's tracking key, "
+    "which stands for the resident (outreach/tests/test_wechat_follow.py)",
+    "outreach:signin": "starts WeChat's silent login; stores a state cookie, no data",
+    "outreach:signin_back": "WeChat's login comes back: stores the openid cookie only for the "
+    "browser that started it",
     "console:login": "the staff login page",
     "console:logout": "logging out needs no login",
     "public:index": "the public figures page, aggregated, no personal data",
