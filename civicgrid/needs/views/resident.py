@@ -390,6 +390,8 @@ def find_by_phone(request: HttpRequest) -> HttpResponse:
 # Withdrawing needs the link: four digits are 10,000 guesses, and a withdrawal by a stranger
 # stops the help someone asked for (staff can restore it, workflow.Action.RESTORE).
 LAST4_OPS = frozenset({"rate"})
+# Owner operations whose forms only the link's holder sees.
+KEY_ONLY_OPS = frozenset({"answer", "stop", "resume"})
 
 
 @dataclass(frozen=True)
@@ -566,8 +568,7 @@ def _owner_action(
     if proof.wait:
         return too_many_requests(request, proof.wait)
     if not proof.ok and op not in LAST4_OPS:
-        form.add_error(
-            None,
+        said = (
             _(
                 "To withdraw, open the link from your receipt. Lost it? Call your "
                 "community or grid worker."
@@ -576,8 +577,12 @@ def _owner_action(
             else _(
                 "Only the link from your receipt or from our messages can do this. Lost it? "
                 "Call your community or grid worker."
-            ),
+            )
         )
+        if op in KEY_ONLY_OPS:
+            # Their forms are drawn for the link's holder only: said at the top of the page.
+            return 403, said
+        form.add_error(None, said)
         return 403, ""
     if not proof.ok:
         form.add_error("last4", _("That does not match the mobile number left with this need."))

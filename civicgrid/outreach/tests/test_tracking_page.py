@@ -24,6 +24,8 @@ def test_stop_needs_the_key_and_stops_what_is_queued(w, client):
     need = nf.raise_need(w)
     refused = client.post(url(need), {"op": "stop", "messages-k": "wrongkey00"})
     assert refused.status_code == 403
+    # Said on the page: the form it came from is drawn for the link's holder only.
+    assert "只有回执或短信中的链接才能进行此操作" in refused.content.decode()
     assert client.post(url(need), {"op": "stop"}).status_code == 403
     need.refresh_from_db()
     assert need.messages_stopped_at is None
@@ -64,6 +66,7 @@ def test_the_resident_answers_a_question_with_the_key(w, client):
 
     refused = client.post(url(need), {"op": "answer", "answer-comment": "在学校门口"})
     assert refused.status_code == 403
+    assert "只有回执或短信中的链接才能进行此操作" in refused.content.decode()
     assert not need.events.filter(actor_kind="resident", action=workflow.COMMENT).exists()
 
     before = Notification.objects.filter(kind="need_answered").count()
