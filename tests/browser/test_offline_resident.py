@@ -144,3 +144,43 @@ def test_a_receipt_sent_in_the_background_is_offered_until_it_is_opened(
     page.wait_for_timeout(300)
     expect(page.locator("#r-offline")).to_be_hidden()
     assert Need.objects.count() == 1
+
+
+def age_drafts(page: Page, days: float) -> int:
+    """Make every draft on the phone `days` old; how many there are."""
+    return page.evaluate(
+        """(days) => new Promise(done => {
+            const r = indexedDB.open('civicgrid-resident', 2);
+            r.onsuccess = () => {
+              const tx = r.result.transaction('drafts', 'readwrite');
+              const store = tx.objectStore('drafts');
+              let n = 0;
+              store.openCursor().onsuccess = (e) => {
+                const c = e.target.result;
+                if (!c) return;
+                n += 1;
+                c.update({...c.value, savedAt: Date.now() - days * 86400000});
+                c.continue();
+              };
+              tx.oncomplete = () => { r.result.close(); done(n); };
+            };
+        })""",
+        days,
+    )
+
+
+@pytest.mark.parametrize(("days", "kept"), [(6, True), (8, False)])
+def test_a_draft_left_for_a_week_is_forgotten(page: Page, live_server, days, kept):
+    """A draft carries the phone number and the location on a phone others may use."""
+    w = nf.world()
+    page.goto(f"{live_server.url}/raise/roads/?at={w.t['gridA'].code}")
+    page.locator("#id_contact_phone").fill("13812345678")
+    page.locator("#id_description").fill("路灯坏了三盏")
+    page.wait_for_timeout(600)  # saved 300 ms after the last key
+    assert age_drafts(page, days) == 1
+    page.reload()
+    expect(page.locator("#id_description")).to_have_value("路灯坏了三盏" if kept else "")
+    expect(page.locator("#id_contact_phone")).to_have_value("13812345678" if kept else "")
+    if not kept:
+        page.wait_for_timeout(300)
+        assert age_drafts(page, 0) == 0  # deleted, not only left unused

@@ -11,6 +11,7 @@
  * - Remembers what came of each one sent in the background ("news": the receipt, or the form to
  *   check) and says it on every resident page until the resident opens that receipt or form:
  *   a replay may finish on a page the resident is already leaving.
+ * - Forgets a draft untouched for 7 days and news older than 14 (never the outbox).
  * Without JavaScript, IndexedDB or fetch the form posts as a plain form. Messages come from
  * data- attributes of #r-offline, so they are translated with the page.
  */
@@ -238,12 +239,42 @@
     });
   }
 
+  /* --- Forgetting ----------------------------------------------------------------------------- */
+
+  // A draft holds personal data (the phone, the location, photos) on a phone others may use:
+  // one left untouched for DRAFT_DAYS is deleted, and so is news older than NEWS_DAYS. The
+  // outbox never expires: what waits there is a need the resident sent, never silently lost.
+  var DAY = 24 * 60 * 60 * 1000;
+  var DRAFT_DAYS = 7;
+  var NEWS_DAYS = 14;
+
+  function fresh(entry, field, days) {
+    return entry && typeof entry[field] === "number" && entry[field] > Date.now() - days * DAY;
+  }
+
+  function forgetOld(storeName, field, days) {
+    return inStore(storeName, "readwrite", function (store) {
+      var walk = store.openCursor();
+      walk.onsuccess = function () {
+        var cursor = walk.result;
+        if (!cursor) {
+          return;
+        }
+        if (!fresh(cursor.value, field, days)) {
+          cursor.delete();
+        }
+        cursor.continue();
+      };
+      return walk;
+    });
+  }
+
   /* --- The intake form ----------------------------------------------------------------------- */
 
   function setupForm(form) {
     var path = location.pathname;
     var once = form.querySelector("input[name=once]");
-    var fresh = !document.getElementById("r-errors"); // a form sent back with errors is the server's
+    var untouched = !document.getElementById("r-errors"); // a form sent back with errors is the server's
     var timer = null;
 
     function saveDraft() {
@@ -264,9 +295,12 @@
     inStore("drafts", "readonly", function (store) {
       return store.get(path);
     }).then(function (draft) {
-      if (draft && fresh) {
+      if (draft && !fresh(draft, "savedAt", DRAFT_DAYS)) {
+        draft = null; // too old: deleted by forgetOld, never put back
+      }
+      if (draft && untouched) {
         fill(form, draft.entries); // its own one-time key comes back with it
-      } else if (once && fresh) {
+      } else if (once && untouched) {
         // A page kept by the service worker may carry a key already used: draw a new one.
         once.value = newKey();
       }
@@ -341,6 +375,11 @@
     if (form) {
       setupForm(form);
     }
+    forgetOld("drafts", "savedAt", DRAFT_DAYS)
+      .then(function () {
+        return forgetOld("news", "at", NEWS_DAYS);
+      })
+      .catch(function () {});
     heard()
       .then(sayNews)
       .catch(function () {})
