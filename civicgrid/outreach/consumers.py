@@ -9,7 +9,8 @@ Told: the resident who raised a request and left a mobile number or follows it i
 (outreach/subscriptions.py). A need raised through a
 resident's own channel (the resident page, a QR poster, the API, Open311) is `received`;
 every request, also one staff entered on someone's behalf, is `taken`, `resolved`,
-`answered` (a public reply) and `more_info` (a question). Proactive records, and needs with
+`answered` (a public reply) and `more_info` (a question); a need merged into another is
+`joined`, and `joined_done` when the other is reported solved. Proactive records, and needs with
 neither a phone nor a WeChat follower, are told nothing (docs/outreach.md).
 """
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from civicgrid.core.tasks import enqueue_with_transaction
 from civicgrid.needs import events, workflow
-from civicgrid.needs.models import Channel, is_public_reply
+from civicgrid.needs.models import Channel, Need, is_public_reply
 from civicgrid.needs.models import Kind as NeedKind
 from civicgrid.outreach import subscriptions
 from civicgrid.outreach.models import Kind, MessageState, ResidentMessage
@@ -39,14 +40,17 @@ def reachable(h: events.Happened) -> bool:
 def queue(h: events.Happened, kind: str) -> ResidentMessage:
     """The message of `kind` about this event, queued and handed to the worker (or, when the
     resident stopped messages about the need, written as stopped and never sent)."""
+    return queue_for(h.need, kind, h.event.seq)
+
+
+def queue_for(need: Need, kind: str, seq: int) -> ResidentMessage:
     from civicgrid.outreach import tasks
 
-    need = h.need
     stopped = need.messages_stopped_at is not None
     message = ResidentMessage.objects.create(
         need=need,
         kind=kind,
-        event_seq=h.event.seq,
+        event_seq=seq,
         language=need.language or settings.LANGUAGE_CODE,
         state=MessageState.STOPPED if stopped else MessageState.QUEUED,
         next_try_at=timezone.now(),
@@ -69,6 +73,20 @@ def taken(h: events.Happened) -> None:
 def resolved(h: events.Happened) -> None:
     if reachable(h):
         queue(h, Kind.RESOLVED)
+    # The residents of the needs merged into this one hear it too, about their own need (its
+    # link shows this one's progress); the row names this need's event.
+    joined = Need.objects.filter(
+        merged_into=h.need, kind=NeedKind.REQUEST, anonymised_at__isnull=True
+    )
+    for need in joined:
+        if need.contact_phone or subscriptions.following(need.pk):
+            queue_for(need, Kind.JOINED_DONE, h.event.seq)
+
+
+def merged(h: events.Happened) -> None:
+    """Joined with another need about the same problem: told where to follow it now."""
+    if reachable(h):
+        queue(h, Kind.JOINED)
 
 
 def commented(h: events.Happened) -> None:
@@ -99,6 +117,7 @@ def subscribe() -> None:
     events.subscribe(workflow.RAISE, received)
     events.subscribe(workflow.Action.TAKE, taken)
     events.subscribe(workflow.Action.RESOLVE, resolved)
+    events.subscribe(workflow.Action.MERGE, merged)
     events.subscribe(workflow.COMMENT, commented)
     events.subscribe(workflow.MESSAGES_STOP, stopped)
     events.subscribe(workflow.ANONYMISE, anonymised)

@@ -21,6 +21,9 @@ class Kind(models.TextChoices):
     RESOLVED = "resolved", _("Need solved: please confirm and rate")
     ANSWERED = "answered", _("Staff replied")
     MORE_INFO = "more_info", _("Staff ask for more information")
+    # For a need merged into another: its own events end there, the other's go on.
+    JOINED = "joined", _("Need joined with another")
+    JOINED_DONE = "joined_done", _("The need it joined is solved")
 
 
 class MessageChannel(models.TextChoices):

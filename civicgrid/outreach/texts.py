@@ -27,6 +27,13 @@ TEXTS: dict[str, Any] = {
     Kind.MORE_INFO: _(
         "CivicGrid: staff have a question about your need %(number)s. Answer it: %(link)s"
     ),
+    Kind.JOINED: _(
+        "CivicGrid: your need %(number)s was joined with another about the same problem. "
+        "Follow it: %(link)s"
+    ),
+    Kind.JOINED_DONE: _(
+        "CivicGrid: the problem of your need %(number)s is reported solved. See: %(link)s"
+    ),
 }
 # The tracking page the link opens has the button that stops them.
 STOP = _("To stop these messages, open the link.")

@@ -85,3 +85,28 @@ def test_a_stopped_need_gets_its_rows_stopped(w):
     assert ResidentMessage.objects.get(need=need, kind=Kind.RECEIVED).state == MessageState.STOPPED
     workflow.need_take(need=need, by=workflow.By(w.grid_worker))
     assert ResidentMessage.objects.get(need=need, kind=Kind.TAKEN).state == MessageState.STOPPED
+
+
+def test_a_resident_whose_need_was_joined_hears_of_the_join_and_of_the_solution(w):
+    """Merged into another need about the same problem, a need makes no more events of its
+    own: its resident is told of the join, and when the need it joined is reported solved."""
+    by = workflow.By(w.dispatcher)
+    target = nf.raise_need(w, contact_phone="13800000001")
+    joined = nf.raise_need(w, contact_phone="13800000002")
+    silent = nf.raise_need(w, channel=Channel.OPEN311, contact_phone="", contact_email="a@b.org")
+    stopped = nf.raise_need(w, contact_phone="13800000003")
+    services.need_stop_messages(need=stopped)
+    for need in (joined, silent, stopped):
+        workflow.need_merge(need=need, by=by, into=target, reason="同一个坑")
+    assert kinds(joined) == [Kind.RECEIVED, Kind.JOINED]
+    assert kinds(silent) == []
+
+    workflow.need_take(need=target, by=workflow.By(w.grid_worker))
+    workflow.need_resolve(need=target, by=workflow.By(w.grid_worker))
+    assert kinds(joined) == [Kind.RECEIVED, Kind.JOINED, Kind.JOINED_DONE]
+    done = ResidentMessage.objects.get(need=joined, kind=Kind.JOINED_DONE)
+    assert done.event_seq == target.events.get(action="resolve").seq  # the solving event's
+    assert ResidentMessage.objects.get(need=stopped, kind=Kind.JOINED_DONE).state == (
+        MessageState.STOPPED
+    )
+    assert kinds(target)[-1] == Kind.RESOLVED  # and the target's own resident as before

@@ -229,3 +229,17 @@ def test_the_worker_sends_after_the_commit_through_the_log(
     assert m.state == MessageState.SENT and m.channel == "log" and m.provider_id.startswith("log-")
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "139****5678" in logged and "13912345678" not in logged and SECRET not in logged
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "mn-mong"])
+def test_every_kind_fits_one_text_message_link_aside(language):
+    """A Chinese text message holds 70 characters (beyond, it is sent as several, each
+    charged); the stop sentence included, the link not."""
+    from civicgrid.outreach import texts
+
+    values = {"number": "K7M4-QXP2", "link": "", "state": ""}
+    for kind in Kind.values:
+        body = texts.render(kind, language, values)
+        assert "%(" not in body, (kind, body)
+        if language == "zh-hans":
+            assert len(body) <= 70, (kind, len(body), body)
