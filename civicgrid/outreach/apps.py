@@ -19,3 +19,8 @@ class OutreachConfig(AppConfig):
         from civicgrid.outreach import consumers
 
         consumers.subscribe()
+        # What the resident was told, on a need's console page.
+        from civicgrid.needs import panels
+        from civicgrid.outreach.panels import messages_panel
+
+        panels.register(messages_panel)

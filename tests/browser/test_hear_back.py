@@ -80,3 +80,28 @@ def test_a_question_reaches_the_resident_who_answers_and_stops_messages(
     page.screenshot(path=str(output_dir / f"hear-back-stopped-{language}.png"), full_page=True)
     need.refresh_from_db()
     assert need.messages_stopped_at is not None
+
+
+@pytest.mark.browser_context_args(viewport={"width": 1280, "height": 900})
+def test_staff_see_that_a_message_did_not_reach_the_resident(
+    page: Page, live_server, output_dir, axe_check, settings
+):
+    from civicgrid.outreach import sending
+    from civicgrid.outreach.backends.base import PermanentFailure
+    from civicgrid.outreach.tests.fakes import FakeBackend
+    from tests.browser.test_console import log_in
+
+    settings.OUTREACH_BACKENDS = ["civicgrid.outreach.tests.fakes.FakeBackend"]
+    FakeBackend.reset(PermanentFailure("invalid number 13912345678", code="InvalidPhone"))
+    w = nf.world()
+    need = nf.raise_need(w, description=DESCRIPTION)
+    sending.send(ResidentMessage.objects.get(need=need, kind=Kind.RECEIVED).pk)
+    log_in(page, live_server.url, w.dispatcher, f"/console/needs/{need.number}/")
+    panel = page.locator("section[aria-labelledby=resident-messages-h]")
+    expect(panel).to_contain_text("给居民的通知")
+    expect(panel.locator("[data-undelivered]")).to_contain_text("请给居民打电话")
+    expect(panel.locator("tr[data-state=failed]")).to_contain_text("发送失败")
+    expect(panel).not_to_contain_text("13912345678")
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=str(output_dir / "console-resident-messages.png"))
+    axe_check(page, "need page with a failed message", wcag22=True)
