@@ -27,4 +27,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # test transaction, it took minutes.
 DEMO_HISTORY_DAYS = 42
 DEMO_HISTORY_PERCENT = 10
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# One folder per database: scripts/test.sh runs the two suites side by side.
+ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+MEDIA_ROOT = VAR_DIR / ("test-media" if ON_SQLITE else "test-media-pg")  # noqa: F405
