@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything CI checks, on SQLite and then on PostgreSQL. `make test` runs this.
+# Everything CI checks, on SQLite and on PostgreSQL. `make test` runs this.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k scope).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ echo "== lint, types, layers, migrations"
 .venv/bin/python manage.py check --fail-level WARNING
 
 # The two databases' runs side by side: each is mostly one Python process waiting on a browser,
-# a live server or its database, so on two cores they overlap well (35 → ~22 minutes here).
+# a live server or its database, so on two cores they overlap well (35 → 27 minutes here).
 # SQLite's output is kept in a file and shown after PostgreSQL's; either failing fails.
 mkdir -p test-output
 # Browser tests drive a live server from the test thread (pytest-django's live_server).
