@@ -24,3 +24,8 @@ class OutreachConfig(AppConfig):
         from civicgrid.outreach.panels import messages_panel
 
         panels.register(messages_panel)
+        # And in the resident's data export: the messages and the WeChat openid.
+        from civicgrid.needs import personal
+        from civicgrid.outreach import subscriptions
+
+        personal.register(subscriptions.kept_about)

@@ -11,11 +11,14 @@ refuses (outreach/sending.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 
 from civicgrid.needs.models import Need
 from civicgrid.outreach.models import (
@@ -23,6 +26,7 @@ from civicgrid.outreach.models import (
     Kind,
     Provider,
     ProviderTemplate,
+    ResidentMessage,
     WeChatSubscription,
 )
 
@@ -133,3 +137,31 @@ def following(need_id: int) -> bool:
 def forget(need_id: int) -> None:
     """The need's personal data is gone: so is the openid."""
     WeChatSubscription.objects.filter(need_id=need_id).delete()
+
+
+def kept_about(needs: Sequence[Need]) -> dict[int, dict[str, Any]]:
+    """For the resident's data export (needs/personal.py): the messages sent about each need
+    (never their text: it is not kept) and the WeChat openid they follow it with."""
+    ids = [need.pk for need in needs]
+    kept: dict[int, dict[str, Any]] = {pk: {"messages": [], "wechat": []} for pk in ids}
+    messages = ResidentMessage.objects.filter(need_id__in=ids).order_by("created_at", "id")
+    for m in messages.values("need_id", "kind", "state", "channel", "created_at", "sent_at"):
+        kept[m["need_id"]]["messages"].append(
+            {
+                "kind": m["kind"],
+                "state": m["state"],
+                "channel": m["channel"],
+                "queued_at": _local(m["created_at"]),
+                "sent_at": _local(m["sent_at"]),
+            }
+        )
+    follows = WeChatSubscription.objects.filter(need_id__in=ids).order_by("id")
+    for s in follows.values("need_id", "openid", "template_id", "uses_left"):
+        kept[s["need_id"]]["wechat"].append(
+            {"openid": s["openid"], "template": s["template_id"], "messages_left": s["uses_left"]}
+        )
+    return kept
+
+
+def _local(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None

@@ -84,6 +84,26 @@ def as_xlsx(data: dict[str, Any]) -> bytes:
     )
     _sheet(
         book,
+        _("Messages"),
+        [_("Number"), _("Kind"), _("State"), _("Channel"), _("Queued at"), _("Sent at")],
+        [
+            [n["number"], m["kind"], m["state"], m["channel"], m["queued_at"], m["sent_at"]]
+            for n in needs
+            for m in n.get("messages", [])
+        ],
+    )
+    _sheet(
+        book,
+        _("WeChat"),
+        [_("Number"), _("WeChat openid"), _("Template"), _("Messages left")],
+        [
+            [n["number"], s["openid"], s["template"], s["messages_left"]]
+            for n in needs
+            for s in n.get("wechat", [])
+        ],
+    )
+    _sheet(
+        book,
         _("Phone revealed"),
         [_("Number"), _("At")],
         [[r["need"], r["at"]] for r in data["phone_revealed_to_staff"]],

@@ -9,6 +9,7 @@ from io import StringIO
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.translation import gettext
 
 from civicgrid.core.errors import Invalid, NotAllowed
 from civicgrid.core.hashing import phone_digest
@@ -17,7 +18,7 @@ from civicgrid.core.notifications import notify
 from civicgrid.needs import services as need_services
 from civicgrid.needs.tests import factories as nf
 from civicgrid.network.tests import factories as netf
-from civicgrid.privacy import services
+from civicgrid.privacy import exports, services
 from civicgrid.privacy.models import DataRequest, RequestKind
 from civicgrid.privacy.tests.helpers import closed_need
 
@@ -143,3 +144,23 @@ def test_the_export_reads_in_a_fixed_number_of_queries_however_many_needs(
         data = services.personal_data_export(phone=PHONE, by=None, via="command")
     assert len(data["needs"]) == 8
     assert all(row["timeline"][0]["action"] == "raise" for row in data["needs"])
+
+
+def test_what_other_apps_keep_about_the_need_is_in_the_export():
+    """The messages sent to the resident and the WeChat openid they follow a need with are
+    theirs too (civicgrid/outreach registers them with needs/personal.py)."""
+    from civicgrid.outreach import subscriptions
+
+    w = nf.world()
+    need = nf.raise_need(w)
+    subscriptions.record(need, "oVxRz5-export-openid", ["tpl-resolved"])
+    data = services.personal_data_export(phone=PHONE, by=None, via="command")
+    row = data["needs"][0]
+    assert [m["kind"] for m in row["messages"]] == ["received"]
+    assert row["messages"][0]["state"] == "queued" and "text" not in row["messages"][0]
+    assert row["wechat"] == [
+        {"openid": "oVxRz5-export-openid", "template": "tpl-resolved", "messages_left": 1}
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(exports.as_xlsx(data)))
+    cells = [c.value for r in book[gettext("WeChat")].iter_rows() for c in r]
+    assert "oVxRz5-export-openid" in cells
