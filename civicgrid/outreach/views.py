@@ -30,6 +30,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 from wechatpy.exceptions import WeChatClientException
 
+from civicgrid.core import ratelimit
 from civicgrid.needs import selectors
 from civicgrid.needs.models import Kind as NeedKind
 from civicgrid.needs.models import Need
@@ -121,7 +122,23 @@ def follow(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _limited(request: HttpRequest, what: str) -> int:
+    """Seconds to wait when this address sent too many logins (each costs a call to WeChat) or
+    acceptances, counted like the tracking page's posts; 0 if it may go on."""
+    return ratelimit.hit(
+        f"wechat-{what}",
+        ratelimit.client_ip(request),
+        limit=settings.RESIDENT_TRACK_LIMIT,
+        per=settings.RESIDENT_TRACK_WINDOW,
+    )
+
+
 def _accept(request: HttpRequest, need: Need) -> JsonResponse:
+    wait = _limited(request, "follow")
+    if wait:
+        response = _answer({"error": "too_many", "retry_after": wait}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     openid = openid_of(request)
     if not openid:
         return _answer({"error": "openid"}, status=403)
@@ -204,7 +221,13 @@ def signin_back(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     code = request.GET.get("code", "")
     openid = ""
-    if nonce and state and constant_time_compare(nonce, state) and code:
+    if (
+        nonce
+        and state
+        and constant_time_compare(nonce, state)
+        and code
+        and not _limited(request, "signin")
+    ):
         callback = f"{settings.SITE_URL.rstrip('/')}{reverse('outreach:signin_back')}"
         openid = wechat.OAuth(callback, nonce).openid(code)
     response = HttpResponseRedirect(back)

@@ -395,3 +395,19 @@ def test_anonymising_forgets_the_openid(both, w):
     nf.force(need, state=State.CLOSED)
     privacy.need_anonymise(need=need, by=w.dispatcher, reason="居民要求")
     assert not Sub.objects.filter(need=need).exists()
+
+
+def test_logins_and_acceptances_are_rate_limited_per_address(wx, w, settings):
+    """Each way back costs a call to WeChat: a script looping through logins is cut off."""
+    settings.RESIDENT_TRACK_LIMIT = 2
+    exchanges = 0
+    for _ in range(3):
+        client = Client()
+        _, state = sign_in(client, "/")
+        r = client.get("/wechat/signin/back/", {"code": "good-code", "state": state})
+        exchanges = len([s for s in wx.seen if s.path == "/sns/oauth2/access_token"])
+    assert exchanges == 2 and OPENID_COOKIE not in r.cookies
+    need = nf.raise_need(w)
+    body = {"k": tracking_key(need.number), "details": details(**{TAKEN: "accept"})}
+    statuses = [signed_in(Client()).post(follow_url(need), body).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
