@@ -19,13 +19,9 @@ class OutreachConfig(AppConfig):
         from civicgrid.outreach import consumers
 
         consumers.subscribe()
-        # What the resident was told, on a need's console page.
-        from civicgrid.needs import panels
-        from civicgrid.outreach.panels import messages_panel
+        # What the resident was told, on a need's console page and in their data export.
+        from civicgrid.needs import extensions
+        from civicgrid.outreach.extensions import kept_about, messages_panel
 
-        panels.register(messages_panel)
-        # And in the resident's data export: the messages and the WeChat openid.
-        from civicgrid.needs import personal
-        from civicgrid.outreach import subscriptions
-
-        personal.register(subscriptions.kept_about)
+        extensions.add_panel(messages_panel)
+        extensions.add_personal(kept_about)

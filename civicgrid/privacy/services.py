@@ -25,7 +25,7 @@ from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import phone_digest
 from civicgrid.core.models import Notification, RevealLog
 from civicgrid.core.notifications import render as render_text
-from civicgrid.needs import events, personal, workflow
+from civicgrid.needs import events, extensions, workflow
 from civicgrid.needs.models import FINAL_STATES, Need, NeedEvent, NeedPhoto, QuestionKind
 from civicgrid.needs.reveal import may_read_phones, phone_paths
 from civicgrid.needs.services import clean_phone, clean_text, normalise_number
@@ -125,7 +125,7 @@ def _need_row(need: Need, kept: dict[str, Any]) -> dict[str, Any]:
             {"file": p.image.name, "width": p.width, "height": p.height, "at": _local(p.created_at)}
             for p in need.photos.all()
         ],
-        # What other apps keep about it (needs/personal.py): messages sent, a WeChat openid.
+        # What other apps keep about it (needs/extensions.py): messages sent, a WeChat openid.
         **kept,
     }
 
@@ -171,7 +171,7 @@ def personal_data_export(
         .prefetch_related("photos", Prefetch("events", NeedEvent.objects.order_by("seq")))
         .order_by("created_at", "id")
     )
-    kept = personal.kept_about(needs)
+    kept = extensions.personal(needs)
     subjects = [f"need:{n.number}" for n in needs]
     reveals = RevealLog.objects.filter(subject__in=subjects, field="contact_phone")
     data = {

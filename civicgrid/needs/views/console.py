@@ -40,7 +40,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.core import once
 from civicgrid.core.errors import DomainError, Invalid, NotAllowed
 from civicgrid.core.i18n import localised
-from civicgrid.needs import deadlines, panels, publication, selectors, services, workflow
+from civicgrid.needs import deadlines, extensions, publication, selectors, services, workflow
 from civicgrid.needs.access import (
     STAFF_ACTIONS,
     access_need,
@@ -504,7 +504,7 @@ def _detail_context(
         "may_merge": Action.MERGE in actions,
         "comment_form": comment_form if may_comment else None,
         "timeline": timeline_rows(need),
-        "panels": panels.rendered(request, need),
+        "panels": extensions.panels(request, need),
         "duplicates": selectors.duplicate_candidates(need) if need.is_open else [],
         "answers": _answers(need),
         "place_visible": can_see(user, need.node),

@@ -148,7 +148,7 @@ def test_the_export_reads_in_a_fixed_number_of_queries_however_many_needs(
 
 def test_what_other_apps_keep_about_the_need_is_in_the_export():
     """The messages sent to the resident and the WeChat openid they follow a need with are
-    theirs too (civicgrid/outreach registers them with needs/personal.py)."""
+    theirs too (civicgrid/outreach registers them with needs/extensions.py)."""
     from civicgrid.outreach import subscriptions
 
     w = nf.world()
