@@ -5,13 +5,13 @@ Each handler runs inside the event's transaction: the message row exists exactly
 event does, and its sending task is enqueued with it (`core.tasks.enqueue_with_transaction`).
 The worker sends it (outreach/sending.py).
 
-Told: the resident who raised a request and left a mobile number or follows it in WeChat
-(outreach/subscriptions.py). A need raised through a
+Told: the resident who raised a request and left a mobile number (by text, or in WeChat when
+they follow the need there: outreach/subscriptions.py). A need raised through a
 resident's own channel (the resident page, a QR poster, the API, Open311) is `received`;
 every request, also one staff entered on someone's behalf, is `taken`, `resolved`,
 `answered` (a public reply) and `more_info` (a question); a need merged into another is
-`joined`, and `joined_done` when the other is reported solved. Proactive records, and needs with
-neither a phone nor a WeChat follower, are told nothing (docs/outreach.md).
+`joined`, and `joined_done` when the other is reported solved. Proactive records and needs
+without a phone are told nothing (docs/outreach.md).
 """
 
 from __future__ import annotations
@@ -32,9 +32,7 @@ RESIDENT_CHANNELS = frozenset({Channel.WEB, Channel.QR, Channel.API, Channel.OPE
 
 def reachable(h: events.Happened) -> bool:
     need = h.need
-    if need.kind != NeedKind.REQUEST or need.anonymised_at is not None:
-        return False
-    return bool(need.contact_phone) or subscriptions.following(need.pk)
+    return need.kind == NeedKind.REQUEST and bool(need.contact_phone) and need.anonymised_at is None
 
 
 def queue(h: events.Happened, kind: str) -> ResidentMessage:
@@ -77,10 +75,9 @@ def resolved(h: events.Happened) -> None:
     # link shows this one's progress); the row names this need's event.
     joined = Need.objects.filter(
         merged_into=h.need, kind=NeedKind.REQUEST, anonymised_at__isnull=True
-    )
+    ).exclude(contact_phone="")
     for need in joined:
-        if need.contact_phone or subscriptions.following(need.pk):
-            queue_for(need, Kind.JOINED_DONE, h.event.seq)
+        queue_for(need, Kind.JOINED_DONE, h.event.seq)
 
 
 def merged(h: events.Happened) -> None:

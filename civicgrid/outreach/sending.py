@@ -30,7 +30,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from civicgrid.outreach import subscriptions, texts
+from civicgrid.outreach import providers, subscriptions, texts
 from civicgrid.outreach.backends.base import (
     Backend,
     PermanentFailure,
@@ -38,19 +38,12 @@ from civicgrid.outreach.backends.base import (
     TemporaryFailure,
     Text,
 )
-from civicgrid.outreach.models import (
-    FALLBACK_LANGUAGE,
-    Kind,
-    MessageState,
-    ProviderTemplate,
-    ResidentMessage,
-)
+from civicgrid.outreach.models import Kind, MessageChannel, MessageState, ResidentMessage
 
 log = logging.getLogger("civicgrid.outreach")
 
 # The provider whose templates a backend's channel uses (a backend may say its own `provider`).
 PROVIDER_OF_CHANNEL = {"sms": "tencent", "wechat": "wechat"}
-WECHAT = "wechat"
 # Status news that a newer message of the same need makes stale. Never a rating prompt, a
 # reply or a question: those are always sent.
 SUPERSEDABLE = frozenset({Kind.RECEIVED, Kind.TAKEN})
@@ -80,13 +73,11 @@ def send(message_id: int, *, now: dt.datetime | None = None) -> str:
     need = message.need
     if need.messages_stopped_at is not None:
         return _finish(message, MessageState.STOPPED)
-    if need.anonymised_at is not None or not (
-        need.contact_phone or subscriptions.following(need.pk)
-    ):
+    if need.anonymised_at is not None or not need.contact_phone:
         return _finish(message, MessageState.SKIPPED, error="no phone")
     if _superseded(message):
         return _finish(message, MessageState.SKIPPED, error="superseded")
-    postpone_to = _limited_until(message, need.contact_phone, now) if need.contact_phone else None
+    postpone_to = _limited_until(message, need.contact_phone, now)
     if postpone_to is not None:
         _back_in_queue(message, postpone_to, attempt=False)
         return MessageState.QUEUED
@@ -111,7 +102,7 @@ def _send_by_first_that_takes_it(message: ResidentMessage, text: Text, now: dt.d
     for backend in backends():
         template = template_for(backend, message.kind, text.language)
         openid = ""
-        if backend.channel == WECHAT and template is not None:
+        if backend.channel == MessageChannel.WECHAT and template is not None:
             openid = subscriptions.openid_for(message.need_id, template.template_id)
         candidate = dataclasses.replace(text, template=template, openid=openid)
         if not backend.can_send(candidate):
@@ -138,12 +129,12 @@ def _send_by_first_that_takes_it(message: ResidentMessage, text: Text, now: dt.d
             channel=backend.channel,
             provider_id=str(provider_id)[:64],
             sent_at=timezone.now(),
-            error="; ".join(f"{channel} {_said(exc)}" for channel, exc in refused)[:200],
+            error=_refusals(refused),
         )
     if refused:
-        channel, _ = refused[-1]
-        error = "; ".join(f"{channel} {_said(exc)}" for channel, exc in refused)
-        return _finish(message, MessageState.FAILED, channel=channel, error=error[:200])
+        return _finish(
+            message, MessageState.FAILED, channel=refused[-1][0], error=_refusals(refused)
+        )
     return _finish(message, MessageState.SKIPPED, error="no backend reaches this resident")
 
 
@@ -153,16 +144,7 @@ def template_for(backend: Backend, kind: str, language: str) -> TemplateRef | No
     provider = getattr(backend, "provider", PROVIDER_OF_CHANNEL.get(backend.channel, ""))
     if not provider:
         return None
-    rows = {
-        t.language: t
-        for t in ProviderTemplate.objects.filter(
-            provider=provider,
-            kind=kind,
-            language__in=[language, FALLBACK_LANGUAGE],
-            active=True,
-        )
-    }
-    row = rows.get(language) or rows.get(FALLBACK_LANGUAGE)
+    row = providers.approved(provider, [kind], language).get(kind)
     if row is None:
         return None
     return TemplateRef(template_id=row.template_id, sign_name=row.sign_name, params=row.param_names)
@@ -203,9 +185,9 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def _retry(message: ResidentMessage, error: str, now: dt.datetime) -> str:
+    """Back in the queue after a back-off (the caller saw attempts left: the last attempt
+    passes the message to the next backend instead)."""
     attempts = message.attempts  # this attempt included (counted by the claim)
-    if attempts >= settings.OUTREACH_MAX_ATTEMPTS:
-        return _finish(message, MessageState.FAILED, error=error)
     _back_in_queue(message, now + backoff(attempts), attempt=True, error=error)
     return MessageState.QUEUED
 
@@ -231,6 +213,11 @@ def _finish(message: ResidentMessage, state: str, **fields: object) -> str:
 
 # A provider's error may quote the number it refused: long runs of digits are masked.
 _DIGITS = re.compile(r"\+?\d{7,}")
+
+
+def _refusals(refused: list[tuple[str, Exception]]) -> str:
+    """What the backends that did not send said, each named by its channel."""
+    return "; ".join(f"{channel} {_said(exc)}" for channel, exc in refused)[:200]
 
 
 def _said(exc: Exception) -> str:

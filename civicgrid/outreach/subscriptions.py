@@ -11,24 +11,15 @@ refuses (outreach/sending.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
 
 from civicgrid.needs.models import Need
-from civicgrid.outreach.models import (
-    FALLBACK_LANGUAGE,
-    Kind,
-    Provider,
-    ProviderTemplate,
-    ResidentMessage,
-    WeChatSubscription,
-)
+from civicgrid.outreach import providers
+from civicgrid.outreach.models import Kind, Provider, WeChatSubscription
 
 # The kinds a resident is asked to follow, most wanted first: the rating prompt, a question,
 # then news. "received" is sent when the need is raised, before the resident can consent.
@@ -45,21 +36,12 @@ ACCEPTED = frozenset({"accept", "acceptWithAudio", "acceptWithAlert"})
 def offered(language: str) -> list[str]:
     """The subscription templates the resident is asked to accept: those set up for the
     followed kinds, in the page's language else in Chinese, at most MAX_TEMPLATES."""
-    rows = ProviderTemplate.objects.filter(
-        provider=Provider.WECHAT,
-        kind__in=FOLLOWED_KINDS,
-        language__in=[language, FALLBACK_LANGUAGE],
-        active=True,
-    ).values_list("kind", "language", "template_id")
-    chosen: dict[str, str] = {}
-    for kind, lang, template_id in rows:
-        if kind not in chosen or lang == language:
-            chosen[kind] = template_id
+    chosen = providers.approved(Provider.WECHAT, FOLLOWED_KINDS, language)
     ids: list[str] = []
     for kind in FOLLOWED_KINDS:
-        wanted = chosen.get(kind, "")
-        if wanted and wanted not in ids:
-            ids.append(wanted)
+        row = chosen.get(kind)
+        if row is not None and row.template_id not in ids:
+            ids.append(row.template_id)
     return ids[:MAX_TEMPLATES]
 
 
@@ -130,38 +112,6 @@ def void(need_id: int, template_id: str) -> None:
     WeChatSubscription.objects.filter(need_id=need_id, template_id=template_id).update(uses_left=0)
 
 
-def following(need_id: int) -> bool:
-    return WeChatSubscription.objects.filter(need_id=need_id, uses_left__gt=0).exists()
-
-
 def forget(need_id: int) -> None:
     """The need's personal data is gone: so is the openid."""
     WeChatSubscription.objects.filter(need_id=need_id).delete()
-
-
-def kept_about(needs: Sequence[Need]) -> dict[int, dict[str, Any]]:
-    """For the resident's data export (needs/personal.py): the messages sent about each need
-    (never their text: it is not kept) and the WeChat openid they follow it with."""
-    ids = [need.pk for need in needs]
-    kept: dict[int, dict[str, Any]] = {pk: {"messages": [], "wechat": []} for pk in ids}
-    messages = ResidentMessage.objects.filter(need_id__in=ids).order_by("created_at", "id")
-    for m in messages.values("need_id", "kind", "state", "channel", "created_at", "sent_at"):
-        kept[m["need_id"]]["messages"].append(
-            {
-                "kind": m["kind"],
-                "state": m["state"],
-                "channel": m["channel"],
-                "queued_at": _local(m["created_at"]),
-                "sent_at": _local(m["sent_at"]),
-            }
-        )
-    follows = WeChatSubscription.objects.filter(need_id__in=ids).order_by("id")
-    for s in follows.values("need_id", "openid", "template_id", "uses_left"):
-        kept[s["need_id"]]["wechat"].append(
-            {"openid": s["openid"], "template": s["template_id"], "messages_left": s["uses_left"]}
-        )
-    return kept
-
-
-def _local(value: dt.datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
