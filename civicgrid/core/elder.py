@@ -8,8 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from civicgrid.core.redirects import this_site
 
 COOKIE = "civicgrid_elder"
 KEPT_FOR = 365 * 24 * 60 * 60  # a year, in seconds
@@ -29,9 +30,7 @@ def switch(request: HttpRequest) -> HttpResponse:
     """Turns elder mode on (`elder=1`) or off, then back to the page the switch was on. Only a
     page of this site: a `next` pointing elsewhere goes home instead (no open redirect)."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not this_site(request, target):
         target = "/"
     response = HttpResponseRedirect(target)
     if request.POST.get("elder") == "1":

@@ -25,16 +25,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 from wechatpy.exceptions import WeChatClientException
 
 from civicgrid.core import ratelimit
+from civicgrid.core.redirects import this_site
 from civicgrid.needs import selectors
 from civicgrid.needs.models import Kind as NeedKind
 from civicgrid.needs.models import Need
-from civicgrid.needs.tracking import key_ok
+from civicgrid.needs.tracking import key_ok, tracking_url
 from civicgrid.outreach import subscriptions
 from civicgrid.outreach.backends import wechat
 
@@ -51,7 +51,7 @@ STATE_SECONDS = 600
 TRIED_SECONDS = 86400
 
 
-def _need(request: HttpRequest, number: str, key: str) -> Need:
+def _need(number: str, key: str) -> Need:
     need = selectors.by_number(number)
     if need is None or not key_ok(need.number, key):
         raise Http404("no such need")
@@ -67,12 +67,16 @@ def _followable(need: Need) -> bool:
     )
 
 
+def _openid_seconds() -> int:
+    return int(settings.WECHAT_OPENID_DAYS) * 86400
+
+
 def openid_of(request: HttpRequest) -> str:
     value = request.get_signed_cookie(
         OPENID_COOKIE,
         default="",
         salt=OPENID_SALT,
-        max_age=settings.WECHAT_OPENID_DAYS * 86400,
+        max_age=_openid_seconds(),
     )
     return value if isinstance(value, str) else ""
 
@@ -86,25 +90,25 @@ def _answer(data: Mapping[str, object], status: int = 200) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def follow(request: HttpRequest, number: str) -> HttpResponse:
     key = request.POST.get("k", "") if request.method == "POST" else request.GET.get("k", "")
-    need = _need(request, number, key)
+    need = _need(number, key)
     if request.method == "POST":
         return _accept(request, need)
-    closed = {"enabled": False, "following": subscriptions.uses(need.pk)}
+    following = subscriptions.uses(need.pk)
+    closed = {"enabled": False, "following": following}
     if not (wechat.configured() and _followable(need)):
         return _answer(closed)
     templates = subscriptions.offered(need.language or get_language() or "")
     if not templates:
         return _answer(closed)
-    openid = openid_of(request)
-    if not openid:
+    page = request.GET.get("url", "")
+    if not openid_of(request):
         if request.COOKIES.get(TRIED_COOKIE):
             return _answer(closed)
-        page = request.GET.get("url", "")
-        back = _local(request, page) or reverse("resident:track", args=[need.number])
+        back = page if this_site(request, page) else tracking_url(need.number)
         signin = f"{reverse('outreach:signin')}?{urlencode({'next': back})}"
         return _answer({"enabled": True, "identified": False, "signin": signin})
-    page = request.GET.get("url", "")
-    if not _ours(request, page):
+    # The JS-SDK signs the page's full address: one of this site's, never another's.
+    if not (this_site(request, page) and urlsplit(page).netloc):
         return _answer({**closed, "error": "url"}, status=400)
     try:
         config = _js_config(page.split("#", 1)[0])
@@ -117,7 +121,7 @@ def follow(request: HttpRequest, number: str) -> HttpResponse:
             "identified": True,
             "config": config,
             "templates": templates,
-            "following": subscriptions.uses(need.pk),
+            "following": following,
         }
     )
 
@@ -170,40 +174,38 @@ def _js_config(url: str) -> dict[str, object]:
     }
 
 
-def _local(request: HttpRequest, url: str) -> str:
-    """The path and query of `url` when it is a page of this site, else ""."""
-    parts = urlsplit(url)
-    if (parts.scheme or parts.netloc) and not _ours(request, url):
-        return ""
-    path = parts.path
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return ""
-    return path + (f"?{parts.query}" if parts.query else "")
+def _callback() -> str:
+    """Where WeChat's login comes back to: an address of `SITE_URL`, the domain registered
+    with the Official Account for its web login."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('outreach:signin_back')}"
 
 
-def _ours(request: HttpRequest, url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and parts.netloc == request.get_host()
+def _back(request: HttpRequest, url: str) -> str:
+    return url if this_site(request, url) else reverse("resident:home")
+
+
+def _cookie(response: HttpResponse, name: str, value: str, max_age: int, salt: str) -> None:
+    """A signed cookie only this site's pages send back and no script reads."""
+    response.set_signed_cookie(
+        name,
+        value,
+        salt=salt,
+        max_age=max_age,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
 
 
 @require_GET
 def signin(request: HttpRequest) -> HttpResponse:
     """Off to WeChat's silent login, with a state bound to this browser."""
-    back = _safe_next(request, request.GET.get("next", ""))
+    back = _back(request, request.GET.get("next", ""))
     if not wechat.configured():
         return HttpResponseRedirect(back)
     nonce = secrets.token_urlsafe(16)
-    callback = f"{settings.SITE_URL.rstrip('/')}{reverse('outreach:signin_back')}"
-    response = HttpResponseRedirect(wechat.OAuth(callback, nonce).authorize_url)
-    response.set_signed_cookie(
-        STATE_COOKIE,
-        f"{nonce}|{back}",
-        salt=STATE_SALT,
-        max_age=STATE_SECONDS,
-        httponly=True,
-        secure=request.is_secure(),
-        samesite="Lax",
-    )
+    response = HttpResponseRedirect(wechat.OAuth(_callback(), nonce).authorize_url)
+    _cookie(response, STATE_COOKIE, f"{nonce}|{back}", STATE_SECONDS, salt=STATE_SALT)
     patch_cache_control(response, private=True, no_store=True)
     return response
 
@@ -217,7 +219,7 @@ def signin_back(request: HttpRequest) -> HttpResponse:
         STATE_COOKIE, default="", salt=STATE_SALT, max_age=STATE_SECONDS
     )
     nonce, _, back = (kept or "").partition("|")
-    back = _safe_next(request, back)
+    back = _back(request, back)
     state = request.GET.get("state", "")
     code = request.GET.get("code", "")
     openid = ""
@@ -228,31 +230,12 @@ def signin_back(request: HttpRequest) -> HttpResponse:
         and code
         and not _limited(request, "signin")
     ):
-        callback = f"{settings.SITE_URL.rstrip('/')}{reverse('outreach:signin_back')}"
-        openid = wechat.OAuth(callback, nonce).openid(code)
+        openid = wechat.OAuth(_callback(), nonce).openid(code)
     response = HttpResponseRedirect(back)
     response.delete_cookie(STATE_COOKIE, samesite="Lax")
     if openid:
-        response.set_signed_cookie(
-            OPENID_COOKIE,
-            openid,
-            salt=OPENID_SALT,
-            max_age=settings.WECHAT_OPENID_DAYS * 86400,
-            httponly=True,
-            secure=request.is_secure(),
-            samesite="Lax",
-        )
+        _cookie(response, OPENID_COOKIE, openid, _openid_seconds(), salt=OPENID_SALT)
     else:
-        response.set_cookie(TRIED_COOKIE, "1", max_age=TRIED_SECONDS, httponly=True, samesite="Lax")
+        _cookie(response, TRIED_COOKIE, "1", TRIED_SECONDS, salt=STATE_SALT)
     patch_cache_control(response, private=True, no_store=True)
     return response
-
-
-def _safe_next(request: HttpRequest, url: str) -> str:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        local = _local(request, url)
-        if local:
-            return local
-    return reverse("resident:home")

@@ -115,23 +115,20 @@
     if (answer.following > 0) {
       say(box.dataset.done);
     }
+    // No button after all (the SDK did not load or WeChat refused its configuration): the box
+    // stays only to say the resident already follows the need.
+    function noButton() {
+      box.hidden = !(answer.following > 0);
+    }
     loadSdk()
       .then(function (wx) {
         wx.config(answer.config);
         wx.ready(function () {
           box.querySelector("[data-wechat-button]").appendChild(subscribeButton(answer.templates));
         });
-        wx.error(function () {
-          if (!(answer.following > 0)) {
-            box.hidden = true;
-          }
-        });
+        wx.error(noButton);
       })
-      .catch(function () {
-        if (!(answer.following > 0)) {
-          box.hidden = true;
-        }
-      });
+      .catch(noButton);
   }
 
   ask()
