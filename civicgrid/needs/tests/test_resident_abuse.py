@@ -68,6 +68,7 @@ def test_the_last_four_digits_do_not_withdraw_a_need():
     need = nf.raise_need(w)  # phone 13912345678
     response = withdraw(english(Client()), need, last4="5678")
     assert response.status_code == 403
+    assert "To withdraw, open the link from your receipt" in response.content.decode()
     need.refresh_from_db()
     assert need.state == State.SUBMITTED
     # The keyed link still does.

@@ -390,8 +390,6 @@ def find_by_phone(request: HttpRequest) -> HttpResponse:
 # Withdrawing needs the link: four digits are 10,000 guesses, and a withdrawal by a stranger
 # stops the help someone asked for (staff can restore it, workflow.Action.RESTORE).
 LAST4_OPS = frozenset({"rate"})
-# Owner operations whose forms only the link's holder sees.
-KEY_ONLY_OPS = frozenset({"answer", "stop", "resume"})
 
 
 @dataclass(frozen=True)
@@ -579,11 +577,8 @@ def _owner_action(
                 "Call your community or grid worker."
             )
         )
-        if op in KEY_ONLY_OPS:
-            # Their forms are drawn for the link's holder only: said at the top of the page.
-            return 403, said
-        form.add_error(None, said)
-        return 403, ""
+        # Said at the top of the page: most of these forms are drawn for the link's holder only.
+        return 403, said
     if not proof.ok:
         form.add_error("last4", _("That does not match the mobile number left with this need."))
         return 403, ""
