@@ -10,7 +10,8 @@ from civicgrid.settings import *  # noqa: F403
 from civicgrid.settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if ON_SQLITE:
     # A file, not :memory:, so that tests with several connections (the take race) meet
     # SQLite's real locking, as production on SQLite does. One file per test process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
@@ -28,5 +29,4 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 DEMO_HISTORY_DAYS = 42
 DEMO_HISTORY_PERCENT = 10
 # One folder per database: scripts/test.sh runs the two suites side by side.
-ON_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 MEDIA_ROOT = VAR_DIR / ("test-media" if ON_SQLITE else "test-media-pg")  # noqa: F405
