@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.network",
     "civicgrid.needs",
+    "civicgrid.volunteers",
     "civicgrid.insights",
     "civicgrid.open311",
     "civicgrid.demo",

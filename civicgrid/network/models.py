@@ -266,6 +266,7 @@ class OrgKind(models.TextChoices):
     JOINT_COMMITTEE = "joint_committee", _("Joint party committee")
     MEMBER_UNIT = "member_unit", _("Member unit")
     PROVIDER = "provider", _("Service provider")
+    TEAM = "team", _("Volunteer or party-member team")
 
 
 class UnitKind(models.TextChoices):
