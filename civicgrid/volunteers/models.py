@@ -30,8 +30,7 @@ class RegistrationState(models.TextChoices):
     ENDED = "ended", _("Ended (moved on)")
 
 
-# A person or unit holds at most one registration in these states at a time: their home
-# community (or the one request waiting to become it).
+# A person holds at most one approved registration (their home community) and one request.
 LIVE_REGISTRATION = (RegistrationState.REQUESTED, RegistrationState.APPROVED)
 
 
@@ -87,10 +86,16 @@ class Registration(models.Model):
                 | Q(person__isnull=True, unit__isnull=False),
                 name="registration_person_or_unit",
             ),
+            # One home community at a time, and one request waiting (to move there) at a time.
             models.UniqueConstraint(
                 fields=["person"],
-                condition=Q(state__in=["requested", "approved"]),
-                name="registration_one_live_per_person",
+                condition=Q(state="approved"),
+                name="registration_one_home_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(state="requested"),
+                name="registration_one_request_per_person",
             ),
             models.UniqueConstraint(
                 fields=["unit", "community"],
