@@ -446,6 +446,10 @@ if INTAKE_FOLLOW_UP not in ("worker", "inline"):
     raise ImproperlyConfigured(
         f"INTAKE_FOLLOW_UP must be 'worker' or 'inline', not {INTAKE_FOLLOW_UP!r}."
     )
+# People who serve: the day of the month from which the worker checks each team's previous
+# month against its rule (activities are recorded a day or two late), and how often it looks.
+VOLUNTEER_TEAM_CHECK_DAY = envint("VOLUNTEER_TEAM_CHECK_DAY", 3)
+VOLUNTEER_TEAM_CHECK_SECONDS = envint("VOLUNTEER_TEAM_CHECK_SECONDS", 3600)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 

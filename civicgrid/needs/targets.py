@@ -50,14 +50,14 @@ class Targets:
         if group:
             self.choices.append((label, group))
 
-    def add_units(self, units: Iterable[Organisation]) -> None:
+    def add_units(self, units: Iterable[Organisation], label: Any = None) -> None:
         group: Choices = []
         for org in units:
             key = f"unit:{org.pk}"
             self.units[key] = org
             group.append((key, f"{org.name} · {org.get_kind_display()}"))
         if group:
-            self.choices.append((_("Member units and providers"), group))
+            self.choices.append((label or _("Member units and providers"), group))
 
     def chosen(self, value: str) -> Person | Organisation | None:
         """What a choice stands for: a person, a unit, or None (undirected)."""
@@ -104,6 +104,13 @@ def dispatch_targets(need: Need) -> Targets:
     if need.consultation_id:
         near |= Q(committee_id=need.consultation_id)
     targets.add_units(Organisation.objects.filter(near, kind__in=UNIT_KINDS).select_related("node"))
+    # Volunteer and party-member teams of the area (at the holding level or below, or above
+    # it): any member takes what is dispatched to the team. A team its organisers set inactive
+    # (`team.active`, people-who-serve) is offered no more.
+    teams = Organisation.objects.filter(
+        Q(node__path__startswith=owner.path) | Q(node_id__in=above), kind=OrgKind.TEAM
+    ).exclude(team__active=False)
+    targets.add_units(teams.select_related("node"), _("Teams"))
     return targets
 
 
