@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("needs.xlsx", views.needs_xlsx, name="needs"),
     path("proactive.xlsx", views.proactive_xlsx, name="proactive"),
     path("kpis.xlsx", views.kpis_xlsx, name="kpis"),
+    path("activities.xlsx", views.activities_xlsx, name="activities"),
 ]

@@ -143,3 +143,21 @@ def kpis_xlsx(request: HttpRequest) -> HttpResponseBase:
     period = chosen.choice.period
     book = ledgers.kpi_ledger(kpis.Scope(node=chosen.node, period=period))
     return _download(book, f"kpis-{period.start:%Y%m%d}-{period.end:%Y%m%d}", chosen.node.code)
+
+
+@console_required
+@replica_reads()
+def activities_xlsx(request: HttpRequest) -> HttpResponseBase:
+    """The activities of people who serve, for the dashboard's node and period parameters
+    (as the KPI ledger); without a node, the area the dashboard opens on."""
+    try:
+        chosen = params.parse_dashboard(request.user, request.GET)
+    except params.BadParam as error:
+        return _bad(str(error))
+    if chosen is None:
+        return _bad(_("Your roles give you no area to count."))
+    period = chosen.choice.period
+    book = ledgers.activities_ledger(paths=[chosen.node.path], period=period)
+    return _download(
+        book, f"activities-{period.start:%Y%m%d}-{period.end:%Y%m%d}", chosen.node.code
+    )

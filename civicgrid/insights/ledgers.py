@@ -1,4 +1,5 @@
-"""Ledgers (台账) as Excel workbooks: needs, proactive work, the KPI table by child node.
+"""Ledgers (台账) as Excel workbooks: needs, proactive work, the KPI table by child node, the
+activities of people who serve.
 
 Memory stays flat however long the ledger: xlsxwriter runs in constant-memory mode (each row
 is flushed to disk once written, so rows must come in order and are never revisited) into a
@@ -44,6 +45,8 @@ from civicgrid.needs.models import (
 from civicgrid.needs.reveal import phone_paths
 from civicgrid.network.models import mask_mobile, node_label
 from civicgrid.network.scope import within_paths
+from civicgrid.volunteers.counts import activities_in
+from civicgrid.volunteers.models import ActivityState, Theme
 
 CHUNK = 2000
 
@@ -323,3 +326,70 @@ def kpi_rows(scope: kpis.Scope) -> list[Row]:
 
 def kpi_ledger(scope: kpis.Scope) -> IO[bytes]:
     return write_workbook(str(pgettext_lazy("ledger", "KPIs")), KPI_COLUMNS, kpi_rows(scope))
+
+
+# --- The activities of people who serve ---------------------------------------------------
+
+ACTIVITY_COLUMNS = (
+    Column(pgettext_lazy("ledger", "Date"), 11, "date"),
+    Column(pgettext_lazy("ledger", "Activity"), 28, "wrap"),
+    Column(pgettext_lazy("ledger", "Theme"), 12),
+    Column(pgettext_lazy("ledger", "Organiser"), 18),
+    Column(pgettext_lazy("ledger", "Place"), 24),
+    Column(pgettext_lazy("ledger", "State"), 9),
+    Column(pgettext_lazy("ledger", "Attendances"), 10),
+    Column(pgettext_lazy("ledger", "Hours"), 9),
+    Column(pgettext_lazy("ledger", "Problems solved"), 10),
+)
+
+
+def activity_rows(*, paths: list[str], period: kpis.Period) -> Iterator[Row]:
+    """Every activity of the area starting in the period, any state, oldest first: one query,
+    names of places, teams and units only (nothing about a person)."""
+    themes, states = _labels(Theme.choices), _labels(ActivityState.choices)
+    # Annotated (participants, hours_total): typed as Any for the stubs, which know fields only.
+    activities: Any = activities_in(paths=paths, start=period.start, end=period.end)
+    rows = activities.values_list(
+        "starts_at",
+        "title",
+        "title_en",
+        "title_mn",
+        "theme",
+        "team__organisation__name",
+        "team__name_en",
+        "team__name_mn",
+        "organiser_org__name",
+        "node__name",
+        "node__name_en",
+        "node__name_mn",
+        "place_detail",
+        "state",
+        "participants",
+        "hours_total",
+        "solved_count",
+    )
+    for (
+        starts_at, title, title_en, title_mn, theme, team, team_en, team_mn, unit, place,
+        place_en, place_mn, detail, state, participants, hours, solved,
+    ) in rows.iterator(chunk_size=CHUNK):  # fmt: skip
+        at = local(starts_at)
+        where = localised(place, place_en, name_mn=place_mn)
+        yield (
+            at.date() if at else None,
+            localised(title, title_en, name_mn=title_mn),
+            themes.get(theme, theme),
+            localised(team, team_en, name_mn=team_mn) if team else unit or "",
+            f"{where} · {detail}" if detail else where,
+            states.get(state, state),
+            participants or 0,
+            float(hours or 0),  # a number, not Decimal's text
+            solved,
+        )
+
+
+def activities_ledger(*, paths: list[str], period: kpis.Period) -> IO[bytes]:
+    return write_workbook(
+        str(pgettext_lazy("ledger", "Activities")),
+        ACTIVITY_COLUMNS,
+        activity_rows(paths=paths, period=period),
+    )

@@ -20,9 +20,10 @@ from django.utils.translation import get_language
 
 from civicgrid.insights import kpis, selectors
 from civicgrid.insights.kpis import Kpis, Period, Scope
-from civicgrid.insights.sentences import sentence
+from civicgrid.insights.sentences import sentence, volunteer_sentence
 from civicgrid.needs.models import Need, Rating, State, format_number
 from civicgrid.network.models import Node, mask_mobile, node_label
+from civicgrid.volunteers.counts import VolunteerFigures, volunteer_figures
 
 TOP_CATEGORIES = 10
 OVERDUE_LIMIT = 20
@@ -64,6 +65,9 @@ class MonthlyReport:
     examples: list[Example]
     sentence: str
     charts: dict[str, SafeString] = field(default_factory=dict)
+    # People who serve in the month, and their sentences (sentences.volunteer_sentence).
+    volunteers: VolunteerFigures = field(default_factory=VolunteerFigures)
+    volunteer_sentence: str = ""
 
     @property
     def filename(self) -> str:
@@ -157,6 +161,8 @@ def monthly_report(node: Node, period: Period) -> MonthlyReport:
         examples=examples(node, period),
         sentence=sentence(scope, language),
     )
+    report.volunteers = volunteer_figures(paths=[node.path], start=period.start, end=period.end)
+    report.volunteer_sentence = volunteer_sentence(report.volunteers, language)
     trend = kpis.trend(scope, "day")
     report.charts = {
         "trend": columns_svg([(str(day.day), k.received, k.resolved) for day, k in trend]),

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from civicgrid.insights import kpis
 from civicgrid.insights.kpis import Kpis, Period, Rate, Scope
 from civicgrid.insights.models import ALL_COUNTERS, ReportLine
-from civicgrid.insights.sentences import joined, line_words
+from civicgrid.insights.sentences import joined, line_words, volunteer_sentence
 from civicgrid.needs.models import Category, Channel, format_number
 from civicgrid.network.models import Node, NodeKind, node_label
+from civicgrid.volunteers.counts import volunteer_figures
 
 LANGUAGES = ("zh-hans", "mn-mong", "en")
 
@@ -255,7 +256,10 @@ def public_figures(period: Period, language: str) -> list[dict[str, Any]]:
     counts = sentence_counts(scope, nodes)
     out: list[dict[str, Any]] = []
     for root in roots:
-        region: dict[str, Any] = {"root": _public_row(root, figures, counts, language)}
+        region: dict[str, Any] = {
+            "root": _public_row(root, figures, counts, language),
+            "volunteers": public_volunteers(root, period, language),
+        }
         region["towns"] = [
             _public_row(town, figures, counts, language)
             for town in towns
@@ -305,6 +309,7 @@ class PublicArea:
     area: PublicRow
     trail: list[tuple[str, str]]  # (code, name) of the areas above, from the top
     children: list[PublicRow]  # the public areas right under it, busiest first
+    volunteers: str = ""  # what people who serve did there (public_volunteers)
 
     @property
     def code(self) -> str:
@@ -327,7 +332,15 @@ def public_area_figures(node: Node, period: Period, language: str) -> PublicArea
         area=_public_row(node, figures, counts, language),
         trail=[(n.code, node_label(n, language)) for n in above],
         children=listed,
+        volunteers=public_volunteers(node, period, language),
     )
+
+
+def public_volunteers(node: Node, period: Period, language: str) -> str:
+    """The sentences about people who serve in the area (counts only: activities, wishes,
+    registrations; nobody named), three queries."""
+    figures = volunteer_figures(paths=[node.path], start=period.start, end=period.end)
+    return volunteer_sentence(figures, language)
 
 
 def public_area_choices(language: str) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -7,9 +7,13 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import ngettext
+
 from civicgrid.core.i18n import english, mongolian
 from civicgrid.insights.kpis import Scope, kpis
 from civicgrid.insights.models import ReportLine
+from civicgrid.volunteers.counts import VolunteerFigures
 
 # group, figure, Chinese words, English words
 # The English words may hold {one|many}: the form for a count of one, and for any other.
@@ -92,3 +96,49 @@ def sentence(scope: Scope, language: str) -> str:
         count = figures.received if line.figure == ReportLine.Figure.RECEIVED else figures.resolved
         parts.append(line_words(line, count, language))
     return joined(parts, language)
+
+
+# --- People who serve: the seed's own sentences, as translated source strings ----------------
+# 开展志愿服务活动N场次，参与N人次，服务时长N小时。认领微心愿N个，已实现N个。
+# N名在职党员、N个单位到社区报到。 Always written, zeros included, as the lines above are.
+
+
+def volunteer_parts(figures: VolunteerFigures, language: str) -> list[str]:
+    """The three sentences about people who serve, each whole with its full stop, in
+    `language` (from the translation catalogue)."""
+    with translation.override(language):
+        return [
+            ngettext(
+                "Held %(activities)s volunteer service activity, with %(people)s attendances "
+                "and %(hours)s hours of service.",
+                "Held %(activities)s volunteer service activities, with %(people)s attendances "
+                "and %(hours)s hours of service.",
+                figures.activities,
+            )
+            % {
+                "activities": figures.activities,
+                "people": figures.participants,
+                "hours": figures.hours_text,
+            },
+            ngettext(
+                "%(claimed)s micro-wish claimed and %(fulfilled)s fulfilled.",
+                "%(claimed)s micro-wishes claimed and %(fulfilled)s fulfilled.",
+                figures.wishes_claimed,
+            )
+            % {"claimed": figures.wishes_claimed, "fulfilled": figures.wishes_fulfilled},
+            ngettext(
+                "%(members)s in-service party member and %(units)s units registered with "
+                "their communities.",
+                "%(members)s in-service party members and %(units)s units registered with "
+                "their communities.",
+                figures.members,
+            )
+            % {"members": figures.members, "units": figures.units},
+        ]
+
+
+def volunteer_sentence(figures: VolunteerFigures, language: str) -> str:
+    """The sentences about people who serve as one paragraph: Chinese runs its sentences on,
+    English and Mongolian put a space between them."""
+    separator = " " if english(language) or mongolian(language) else ""
+    return separator.join(volunteer_parts(figures, language))

@@ -27,6 +27,7 @@ from civicgrid.core.dbrouter import replica_reads
 from civicgrid.insights import params as p
 from civicgrid.insights import pdf, selectors
 from civicgrid.insights.report import monthly_report
+from civicgrid.insights.serving import serving_panel
 from civicgrid.needs.models import Category, Channel
 from civicgrid.network.console import console_required
 from civicgrid.network.models import node_label
@@ -99,6 +100,9 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
         "data_url": _linker(params, "dashboard:data")(),
         # The ledgers of what is shown: the same node and period.
         "kpis_xlsx_url": _linker(params, "ledgers:kpis")(),
+        "activities_xlsx_url": _linker(params, "ledgers:activities")(),
+        # People who serve, in the same area and period (the need filters do not apply).
+        "serving": serving_panel(params.node, params.choice.period),
         "needs_xlsx_url": f"{reverse('ledgers:needs')}?"
         + urlencode(
             {
