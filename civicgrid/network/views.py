@@ -10,13 +10,13 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from civicgrid.network import selectors
 from civicgrid.network.forms import MobileLoginForm
-from civicgrid.network.models import STAFF_ROLES, Node
-from civicgrid.network.scope import access_node, is_staff_user
+from civicgrid.network.models import STAFF_ROLES, Node, Role
+from civicgrid.network.scope import access_node, holds_any_role, is_staff_user
 
 View = Callable[..., HttpResponse]
 
@@ -34,10 +34,17 @@ def staff_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_user(request.user):
-            return render(request, "network/no_role.html", status=403)
+            return render(
+                request, "network/no_role.html", {"serves": _serves(request.user)}, status=403
+            )
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _serves(user: Any) -> bool:
+    """A party member or volunteer: their own pages are the member's phone home (/serve/me/)."""
+    return holds_any_role(user, (Role.PARTY_MEMBER, Role.VOLUNTEER))
 
 
 def _node_param(request: HttpRequest) -> Node | None:
@@ -50,8 +57,17 @@ def _node_param(request: HttpRequest) -> Node | None:
     return access_node(request.user, int(raw))
 
 
-@staff_required
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # Where a login lands (LOGIN_REDIRECT_URL): a party member or volunteer with no staff role
+    # goes on to their own phone page, not to a "no staff role" refusal.
+    if not is_staff_user(request.user) and _serves(request.user):
+        return redirect("serve:me")
+    return _staff_home(request)
+
+
+@staff_required
+def _staff_home(request: HttpRequest) -> HttpResponse:
     bindings = selectors.role_bindings_of(request.user)
     return render(
         request,

@@ -22,6 +22,7 @@ from civicgrid.demo.names import SCALE_RANGE
 from civicgrid.demo.needs import build_demo_needs, report_sentences
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
 from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
+from civicgrid.demo.volunteers import build_demo_volunteers
 from civicgrid.needs.models import Kind, Need, NeedEvent
 from civicgrid.network.geo import forget_grid_index
 from civicgrid.seed import seed_everything
@@ -95,6 +96,20 @@ class Command(BaseCommand):
                 "records": lived.proactive,
                 "events": NeedEvent.objects.count(),
                 "sweeps": lived.sweeps,
+            }
+        )
+        served = build_demo_volunteers(days=settings.DEMO_HISTORY_DAYS)
+        self.stdout.write(
+            _(
+                "People who serve: %(teams)d teams, %(activities)d activities with "
+                "%(signups)d sign-ups, %(registrations)d registrations, %(wishes)d micro-wishes."
+            )
+            % {
+                "teams": served.teams,
+                "activities": served.activities,
+                "signups": served.signups,
+                "registrations": served.registrations,
+                "wishes": served.wishes,
             }
         )
         for region, words in report_sentences(
