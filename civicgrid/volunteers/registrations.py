@@ -46,6 +46,7 @@ from civicgrid.network.models import (
     Person,
     Role,
     RoleBinding,
+    node_label,
 )
 from civicgrid.volunteers import events
 from civicgrid.volunteers.models import LIVE_REGISTRATION, Registration, RegistrationState
@@ -284,7 +285,7 @@ def _live_refusal(
         live = list(
             Registration.objects.filter(person=person, state__in=LIVE_REGISTRATION)
             .select_related("community")
-            .only("state", "community__name")
+            .only("state", "community__name", "community__name_en", "community__name_mn")
         )
         for reg in live:
             if reg.state == St.REQUESTED:
@@ -293,13 +294,13 @@ def _live_refusal(
                         "A request to register with %(community)s is already waiting; "
                         "withdraw it first to ask for another community."
                     )
-                    % {"community": reg.community.name},
+                    % {"community": node_label(reg.community)},
                     code="request_waiting",
                 )
             if reg.community_id == community.pk:
                 return Conflict(
                     _("You are already registered with %(community)s.")
-                    % {"community": community.name},
+                    % {"community": node_label(community)},
                     code="already_registered",
                 )
     elif Registration.objects.filter(
@@ -307,7 +308,7 @@ def _live_refusal(
     ).exists():
         return Conflict(
             _("This unit already has a registration with %(community)s, waiting or approved.")
-            % {"community": community.name},
+            % {"community": node_label(community)},
             code="already_registered",
         )
     return None
@@ -491,6 +492,27 @@ def home_of(person: Person) -> Registration | None:
         .select_related("community")
         .first()
     )
+
+
+def home_community(person: Person) -> Node | None:
+    """Where the member belongs: their approved registration's community, else the place of
+    their party-member or volunteer role (its community when the role is bound below one)."""
+    registration = home_of(person)
+    if registration is not None:
+        return registration.community
+    binding = (
+        RoleBinding.objects.filter(person=person, role__in=(Role.PARTY_MEMBER, Role.VOLUNTEER))
+        .select_related("node")
+        .order_by("node__depth", "id")
+        .first()
+    )
+    if binding is None:
+        return None
+    node = binding.node
+    if node.kind in (NodeKind.BIG_GRID, NodeKind.SMALL_GRID, NodeKind.UNIT):
+        community = Node.objects.filter(pk__in=node.ancestor_ids(), kind=NodeKind.COMMUNITY)
+        return community.first() or node
+    return node
 
 
 def history_of(person: Person) -> QuerySet[Registration]:

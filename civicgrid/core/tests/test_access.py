@@ -104,6 +104,18 @@ PUBLIC: dict[str, str] = {
     "resident:poster_node": "printable poster of a place's QR code",
     "resident:poster_person": "printable poster of a representative's QR code",
     "resident:poster_org": "printable poster of a member unit's QR code",
+    # Activities open to the public (volunteers/tests/test_activities.py): public-audience
+    # activities to anyone, the members' ones to signed-in members only (404 otherwise).
+    "serve:activities": "open activities: the public ones to anyone, more to members",
+    "serve:activity": "an activity's page: 404 unless its audience includes the visitor",
+    # Micro-wishes: the public reads public_name, title, story, state, date and (confirmed) the
+    # fulfilment; never the person's name or phone (volunteers/tests/test_wish_wall.py).
+    "serve:wishes_wall": "a community's wall of micro-wishes (what the public may read)",
+    "serve:wishes_wall_json": "the same wall as JSON (the same public fields)",
+    "serve:wish_confirm": "the person a wish is for confirms it with a code texted to the "
+    "phone left with it (rate-limited per address, codes per number)",
+    "serve:wish_photo": "a fulfilment's photo: public once confirmed, else 404 but to the "
+    "wish's staff and claimer",
 }
 
 # Patterns for staff only, with what they guard. Every pattern under ADMIN_PREFIX (the admin
@@ -141,6 +153,7 @@ PRIVATE: dict[str, str] = {
     "ledgers:needs": "the needs ledger (personal data)",
     "ledgers:proactive": "the proactive-work ledger",
     "ledgers:kpis": "the KPI ledger",
+    "ledgers:activities": "the ledger of volunteer activities in the staff user's area",
     "privacy:requests": "residents' personal data requests",
     "privacy:export": "exporting a resident's personal data",
     "privacy:anonymise": "anonymising a resident's personal data",
@@ -158,6 +171,63 @@ PRIVATE: dict[str, str] = {
     "api:read_all": "API: marking notifications read",
     "api:read_one": "API: marking one notification read",
     "api:list_people": "API: people in scope",
+    # Activities (volunteers/views/activities.py).
+    "volunteers:activities": "the places whose month of activities the user may open",
+    "volunteers:activity_month": "a place's month of activities (the user's scope or team)",
+    "volunteers:activity_new": "planning an activity (staff over the place, a team's leader)",
+    "volunteers:activity_detail": "an activity with its sign-ups (masked phones)",
+    "volunteers:activity_edit": "changing an activity (its organisers)",
+    "volunteers:activity_act": "open, hold, record, cancel, correct hours (its organisers)",
+    "volunteers:activity_poster": "the check-in poster: carries the check-in key",
+    "volunteers:activity_qr": "the check-in QR code: carries the check-in key",
+    "serve:activity_sign_up": "a logged-in member signs themselves up",
+    "serve:activity_leave": "a logged-in member leaves an activity they signed up for",
+    "serve:activity_checkin": "check-in by QR code: logged in, with the activity's key",
+    # People who serve: 双报到 registrations and teams (volunteers/views/registrations.py).
+    "volunteers:registrations": "requests to register waiting in the staff's scope",
+    "volunteers:registration_approve": "approving a registration (staff over its community)",
+    "volunteers:registration_reject": "rejecting a registration (staff over its community)",
+    "volunteers:registration_end": "ending a registration (staff over its community)",
+    "volunteers:registration_history": "a person's registrations in the staff's scope",
+    "volunteers:teams": "the teams in the user's scope (and their own) with monthly flags",
+    "volunteers:team_new": "creating a team at a place the staff organise",
+    "volunteers:team": "a team's page: members, leaders, months",
+    "volunteers:team_edit": "changing a team (staff over its place)",
+    "volunteers:team_member_add": "adding a member (staff or the team's leaders)",
+    "volunteers:team_member_remove": "removing a member (staff or the team's leaders)",
+    "volunteers:team_leader_add": "naming a leader (staff over its place)",
+    "volunteers:team_leader_remove": "unnaming a leader (staff over its place)",
+    "serve:register": "a logged-in person asks to register with a community (their own only)",
+    "serve:register_withdraw": "a logged-in person withdraws their own waiting request",
+    # People who serve: points, reports and the member's home (volunteers/views/members.py).
+    "serve:me": "a member's phone home: their own community, sign-ups, points, team's needs",
+    "serve:my_report": "a member's own report (their points and what they did)",
+    "volunteers:reports": "the members' report of a place in the staff's scope",
+    "volunteers:reports_xlsx": "the members' report as xlsx (names, what each did)",
+    "volunteers:leaderboard": "the members' leaderboard of a place in the staff's scope",
+    # Micro-wishes (volunteers/views/wishes.py).
+    "volunteers:wishes_list": "the micro-wishes in the staff's scope",
+    "volunteers:wish_new": "posting a wish (staff who serve the community)",
+    "volunteers:wish_detail": "a wish with the person's name and masked phone",
+    "volunteers:wish_phone": "revealing the person's phone (the wish's staff; logged)",
+    "volunteers:wish_act": "confirm, send back or withdraw a wish (the wish's staff)",
+    "serve:wishes_mine": "a member's own claimed wishes",
+    "serve:wish_claim": "a member claims a wish (for themselves or their unit)",
+    "serve:wish_release": "the claimer gives a wish back",
+    "serve:wish_fulfil": "the claimer says how a wish was fulfilled (with a photo)",
+    # People who serve in the REST API (api/endpoints/volunteers.py; a token or the session).
+    "api:list_activities": "API: activities in scope and those the caller's audience allows",
+    "api:get_activity": "API: one activity the caller may read, with their sign-up",
+    "api:sign_up_for_activity": "API: the caller signs themselves up",
+    "api:leave_activity": "API: the caller leaves an activity they signed up for",
+    "api:check_in_to_activity": "API: the caller checks in with the poster's key",
+    "api:list_teams": "API: teams in scope and the caller's own",
+    "api:get_team": "API: one team in scope or the caller's own",
+    "api:list_wishes": "API: wishes (public fields for members; masked contact for staff)",
+    "api:claim_wish": "API: a member claims a wish",
+    "api:release_wish": "API: the claimer gives a wish back",
+    "api:fulfil_wish": "API: the claimer says how a wish was fulfilled",
+    "api:my_service": "API: the caller's own hours, points and stars",
 }
 ADMIN_PREFIX = "admin/"
 
@@ -166,6 +236,9 @@ METHODS: dict[str, tuple[str, ...]] = {"api:list_needs": ("get",)}  # POST is ap
 
 # URL arguments that name one of town A's objects: a page with one of them is an object page.
 OBJECT_ARGS = {"number", "photo_id", "notification_id", "token_id", "node_id", "object_id", "id"}
+OBJECT_ARGS |= {"registration_id", "team_id"}  # people who serve: town A's registration, team
+OBJECT_ARGS |= {"wish_id"}  # town A's micro-wish
+OBJECT_ARGS |= {"activity_id"}  # town A's activity (the REST API's name for it)
 
 
 @dataclass(frozen=True)
@@ -270,6 +343,7 @@ def make_towns() -> Towns:
         answers={"passable": "no"},
     )
     token_a, _plain = token_create(person=staff_a, name=f"{MARK} token")
+    _serve_town_a(n, staff_a)
     application_create(name=f"{MARK} app")
     return Towns(
         nodes=n,
@@ -282,6 +356,57 @@ def make_towns() -> Towns:
         or Notification.objects.create(recipient=staff_a, kind="need_new", data={}),
         token_a=token_a,
         org_a=org_a,
+    )
+
+
+def _serve_town_a(n: dict[str, Node], staff_a: Person) -> None:
+    """People who serve in town A: a party member's request waiting, and a team."""
+    from civicgrid.volunteers import registrations, teams
+    from civicgrid.volunteers.models import TeamKind, Theme
+
+    member = netf.person(f"{MARK} member", roles=[(Role.PARTY_MEMBER, n["commA"])])
+    registrations.registration_request(
+        person=member, community=n["commA"], by=registrations.By(member), skills=MARK
+    )
+    teams.team_create(
+        node=n["commA"],
+        name=f"{MARK} team",
+        kind=TeamKind.VOLUNTEER,
+        theme=Theme.VISITS,
+        by=staff_a,
+        leaders=[member],
+    )
+    from django.utils import timezone
+
+    from civicgrid.volunteers import wishes
+
+    wishes.wish_post(
+        by=wishes.By(staff_a),
+        community=n["commA"],
+        title=f"{MARK} wish",
+        story=f"{MARK} story",
+        public_name="一位老人",
+        person_name=f"{MARK} person",
+        person_mobile="13977778888",
+        needed_by=timezone.localdate(),
+    )
+    # An activity open for sign-up, for party members and volunteers (not the public's).
+    from datetime import timedelta
+
+    from civicgrid.volunteers import activities
+    from civicgrid.volunteers.models import Audience
+
+    start = timezone.now() + timedelta(days=1)
+    activities.activity_create(
+        by=staff_a,
+        node=n["commA"],
+        title=f"{MARK} activity",
+        description=MARK,
+        theme=Theme.VISITS,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        audience=Audience.MEMBERS,
+        open_now=True,
     )
 
 
@@ -323,6 +448,11 @@ def fill(p: Pattern, t: Towns) -> dict[str, str]:
         "app_label": "network",
         "url": "nothing-here/",
         "id": t.staff_a.pk,
+        # People who serve: town A's registration and team (made in make_towns).
+        "registration_id": _serve_ids(t)["registration"],
+        "team_id": _serve_ids(t)["team"],
+        "wish_id": _serve_wish(t),
+        "activity_id": _serve_activity(t),
     }
     if "code" in p.args and not values["code"]:
         values["code"] = t.nodes["townA"].code
@@ -333,6 +463,34 @@ def fill(p: Pattern, t: Towns) -> dict[str, str]:
     missing = [a for a in p.args if a not in values]
     assert not missing, f"{p.key}: add a value for {missing} to fill()"
     return {a: str(values[a]) for a in p.args}
+
+
+def _serve_ids(t: Towns) -> dict[str, int]:
+    """Town A's registration and team (people who serve), made by `make_towns`."""
+    from civicgrid.volunteers.models import Registration, Team
+
+    return {
+        "registration": Registration.objects.filter(community=t.nodes["commA"]).values_list(
+            "pk", flat=True
+        )[0],
+        "team": Team.objects.filter(organisation__node=t.nodes["commA"]).values_list(
+            "pk", flat=True
+        )[0],
+    }
+
+
+def _serve_wish(t: Towns) -> int:
+    """Town A's micro-wish, posted by `make_towns`."""
+    from civicgrid.volunteers.models import Wish
+
+    return Wish.objects.filter(community=t.nodes["commA"]).values_list("pk", flat=True)[0]
+
+
+def _serve_activity(t: Towns) -> int:
+    """Town A's activity (open, for members), made by `make_towns`."""
+    from civicgrid.volunteers.models import Activity
+
+    return Activity.objects.filter(node=t.nodes["commA"]).values_list("pk", flat=True)[0]
 
 
 def url_of(p: Pattern, t: Towns) -> str:

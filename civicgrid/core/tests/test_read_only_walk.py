@@ -63,6 +63,8 @@ OPEN_WRITES: dict[str, str] = {
     "stop and answer: outreach/tests/test_tracking_page.py)",
     "resident:find_by_phone": "anyone asks for a code; only the code lists needs "
     "(needs/tests/test_find_by_phone.py)",
+    "serve:register": "any logged-in person asks to register with a community, for themselves "
+    "only; the community's staff decide (volunteers/tests/test_registrations.py)",
 }
 
 # Answers that are not refusals and write no data, with the reason.
@@ -115,6 +117,7 @@ CONSOLE_READS = {
     "ledgers:needs",
     "ledgers:proactive",
     "ledgers:kpis",
+    "ledgers:activities",
     "privacy:requests",
 }
 
@@ -216,10 +219,23 @@ def operation_url(path: str, t: Towns) -> str:
         "photo_id": t.photo_a.pk,
         "notification_id": t.notification_a.pk,
         "node_id": t.nodes["commA"].pk,
+        **_serve_values(t),
     }
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     assert "{" not in url, url
     return url
+
+
+def _serve_values(t: Towns) -> dict[str, int]:
+    """Town A's activity, team and wish (people who serve), made by `make_towns`."""
+    from civicgrid.volunteers.models import Activity, Team, Wish
+
+    at = t.nodes["commA"]
+    return {
+        "activity_id": Activity.objects.filter(node=at).values_list("pk", flat=True)[0],
+        "team_id": Team.objects.filter(organisation__node=at).values_list("pk", flat=True)[0],
+        "wish_id": Wish.objects.filter(community=at).values_list("pk", flat=True)[0],
+    }
 
 
 def operation_body(operation_id: str, t: Towns) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from civicgrid.volunteers.models import (
     Wish,
     WishState,
 )
+from civicgrid.volunteers.registrations import home_community
 from civicgrid.volunteers.tests import factories as vf
-from civicgrid.volunteers.views.members import home_community
 
 pytestmark = pytest.mark.django_db
 URL = "/serve/me/"
@@ -200,8 +200,7 @@ def test_my_communitys_leaderboard_shows_names_not_phones(client: Client, c: vf.
 def test_without_a_community_the_page_asks_to_register(client: Client, c: vf.Crew):
     someone = nf.person("新党员")
     text = page(client, someone)
-    assert reverse("serve:register") in text
-    assert "Register with my community" in text
+    assert f'href="{reverse("serve:register")}"' in text
 
 
 def test_my_report_for_a_month_and_a_year(client: Client, c: vf.Crew):

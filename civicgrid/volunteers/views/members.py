@@ -37,16 +37,14 @@ from civicgrid.network.models import (
     NodeKind,
     OrgKind,
     Person,
-    RoleBinding,
     node_label,
     place_words,
 )
-from civicgrid.volunteers import access, points, reports
+from civicgrid.volunteers import access, points, registrations, reports
 from civicgrid.volunteers.models import (
     Activity,
     ActivityState,
     Audience,
-    RegistrationState,
     SignUp,
     SignUpState,
     Wish,
@@ -59,31 +57,6 @@ SHOWN = 20  # at most so many items in each list of the home page
 
 
 # --- The member's community ---------------------------------------------------------------------
-
-
-def home_community(who: Person) -> Node | None:
-    """The member's home community: their approved registration's, else the place of their
-    party member or volunteer role (its community when the role is bound below one)."""
-    registration = (
-        who.registrations.filter(state=RegistrationState.APPROVED)
-        .select_related("community")
-        .first()
-    )
-    if registration is not None:
-        return registration.community
-    binding = (
-        RoleBinding.objects.filter(person=who, role__in=access.MEMBER_ROLES)
-        .select_related("node")
-        .order_by("node__depth", "id")
-        .first()
-    )
-    if binding is None:
-        return None
-    node = binding.node
-    if node.kind in (NodeKind.BIG_GRID, NodeKind.SMALL_GRID, NodeKind.UNIT):
-        community = Node.objects.filter(pk__in=node.ancestor_ids(), kind=NodeKind.COMMUNITY).first()
-        return community or node
-    return node
 
 
 def _team_org_ids(who: Person) -> list[int]:
@@ -205,7 +178,7 @@ def _star_text(stars: int) -> str:
 @login_required
 def member_home(request: HttpRequest) -> HttpResponse:
     who = person(request)
-    community = home_community(who)
+    community = registrations.home_community(who)
     team_orgs = _team_org_ids(who)
     year = timezone.localdate().year
     this_year = reports.member_report(who, reports.Period(year))
@@ -252,7 +225,7 @@ def member_report(request: HttpRequest) -> HttpResponse:
         {
             "period": period,
             "row": row,
-            "community": home_community(who),
+            "community": registrations.home_community(who),
             "previous": period.previous(),
             "following": period.next(),
             "year_period": reports.Period(period.year),
