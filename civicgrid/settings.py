@@ -450,6 +450,10 @@ if INTAKE_FOLLOW_UP not in ("worker", "inline"):
 # month against its rule (activities are recorded a day or two late), and how often it looks.
 VOLUNTEER_TEAM_CHECK_DAY = envint("VOLUNTEER_TEAM_CHECK_DAY", 3)
 VOLUNTEER_TEAM_CHECK_SECONDS = envint("VOLUNTEER_TEAM_CHECK_SECONDS", 3600)
+# How often the worker reminds the staff of wishes nobody claimed near their date, and marks
+# activities that ended as held.
+VOLUNTEER_WISH_REMINDER_SECONDS = envint("VOLUNTEER_WISH_REMINDER_SECONDS", 3600)
+VOLUNTEER_HOLD_SECONDS = envint("VOLUNTEER_HOLD_SECONDS", 600)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 

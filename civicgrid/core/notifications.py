@@ -40,6 +40,9 @@ TEXTS: dict[str, Any] = {
     "need_reopened": _("Need %(number)s was reopened by the resident: %(note)s"),
     "need_restored": _("Need %(number)s was restored after a withdrawal: %(note)s"),
     "need_answered": _("The resident wrote on need %(number)s"),
+    "wish_unclaimed": _(
+        "Nobody has claimed the wish “%(title)s” in %(place)s yet; it is wanted by %(date)s"
+    ),
     "team_month_missed": _(
         "Team %(team)s held %(held)s of the %(required)s themed activities its rule asks "
         "for in %(month)s"

@@ -8,16 +8,13 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("People who serve")
 
     def ready(self) -> None:
-        # Points, counters and reminders subscribe to this app's events here (docs/volunteers.md).
-        # Points: the members' months kept from activities', wishes' and needs' events.
+        # Points: the members' months kept from activities', wishes' and needs' events, in the
+        # event's transaction (docs/volunteers.md).
         from civicgrid.volunteers import points
 
         points.subscribe()
-        # Wishes nobody has claimed near their date: their staff reminded once (hourly task).
-        from civicgrid.volunteers import wish_reminders
-
-        wish_reminders.register()
-        # Each team's previous month against its rule, once the check day has come.
+        # The worker's periodic work (tasks.py); each step claims its mark with a conditional
+        # UPDATE, so two workers never do it twice.
         from civicgrid.core.scheduler import register_periodic
 
         register_periodic(
@@ -25,4 +22,13 @@ class VolunteersConfig(AppConfig):
             "civicgrid.volunteers.tasks.check_team_months_task",
             "VOLUNTEER_TEAM_CHECK_SECONDS",
         )
-        pass
+        register_periodic(
+            "volunteers.remind_unclaimed_wishes",
+            "civicgrid.volunteers.tasks.remind_unclaimed_wishes",
+            "VOLUNTEER_WISH_REMINDER_SECONDS",
+        )
+        register_periodic(
+            "volunteers.hold_ended_activities",
+            "civicgrid.volunteers.tasks.hold_ended_activities",
+            "VOLUNTEER_HOLD_SECONDS",
+        )

@@ -14,7 +14,7 @@ from django_tasks import task
 
 from civicgrid.core.notifications import notify
 from civicgrid.needs import cached
-from civicgrid.volunteers import teams
+from civicgrid.volunteers import activities, teams, wish_reminders
 from civicgrid.volunteers.models import Team, TeamMonth
 
 log = logging.getLogger("civicgrid.volunteers")
@@ -88,3 +88,15 @@ def check_team_month(team_id: int, month: dt.date, now: dt.datetime) -> tuple[bo
 @task()
 def check_team_months_task() -> dict[str, int]:
     return check_team_months()
+
+
+@task()
+def remind_unclaimed_wishes() -> int:
+    """Wishes nobody has claimed near their date: their poster and staff told once."""
+    return wish_reminders.remind_unclaimed()
+
+
+@task()
+def hold_ended_activities() -> int:
+    """Activities that ended are held (then their organisers record them)."""
+    return activities.hold_ended()

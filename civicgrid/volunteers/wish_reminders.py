@@ -14,7 +14,6 @@ import datetime as dt
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from civicgrid.core import notifications
@@ -24,23 +23,7 @@ from civicgrid.volunteers.models import Wish, WishState
 
 # How close to its date an unclaimed wish is brought up.
 AHEAD = dt.timedelta(days=2)
-EVERY_SECONDS = 3600
 KIND = "wish_unclaimed"
-
-
-def register() -> None:
-    """Called from the app's `ready()`: the task, and the text of its message."""
-    from civicgrid.core.scheduler import register_periodic
-
-    notifications.TEXTS.setdefault(
-        KIND,
-        _("Nobody has claimed the wish “%(title)s” in %(place)s yet; it is wanted by %(date)s"),
-    )
-    register_periodic(
-        "volunteers.remind_unclaimed_wishes",
-        "civicgrid.volunteers.wish_reminders.remind_unclaimed_wishes",
-        EVERY_SECONDS,
-    )
 
 
 def due_ids(now: dt.datetime) -> list[int]:
