@@ -101,7 +101,7 @@ class _Log:
         record: Registration | Activity | Wish,
         action: str,
         *,
-        now: dt.datetime | None,
+        now: dt.datetime,
         actor: Person | None = None,
         person: Person | None = None,
         from_state: str = "",
@@ -397,7 +397,7 @@ def build_demo_volunteers(*, seed: int = SEED, days: int = 365) -> Built:
                 actor=registration.decided_by,
                 from_state="requested",
                 to_state="approved",
-                now=registration.decided_at,
+                now=registration.decided_at or registration.created_at,
             )
     hospital = Organisation.objects.get(name=HOSPITAL)
     unit_registration = Registration.objects.create(
@@ -421,7 +421,7 @@ def build_demo_volunteers(*, seed: int = SEED, days: int = 365) -> Built:
         actor=unit_registration.decided_by,
         from_state="requested",
         to_state="approved",
-        now=unit_registration.decided_at,
+        now=unit_registration.decided_at or unit_registration.created_at,
     )
     year.built.registrations = Registration.objects.count()
 

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from civicgrid.network.models import Node, NodeKind, Person, mask_mobile
+from civicgrid.network.models import Node, NodeKind, Person, mask_mobile, node_label
 from civicgrid.network.scope import within_scope
 from civicgrid.volunteers import teams
 from civicgrid.volunteers.models import Team, TeamKind, Theme
@@ -30,8 +31,8 @@ def find_communities(query: str) -> list[Node]:
 
 
 def community_label(node: Node) -> str:
-    parent = node.parent.name if node.parent_id and node.parent else ""
-    return f"{node.name} · {parent}" if parent else node.name
+    parent = node_label(node.parent) if node.parent_id and node.parent else ""
+    return f"{node_label(node)} · {parent}" if parent else node_label(node)
 
 
 class RegisterForm(forms.Form):
@@ -108,7 +109,9 @@ class PersonChoiceForm(forms.Form):
     """One of `people` (id, label), e.g. a team's candidates."""
 
     person = forms.TypedChoiceField(label=_("Person"), coerce=int)
-    title = forms.CharField(label=_("Title"), max_length=60, required=False)
+    title = forms.CharField(
+        label=pgettext_lazy("position in a team", "Title"), max_length=60, required=False
+    )
 
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)

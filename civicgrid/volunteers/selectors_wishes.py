@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from civicgrid.core.i18n import localised
 from civicgrid.network.models import Membership, Node, NodeKind, Person, Role
 from civicgrid.network.scope import paths_q, role_paths, scope_paths
 from civicgrid.volunteers import wishes
@@ -126,6 +127,8 @@ PUBLIC_FIELDS = (
     "story",
     "public_name",
     "community__name",
+    "community__name_en",
+    "community__name_mn",
     "state",
     "needed_by",
     "fulfilled_note",
@@ -142,7 +145,9 @@ def public_card(row: dict[str, Any]) -> Card:
         title=row["title"],
         story=row["story"],
         public_name=row["public_name"] or wishes.default_public_name(),
-        community=row["community__name"],
+        community=localised(
+            row["community__name"], row["community__name_en"], name_mn=row["community__name_mn"]
+        ),
         state=row["state"],
         state_label=str(WishState(row["state"]).label),
         needed_by=row["needed_by"].isoformat(),

@@ -39,7 +39,7 @@ from civicgrid.core.models import RevealLog
 from civicgrid.core.views import too_many_requests
 from civicgrid.needs.reveal import phone_paths
 from civicgrid.network.console import console_required, person
-from civicgrid.network.models import Node, Organisation, Person, mask_mobile
+from civicgrid.network.models import Node, Organisation, Person, mask_mobile, node_label
 from civicgrid.network.scope import within_paths
 from civicgrid.volunteers import access, selectors_wishes, wishes
 from civicgrid.volunteers.models import Wish, WishState
@@ -374,7 +374,7 @@ def wishes_wall_json(request: HttpRequest, code: str) -> JsonResponse:
     board = selectors_wishes.wall(community)
     return JsonResponse(
         {
-            "community": community.name,
+            "community": node_label(community),
             "counts": board.counts,
             "groups": {key: [c.as_json() for c in cards] for key, cards in board.groups},
         },
