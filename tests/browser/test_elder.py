@@ -50,6 +50,8 @@ def resident_urls(live_server, w) -> dict[str, str]:
         "lookup": f"{base}/track/",
         "by-phone": f"{base}/track/phone/",
         "poster": f"{base}/poster/n/{w.t['gridA'].code}/",
+        "serve-activities": f"{base}/serve/activities/",
+        "wishes-wall": f"{base}/serve/wishes/c/{w.t['comm1'].code}/",
         "not-found": f"{base}/no/such/page/",
     }
 

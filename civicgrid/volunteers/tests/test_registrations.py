@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.network.models import AccessChange, Membership, Organisation, OrgKind, Role
@@ -20,6 +20,14 @@ from civicgrid.volunteers.registrations import SYSTEM, Action, By
 from civicgrid.volunteers.tests import factories as vf
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages and headings asserted here are the English source strings."""
+    with translation.override("en"):
+        yield
+
 
 NEW = "new"
 STATES = [NEW, "requested", "approved", "rejected", "withdrawn", "ended"]

@@ -14,7 +14,7 @@ import time_machine
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicgrid.core.errors import Invalid
 from civicgrid.needs import workflow
@@ -36,6 +36,15 @@ from civicgrid.volunteers.reports import Period
 from civicgrid.volunteers.tests import factories as vf
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages and headings asserted here are the English source strings."""
+    with translation.override("en"):
+        yield
+
+
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 MARCH = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)
 APRIL = dt.datetime(2026, 4, 2, 10, 0, tzinfo=SH)
