@@ -42,10 +42,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from civicgrid.needs.photos import clean_photo
 from civicgrid.network.models import Node, Person
 from civicgrid.volunteers import access, events
 from civicgrid.volunteers.models import (
     Activity,
+    ActivityPhoto,
     ActivityState,
     Audience,
     SignUp,
@@ -61,6 +63,7 @@ CHECKIN_CLOSES_AFTER = dt.timedelta(minutes=60)
 CHECKIN_MAX_DISTANCE_M = 2000
 # The longest duration that may be recorded, and the most hours a correction may credit.
 MAX_DURATION_MINUTES = 24 * 60
+MAX_PHOTOS = 3
 MAX_HOURS = Decimal(24)
 
 
@@ -519,13 +522,18 @@ def activity_record(
     solved: str = "",
     solved_count: int = 0,
     attended: Sequence[int] | None = None,
+    photos: Sequence[Any] = (),
 ) -> Activity:
-    """Record a held activity: what it did, and who attended (by default, those who checked
-    in). Each attendee is credited the duration in hours, to the quarter hour: one "credit"
-    event each, which points count."""
+    """Record a held activity: what it did, its photos (at most `MAX_PHOTOS`), and who
+    attended (by default, those who checked in). Each attendee is credited the duration in
+    hours, to the quarter hour: one "credit" event each, which points count."""
     by = _as_by(by)
     locked = _lock(activity)
     _check(locked, Action.RECORD, by)
+    if len(photos) > MAX_PHOTOS:
+        message = _("Add at most %(n)d photos.") % {"n": MAX_PHOTOS}
+        raise Invalid(message, code="too_many_photos", fields={"photos": [message]})
+    cleaned = [clean_photo(photo) for photo in photos]
     if not isinstance(duration_minutes, int) or not 1 <= duration_minutes <= MAX_DURATION_MINUTES:
         message = _("Give how long it lasted, in minutes (at most a day).")
         raise Invalid(message, code="validation", fields={"duration_minutes": [message]})
@@ -558,6 +566,8 @@ def activity_record(
         duration_minutes=duration_minutes, solved_count=solved_count, attendance=len(present)
     )
     _move(locked, Action.RECORD, by, fields, now, data=data)
+    for photo in cleaned:
+        ActivityPhoto.objects.create(activity=locked, image=photo)
     SignUp.objects.filter(activity=locked, person_id__in=present).update(hours=hours)
     for pid in present:
         signups[pid].hours = hours

@@ -331,6 +331,27 @@ class SignUp(models.Model):
         return f"{self.person_id} @ {self.activity_id}"
 
 
+class ActivityPhoto(models.Model):
+    """A photo of a recorded activity (at most `activities.MAX_PHOTOS`), shown with its
+    record wherever the activity itself may be read."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(
+        upload_to="activities/%Y/%m", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering: ClassVar[list[str]] = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name or ""
+
+
 # --- Micro-wishes ---------------------------------------------------------------------------
 
 

@@ -108,6 +108,8 @@ PUBLIC: dict[str, str] = {
     # activities to anyone, the members' ones to signed-in members only (404 otherwise).
     "serve:activities": "open activities: the public ones to anyone, more to members",
     "serve:activity": "an activity's page: 404 unless its audience includes the visitor",
+    "serve:activity_photo": "a photo of an activity's record: 404 unless its audience "
+    "includes the visitor, as the activity's page",
     # Micro-wishes: the public reads public_name, title, story, state, date and (confirmed) the
     # fulfilment; never the person's name or phone (volunteers/tests/test_wish_wall.py).
     "serve:wishes_wall": "a community's wall of micro-wishes (what the public may read)",

@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicgrid.core.errors import Conflict, DomainError, Invalid, NotAllowed
 from civicgrid.network.models import Role
@@ -721,3 +721,55 @@ def test_public_pages_show_by_audience_and_sign_up_needs_a_login(c):
     assert resident.post(reverse("serve:activity_sign_up", args=[members.pk])).status_code == 404
     assert resident.get(reverse("serve:activity", args=[public.pk])).status_code == 200
     assert member.post(reverse("serve:activity", args=[public.pk])).status_code == 405
+
+
+# --- The record's photos --------------------------------------------------------------------
+
+
+def jpeg(name: str = "p.jpg") -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (120, 90, 60)).save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def test_a_record_keeps_up_to_three_photos_shown_where_the_activity_may_be_read(c):
+    activity = held(c, c.member)
+    with pytest.raises(Invalid, match="at most 3"), translation.override("en"):
+        acts.activity_record(
+            activity=activity, by=c.w.dispatcher, duration_minutes=60, photos=[jpeg()] * 4
+        )
+    assert not activity.photos.exists()
+    acts.activity_record(
+        activity=activity, by=c.w.dispatcher, duration_minutes=60, photos=[jpeg(), jpeg()]
+    )
+    assert [(p.width, p.height) for p in activity.photos.all()] == [(640, 480), (640, 480)]
+    photo = activity.photos.first()
+    assert photo is not None
+    url = reverse("serve:activity_photo", args=[activity.pk, photo.pk])
+    # A members' activity: its photos are for those who may read it, not for strangers.
+    assert Client().get(url).status_code == 404
+    member = Client()
+    member.force_login(c.member)
+    assert member.get(url).status_code == 200
+    page = member.get(reverse("serve:activity", args=[activity.pk])).content.decode()
+    assert page.count('class="act-photo"') == 2 and url in page
+    other = reverse("serve:activity_photo", args=[cf.activity(c).pk, photo.pk])
+    assert member.get(other).status_code == 404  # a photo asked through another activity
+
+
+def test_a_bad_photo_is_refused_and_the_record_is_not_made(c):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    activity = held(c, c.member)
+    bad = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    with pytest.raises(Invalid):
+        acts.activity_record(
+            activity=activity, by=c.w.dispatcher, duration_minutes=60, photos=[bad]
+        )
+    activity.refresh_from_db()
+    assert activity.state == St.HELD and not activity.photos.exists()

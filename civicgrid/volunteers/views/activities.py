@@ -19,7 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -284,6 +284,7 @@ def detail(request: HttpRequest, id: int) -> HttpResponse:
             "timeline": sel.timeline(activity),
             "organises": access.organises_activity(user, activity),
             "point": activities.place_point(activity),
+            "photos": _photos(activity),
         },
     )
 
@@ -324,6 +325,7 @@ def act(request: HttpRequest, id: int, action: str) -> HttpResponse:
                     solved=post.get("solved", "")[:5000],
                     solved_count=_count(post.get("solved_count")),
                     attended=attended,
+                    photos=request.FILES.getlist("photos"),
                 )
             case Action.CORRECT:
                 member = Person.objects.filter(pk=_int(post.get("person")) or 0).first()
@@ -434,6 +436,33 @@ def public_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _photos(activity: Activity) -> list[dict[str, Any]]:
+    """The record's photos, shown where the activity may be read, scaled to a phone."""
+    return [
+        {
+            "url": reverse("serve:activity_photo", args=[activity.pk, photo.pk]),
+            "width": min(photo.width, 320) or 320,
+            "height": round(photo.height * min(photo.width, 320) / photo.width)
+            if photo.width
+            else 240,
+        }
+        for photo in activity.photos.all()
+    ]
+
+
+@require_GET
+def activity_photo(request: HttpRequest, id: int, photo_id: int) -> FileResponse:
+    """A photo of the activity's record, for whoever may read the activity."""
+    activity = _public_activity(request, id)
+    photo = activity.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404(_("No such photo."))
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    public = activity.audience == Audience.PUBLIC
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=600"
+    return response
+
+
 def _card(activity: Activity) -> dict[str, Any]:
     start = timezone.localtime(activity.starts_at)
     end = timezone.localtime(activity.ends_at)
@@ -466,6 +495,7 @@ def public_detail(request: HttpRequest, id: int) -> HttpResponse:
             "signed_in": signed_in,
             "may_join": signed_in and access.may_join(user, activity),
             "sign_up_open": activity.state == ActivityState.OPEN and now < activity.starts_at,
+            "photos": _photos(activity) if activity.state == ActivityState.RECORDED else [],
             "login_url": f"{reverse('console:login')}?next={request.path}",
         },
     )
@@ -556,4 +586,5 @@ public_urls: list[URLPattern] = [
     path("activities/<int:id>/sign-up/", sign_up, name="activity_sign_up"),
     path("activities/<int:id>/leave/", leave, name="activity_leave"),
     path("activities/<int:id>/checkin/<str:token>/", checkin, name="activity_checkin"),
+    path("activities/<int:id>/photos/<int:photo_id>/", activity_photo, name="activity_photo"),
 ]
