@@ -178,6 +178,16 @@ RESIDENT_SOURCES = (
     "civicgrid/insights/templates/insights/public.html",  # the public figures
     "civicgrid/insights/templates/insights/_public_figures.html",
     "civicgrid/insights/templates/insights/_rate_card.html",
+    # People who serve: the public activities, the wishes wall, the member's phone pages.
+    "civicgrid/volunteers/templates/volunteers/activities/public/",
+    "civicgrid/volunteers/templates/volunteers/members/home.html",
+    "civicgrid/volunteers/templates/volunteers/members/report.html",
+    "civicgrid/volunteers/templates/volunteers/registrations/register.html",
+    "civicgrid/volunteers/templates/volunteers/registrations/_found.html",
+    "civicgrid/volunteers/templates/volunteers/wishes/wall.html",
+    "civicgrid/volunteers/templates/volunteers/wishes/_card.html",
+    "civicgrid/volunteers/templates/volunteers/wishes/mine.html",
+    "civicgrid/volunteers/templates/volunteers/wishes/confirm.html",
     DJANGO_MESSAGES,
 )
 
