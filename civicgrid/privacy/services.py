@@ -32,6 +32,8 @@ from civicgrid.needs.services import clean_phone, clean_text, normalise_number
 from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
 from civicgrid.network.scope import paths_q, within_paths
 from civicgrid.privacy.models import DataRequest, RequestKind
+from civicgrid.volunteers import wishes as wish_rules
+from civicgrid.volunteers.models import Wish
 
 log = logging.getLogger("civicgrid.privacy")
 
@@ -57,6 +59,31 @@ def needs_in_reach(user: Person | None) -> QuerySet[Need]:
     if not paths:
         return needs.none()
     return needs.filter(paths_q(paths, node_field="node"))
+
+
+def wishes_in_reach(user: Person | None) -> QuerySet[Wish]:
+    """The micro-wishes whose person's data `user` may export or remove, by their community
+    (the same reach as needs); None: the operator."""
+    found = Wish.objects.all()
+    if user is None:
+        return found
+    paths = phone_paths(user)
+    if paths is None:
+        return found
+    if not paths:
+        return found.none()
+    return found.filter(paths_q(paths, node_field="community"))
+
+
+def _wish_row(wish: Wish) -> dict[str, Any]:
+    return {
+        "title": wish.title,
+        "community": wish.community.name,
+        "state": wish.state,
+        "posted_at": _local(wish.created_at),
+        "person_name": wish.person_name,
+        "phone": wish.person_mobile,
+    }
 
 
 def _check_reach(user: Person | None, need: Need) -> None:
@@ -178,6 +205,14 @@ def personal_data_export(
         "phone": phone,
         "exported_at": _local(timezone.now()),
         "needs": [_need_row(n, kept.get(n.pk, {})) for n in needs],
+        # Micro-wishes posted for the person with this phone (people who serve).
+        "wishes": [
+            _wish_row(w)
+            for w in wishes_in_reach(by)
+            .filter(person_mobile=phone)
+            .select_related("community")
+            .order_by("created_at", "id")
+        ],
         "phone_revealed_to_staff": [
             {"need": r.subject.split(":", 1)[1], "at": _local(r.created_at)}
             for r in reveals.order_by("created_at")
@@ -331,6 +366,7 @@ def _delete_files(files: list[tuple[Any, str]]) -> None:
 class PhoneAnonymised:
     done: list[str] = field(default_factory=list)
     still_open: list[str] = field(default_factory=list)
+    wishes: int = 0  # closed micro-wishes whose person's name and phone were forgotten
 
 
 @transaction.atomic
@@ -348,6 +384,9 @@ def phone_anonymise(*, phone: str, by: Person | None, reason: str, via: str) -> 
             continue
         need_anonymise(need=need, by=by, reason=reason, via=via, log_request=False)
         result.done.append(need.number)
+    # Micro-wishes posted for the person: closed ones forget the name and phone; open ones
+    # still need them to be fulfilled (asked again once closed).
+    result.wishes = wish_rules.forget_people(wishes_in_reach(by).filter(person_mobile=phone))
     DataRequest.objects.create(
         kind=RequestKind.ANONYMISE,
         actor=by,
@@ -384,6 +423,10 @@ def anonymise_expired(*, now: dt.datetime | None = None, via: str = "worker") ->
         count += 1
     if count:
         DataRequest.objects.create(kind=RequestKind.RETENTION, via=via, needs=count, reason=reason)
+    # Closed micro-wishes keep the person's name and phone no longer than needs keep theirs.
+    if settings.NEED_RETENTION_DAYS > 0:
+        cutoff = (now or timezone.now()) - dt.timedelta(days=settings.NEED_RETENTION_DAYS)
+        wish_rules.forget_people(wish_rules.expired(cutoff))
     return count
 
 

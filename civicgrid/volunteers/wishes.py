@@ -527,3 +527,29 @@ def mark_reminded(wish_id: int, now: dt.datetime) -> Wish | None:
     wish = Wish.objects.select_related("community", "posted_by").get(pk=wish_id)
     events.append(wish, REMIND, now=now)
     return wish
+
+
+# --- Personal data (privacy/services.py: export, anonymisation, retention) ------------------
+
+# A wish that can change no more: its person's name and phone may be forgotten.
+CLOSED = (WishState.CONFIRMED, WishState.WITHDRAWN)
+
+
+def holding_person(wishes: Any) -> Any:
+    """The wishes of a queryset that still hold the person's name or phone."""
+    return wishes.exclude(person_name="", person_mobile="")
+
+
+def expired(before: dt.datetime) -> Any:
+    """Closed wishes older than `before` (confirmed then, or posted then and withdrawn) that
+    still hold the person's name or phone: what the retention period removes."""
+    old = Q(state=WishState.CONFIRMED, confirmed_at__lt=before) | Q(
+        state=WishState.WITHDRAWN, created_at__lt=before
+    )
+    return holding_person(Wish.objects.filter(old))
+
+
+def forget_people(wishes: Any) -> int:
+    """Clear the person's name and phone of the closed wishes among `wishes` (the wish itself,
+    its public name and its timeline stay: the public never read more). Returns how many."""
+    return holding_person(wishes.filter(state__in=CLOSED)).update(person_name="", person_mobile="")
