@@ -364,7 +364,7 @@ def build_demo_volunteers(*, seed: int = SEED, days: int = 365) -> Built:
         staff = _staff(code)
         for index, person in enumerate(_people(Role.PARTY_MEMBER, code)):
             asked = year.start + dt.timedelta(days=rng.randint(0, max(days - 30, 1)))
-            pending = code == SHANBA_HOME and index < 2
+            pending = code == SHANBA_HOME and index == 0
             registrations.append(
                 Registration(
                     person=person,
@@ -621,6 +621,19 @@ def build_demo_volunteers(*, seed: int = SEED, days: int = 365) -> Built:
         audience=Audience.PUBLIC,
         capacity=40,
         by=qingyuan_members[0] if qingyuan_members else None,
+    )
+    year.activity(
+        title="邻里互助：为独居老人送冬菜",
+        title_en="Neighbourly help: winter vegetables for elderly people living alone",
+        theme=Theme.NEIGHBOURS,
+        code=SHANBA_HOME,
+        day=soon + dt.timedelta(days=4),
+        hour=9,
+        hours=3,
+        people=dama_people[:6],
+        team=dama,
+        capacity=12,
+        by=dama_people[0] if dama_people else None,
     )
     year.activity(
         title="帮帮团月度评议会",
