@@ -15,7 +15,8 @@ fifth passes). Two entry points share one statement builder:
 Neither sends `pre_save`/`post_save` signals nor calls a model's own `save()`, so both refuse
 (TypeError) a model with `pre_save`/`post_save` receivers, and a model that overrides `save()`
 unless the class that overrides it declares `insert_safe = True`, with a comment saying why its
-`save()` may be skipped for a new row (`NeedEvent`: its `save()` only refuses updates).
+`save()` may be skipped for a new row (`core.timelines.AppendOnly`: its `save()` only refuses
+updates).
 """
 
 from __future__ import annotations

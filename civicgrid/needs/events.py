@@ -14,15 +14,16 @@ late or lost with a crash).
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from django.db import transaction
+
+from civicgrid.core import timelines
 
 if TYPE_CHECKING:
     from civicgrid.needs.models import Need, NeedEvent
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, kw_only=True)
-class EventData:
+class EventData(timelines.EventData):
     """An event's data. `responded_on_time` is set on the event that first answered the need
     (a take, rejection or resolution): the counters are built from it."""
 
@@ -40,23 +41,6 @@ class EventData:
     KEYS: ClassVar[Mapping[str, str]] = {"from_": "from"}
 
     responded_on_time: bool | None = None
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            self.KEYS.get(f.name, f.name): getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) is not None
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any] | None) -> Self:
-        data = data or {}
-        values = {}
-        for f in dataclasses.fields(cls):
-            key = cls.KEYS.get(f.name, f.name)
-            if key in data:
-                values[f.name] = data[key]
-        return cls(**values)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.i18n import localised
+from civicgrid.core.timelines import AppendOnly, AppendOnlyQuerySet
 from civicgrid.network.models import Node, Organisation, Person, mask_email, mask_mobile
 
 
@@ -471,13 +472,7 @@ def is_public_reply(event: Any) -> bool:
     return bool(event.public) and event.actor_kind not in ("resident", "system")
 
 
-class NeedEventQuerySet(models.QuerySet["NeedEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("The timeline is append-only: events are never updated.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("The timeline is append-only: events are never deleted.")
-
+class NeedEventQuerySet(AppendOnlyQuerySet):
     def privacy_mask_note(self, pk: int, note: str) -> int:
         """The one exception to append-only, for anonymisation only
         (privacy/services.need_anonymise): replace an event's note by the same note with
@@ -485,7 +480,7 @@ class NeedEventQuerySet(models.QuerySet["NeedEvent"]):
         return models.QuerySet.update(self.filter(pk=pk), note=note)
 
 
-class NeedEvent(models.Model):
+class NeedEvent(AppendOnly):
     """One entry of a need's timeline. Appended by the workflow; never edited or deleted."""
 
     need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="events")
@@ -516,17 +511,6 @@ class NeedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.need_id}#{self.seq} {self.action}"
-
-    # core.inserts.insert() may skip save(): for a new row it does nothing but call Model.save.
-    insert_safe: ClassVar[bool] = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("The timeline is append-only: events are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("The timeline is append-only: events are never deleted.")
 
 
 def photo_path(instance: NeedPhoto, filename: str) -> str:

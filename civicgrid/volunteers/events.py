@@ -10,17 +10,17 @@ counters in the same transaction (`when="transaction"`), messages after the comm
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, Literal
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from civicgrid.core import timelines
 from civicgrid.volunteers.models import Activity, Registration, VolunteerEvent, Wish
 
 Record = Registration | Activity | Wish
@@ -29,26 +29,7 @@ Record = Registration | Activity | Wish
 # --- The data of each kind ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class EventData:
-    KEYS: ClassVar[Mapping[str, str]] = {}
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            self.KEYS.get(f.name, f.name): getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) is not None
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any] | None) -> Self:
-        data = data or {}
-        values = {}
-        for f in dataclasses.fields(cls):
-            key = cls.KEYS.get(f.name, f.name)
-            if key in data:
-                values[f.name] = data[key]
-        return cls(**values)
+EventData = timelines.EventData
 
 
 @dataclass(frozen=True, kw_only=True)

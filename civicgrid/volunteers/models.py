@@ -10,13 +10,14 @@ the app, numbered per record).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.i18n import localised
+from civicgrid.core.timelines import AppendOnly, AppendOnlyQuerySet
 from civicgrid.network.models import Node, Organisation, Person, mask_mobile
 
 # --- 双报到: registration with a community ---------------------------------------------------
@@ -425,15 +426,7 @@ class Wish(models.Model):
 # --- The timeline of every record -----------------------------------------------------------
 
 
-class EventQuerySet(models.QuerySet["VolunteerEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("The timeline is append-only: events are never updated.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("The timeline is append-only: events are never deleted.")
-
-
-class VolunteerEvent(models.Model):
+class VolunteerEvent(AppendOnly):
     """One entry of a registration's, activity's or wish's timeline (exactly one of the three),
     appended by its state-machine module under the record's row lock; never changed.
 
@@ -463,7 +456,7 @@ class VolunteerEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
-    objects = EventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("event")
@@ -485,16 +478,6 @@ class VolunteerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.seq}"
-
-    insert_safe: ClassVar[bool] = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("The timeline is append-only: events are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("The timeline is append-only: events are never deleted.")
 
 
 # --- Points and stars: the rules as data, the ledger kept from the events --------------------

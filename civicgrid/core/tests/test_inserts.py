@@ -14,6 +14,7 @@ from civicgrid.api.models import IdempotencyKey
 from civicgrid.core import inserts
 from civicgrid.core.inserts import insert, insert_rows
 from civicgrid.core.models import Notification
+from civicgrid.core.timelines import AppendOnly
 from civicgrid.needs.models import Channel, Kind, Need, NeedEvent, State
 from civicgrid.needs.tests import factories as nf
 from civicgrid.network.tests import factories as network_factories
@@ -141,9 +142,10 @@ def test_a_save_declared_safe_is_skipped_and_an_undeclared_one_refused(
     w = nf.world()
     need = insert(new_need(w, "EVENTS01"))
     insert(NeedEvent(need=need, seq=1, action="raise", created_at=need.created_at))
-    monkeypatch.setattr(NeedEvent, "insert_safe", False)
+    # The timeline's save() is AppendOnly's (core/timelines.py), which declares it safe.
+    monkeypatch.setattr(AppendOnly, "insert_safe", False)
     inserts._unsafe_save.cache_clear()
-    with pytest.raises(TypeError, match=r"NeedEvent\.save\(\) is overridden"):
+    with pytest.raises(TypeError, match=r"AppendOnly\.save\(\) is overridden"):
         insert(NeedEvent(need=need, seq=2, action="note", created_at=need.created_at))
     assert need.events.count() == 1
 
