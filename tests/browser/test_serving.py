@@ -166,7 +166,7 @@ def test_a_party_member_registers_serves_and_sees_hours_and_stars(
     expect(phone.locator("section[aria-labelledby=community-title] .r-lead")).to_contain_text(
         comm1.name
     )
-    expect(phone.get_by_test_id("my-hours")).to_have_text("9.00")
+    expect(phone.get_by_test_id("my-hours")).to_have_text("9")
     expect(phone.get_by_test_id("my-stars").locator("span[aria-hidden=true]")).to_have_text("")
     detail_url = reverse("serve:activity", args=[today.pk])
     phone.locator(f"section[aria-labelledby=activities-title] a[href='{detail_url}']").click()
@@ -219,7 +219,7 @@ def test_a_party_member_registers_serves_and_sees_hours_and_stars(
 
     # The member's phone home: eleven hours this year, eleven points, the first star.
     phone.goto(f"{base}{me}")
-    expect(phone.get_by_test_id("my-hours")).to_have_text("11.00")
+    expect(phone.get_by_test_id("my-hours")).to_have_text("11")
     expect(phone.get_by_test_id("my-points")).to_have_text(re.compile(r"^11(\.0+)?$"))
     expect(phone.get_by_test_id("my-stars").locator("span[aria-hidden=true]")).to_have_text("★")
     expect(
