@@ -35,7 +35,7 @@ def organises_place(user: Any, node: Node) -> bool:
     )
 
 
-# --- Points, reports and the member's home (points builder) ---------------------------------
+# --- Points, reports and the member's home -------------------------------------------------
 
 
 def may_set_point_rules(user: Any) -> bool:
@@ -58,7 +58,7 @@ def may_read_reports(user: Any) -> bool:
     return scope.is_staff_user(user)
 
 
-# --- Registrations (registrations builder) ---------------------------------------------------
+# --- Registrations --------------------------------------------------------------------------
 # Registrations are decided by the staff over their community (`registrations.actor_kinds`);
 # teams are changed by the staff over their node, their members by the staff and the leaders.
 
@@ -112,7 +112,7 @@ def access_team(user: Any, team_id: int, *, write: bool = False, members: bool =
     return team
 
 
-# --- Activities and teams (activities builder) -----------------------------------------------
+# --- Activities and teams -------------------------------------------------------------------
 
 
 def _active(user: Any) -> bool:
@@ -216,7 +216,7 @@ def access_activity(user: Any, activity_id: int, *, write: bool = False) -> vm.A
     return activity
 
 
-# --- Wishes (wishes builder) -----------------------------------------------------------------
+# --- Wishes ---------------------------------------------------------------------------------
 # Staff see the wishes of the communities in their scope, and a grid worker those of the
 # community their grid lies in; who may do what to a wish is `wishes.TRANSITIONS`.
 
