@@ -42,6 +42,7 @@ from civicgrid.network.models import (
     Node,
     NodeKind,
     Organisation,
+    OrgKind,
 )
 from civicgrid.network.scope import paths_q, scope_paths, within_scope
 
@@ -118,6 +119,7 @@ def bulk_targets(user: Any) -> Targets:
     if paths is None:
         targets.add_people(_("Staff"), staff_rows(staff_bindings(Q())))
         targets.add_units(Organisation.objects.filter(kind__in=UNIT_KINDS))
+        targets.add_units(_active_teams(Q()), _("Teams"))
         return targets
     if not paths:
         return targets
@@ -128,7 +130,14 @@ def bulk_targets(user: Any) -> Targets:
         inside | Q(node_id__in=above) | Q(committee__node_id__in=above), kind__in=UNIT_KINDS
     )
     targets.add_units(units)
+    # Teams of the area (or above it), as a single need's dispatch offers them.
+    targets.add_units(_active_teams(inside | Q(node_id__in=above)), _("Teams"))
     return targets
+
+
+def _active_teams(where: Q) -> QuerySet[Organisation]:
+    """Volunteer and party-member teams not set inactive by their organisers."""
+    return Organisation.objects.filter(where, kind=OrgKind.TEAM).exclude(team__active=False)
 
 
 # --- The list's filters ---------------------------------------------------------------------

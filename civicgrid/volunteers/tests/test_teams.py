@@ -180,3 +180,15 @@ def test_a_team_member_with_no_staff_role_sees_their_team_only():
     seen = set(teams.visible_teams(c.volunteer).values_list("pk", flat=True))
     assert seen == {c.team.pk}
     assert other.pk not in set(teams.visible_teams(c.w.dispatcher).values_list("pk", flat=True))
+
+
+def test_a_batch_of_needs_may_be_dispatched_to_a_team_of_the_area():
+    """The bulk dispatch offers the area's active teams, as a single need's dispatch does."""
+    from civicgrid.needs.forms_console import bulk_targets
+
+    c = vf.crew()
+    key = f"unit:{c.team.organisation_id}"
+    assert key in bulk_targets(c.w.dispatcher).units
+    assert key not in bulk_targets(c.w.stranger).units  # another community's staff
+    Team.objects.filter(pk=c.team.pk).update(active=False)
+    assert key not in bulk_targets(c.w.dispatcher).units
