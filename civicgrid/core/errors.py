@@ -36,3 +36,16 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def onto_form(form: Any, error: DomainError) -> None:
+    """Put a domain error on the form's fields it names (`fields={"name": [message]}`), else
+    on the form as a whole, so a page shows it where the input is to fix."""
+    placed = False
+    for name, problems in (error.details.get("fields") or {}).items():
+        if name in form.fields:
+            for problem in problems:
+                form.add_error(name, problem)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)

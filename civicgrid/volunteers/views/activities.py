@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicgrid.core.errors import DomainError, Invalid
+from civicgrid.core.errors import DomainError, Invalid, onto_form
 from civicgrid.needs.qr import qr_png, qr_svg
 from civicgrid.network.console import console_required, person
 from civicgrid.network.models import Node, Person
@@ -109,18 +109,6 @@ class CreateForm(ActivityForm):
     open_now = forms.BooleanField(
         label=gettext_lazy("Open for sign-up at once"), required=False, initial=True
     )
-
-
-def _form_errors(form: forms.Form, error: DomainError) -> None:
-    fields = error.details.get("fields") or {}
-    placed = False
-    for name, problems in fields.items():
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 # --- Console --------------------------------------------------------------------------------
@@ -210,7 +198,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     open_now=data["open_now"],
                 )
             except DomainError as error:
-                _form_errors(form, error)
+                onto_form(form, error)
             else:
                 messages.success(request, _("The activity is planned."))
                 return redirect("volunteers:activity_detail", id=activity.pk)
@@ -244,7 +232,7 @@ def edit(request: HttpRequest, id: int) -> HttpResponse:
             try:
                 activities.activity_edit(activity=activity, by=user, **changes)
             except DomainError as error:
-                _form_errors(form, error)
+                onto_form(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("volunteers:activity_detail", id=activity.pk)

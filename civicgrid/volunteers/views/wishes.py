@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from civicgrid.core import once, phonecode, ratelimit
-from civicgrid.core.errors import DomainError
+from civicgrid.core.errors import DomainError, onto_form
 from civicgrid.core.models import RevealLog
 from civicgrid.core.views import too_many_requests
 from civicgrid.needs.reveal import phone_paths
@@ -147,19 +147,6 @@ class CodeForm(forms.Form):
     )
 
 
-def _field_errors(form: forms.Form, failure: DomainError) -> None:
-    """Put a domain error on the form's fields it names, else on the form."""
-    fields = failure.details.get("fields") or {}
-    placed = False
-    for name, problems in fields.items():
-        if name in form.fields:
-            for problem in problems:
-                form.add_error(name, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, failure.message)
-
-
 # --- The console --------------------------------------------------------------------------
 
 
@@ -243,7 +230,7 @@ def wish_new(request: HttpRequest) -> HttpResponse:
                     raise
                 return redirect("volunteers:wish_detail", wish_id=int(first))
             except DomainError as failure:
-                _field_errors(form, failure)
+                onto_form(form, failure)
                 status = failure.status
             else:
                 messages.success(request, _("The wish is posted on the community's wall."))
@@ -307,7 +294,7 @@ def wish_act(request: HttpRequest, wish_id: int, action: str) -> HttpResponse:
     except DomainError as failure:
         wish = access.access_wish(request.user, wish_id)
         if form.is_valid():
-            _field_errors(form, failure)
+            onto_form(form, failure)
         return _detail(
             request, wish, status=failure.status, error=failure.message, bound=(action, form)
         )
@@ -456,7 +443,7 @@ def wish_fulfil(request: HttpRequest, wish_id: int) -> HttpResponse:
             photo=form.cleaned_data.get("photo"),
         )
     except DomainError as failure:
-        _field_errors(form, failure)
+        onto_form(form, failure)
         context = _mine_context(request, forms={wish.pk: form}, error=failure.message)
         return render(request, T + "mine.html", context, status=failure.status)
     messages.success(request, _("Thank you! The community will confirm it."))
