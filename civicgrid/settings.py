@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "civicgrid.network",
     "civicgrid.needs",
     "civicgrid.volunteers",
+    "civicgrid.committees",
     "civicgrid.insights",
     "civicgrid.open311",
     "civicgrid.demo",
@@ -454,6 +455,10 @@ VOLUNTEER_TEAM_CHECK_SECONDS = envint("VOLUNTEER_TEAM_CHECK_SECONDS", 3600)
 # activities that ended as held.
 VOLUNTEER_WISH_REMINDER_SECONDS = envint("VOLUNTEER_WISH_REMINDER_SECONDS", 3600)
 VOLUNTEER_HOLD_SECONDS = envint("VOLUNTEER_HOLD_SECONDS", 600)
+# Joint committees: how often the worker reminds and marks overdue the work tasks, and creates
+# the meetings of each schedule (each as far ahead as the schedule says).
+COMMITTEE_TASK_SWEEP_SECONDS = envint("COMMITTEE_TASK_SWEEP_SECONDS", 300)
+COMMITTEE_SCHEDULE_SECONDS = envint("COMMITTEE_SCHEDULE_SECONDS", 3600)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/tokens/", include("civicgrid.api.urls")),
     path("console/privacy/", include("civicgrid.privacy.urls")),
     path("console/serve/", include("civicgrid.volunteers.urls_console")),
+    path("console/committees/", include("civicgrid.committees.urls_console")),
     path("console/", include("civicgrid.network.urls")),
     path("dashboard/", include("civicgrid.insights.urls")),
     path("public/", include("civicgrid.insights.public_urls")),

@@ -43,6 +43,14 @@ TEXTS: dict[str, Any] = {
     "wish_unclaimed": _(
         "Nobody has claimed the wish “%(title)s” in %(place)s yet; it is wanted by %(date)s"
     ),
+    "task_assigned": _("Task for %(unit)s: %(title)s, due %(due)s"),
+    "task_reminder": _("Reminder: the task “%(title)s” is due %(due)s"),
+    "task_overdue": _("The task “%(title)s” of %(unit)s is overdue"),
+    "task_done": _("%(unit)s has done the task “%(title)s”: %(note)s"),
+    "task_returned": _("%(unit)s returned the task “%(title)s”: %(note)s"),
+    "task_sent_back": _("The task “%(title)s” was sent back: %(note)s"),
+    "meeting_notice": _("Joint meeting “%(title)s” on %(when)s at %(place)s"),
+    "consultation_opened": _("Need %(number)s was brought to the committee for consultation"),
     "team_month_missed": _(
         "Team %(team)s held %(held)s of the %(required)s themed activities its rule asks "
         "for in %(month)s"

@@ -1,15 +1,17 @@
 """What every record's timeline shares: typed event data written to and read from a JSON
-field, and rows that are appended once and never changed (`needs.NeedEvent`,
-`volunteers.VolunteerEvent`)."""
+field, rows that are appended once and never changed (`needs.NeedEvent`,
+`volunteers.VolunteerEvent`, `committees.CommitteeEvent`), and who listens to them."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from functools import partial
+from typing import Any, ClassVar, Literal, Self
 
-from django.db import models
+from django.db import models, transaction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,3 +69,35 @@ class AppendOnly(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError(APPEND_ONLY.format("deleted"))
+
+
+When = Literal["transaction", "commit"]
+
+
+class Subscribers:
+    """Who listens to a timeline's events, by kind ("task.verify", or `ANY`): each handler is
+    called in the event's transaction (`when="transaction"`: counters, other records that must
+    move with it) or after its commit (`"commit"`: messages)."""
+
+    ANY = "*"
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[tuple[Callable[[Any], None], When]]] = defaultdict(list)
+
+    def subscribe(
+        self,
+        kinds: str | Sequence[str],
+        handler: Callable[[Any], None],
+        *,
+        when: When = "transaction",
+    ) -> None:
+        for kind in [kinds] if isinstance(kinds, str) else kinds:
+            if (handler, when) not in self._handlers[kind]:
+                self._handlers[kind].append((handler, when))
+
+    def publish(self, kind: str, payload: Any) -> None:
+        for handler, when in [*self._handlers.get(kind, ()), *self._handlers.get(self.ANY, ())]:
+            if when == "transaction":
+                handler(payload)
+            else:
+                transaction.on_commit(partial(handler, payload))

@@ -23,9 +23,10 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
+from civicgrid.core import pdf
 from civicgrid.core.dbrouter import replica_reads
 from civicgrid.insights import params as p
-from civicgrid.insights import pdf, selectors
+from civicgrid.insights import selectors
 from civicgrid.insights.report import monthly_report
 from civicgrid.insights.serving import serving_panel
 from civicgrid.needs.models import Category, Channel

@@ -3,7 +3,8 @@
     submitted ─accept→ accepted ─dispatch→ dispatched ─take→ taken ─start→ in_progress
         ─resolve→ resolved ─confirm→ closed
     reject (reason): submitted/accepted → rejected
-    return (reason): dispatched/taken/in_progress → accepted (back to the dispatcher)
+    return (reason): dispatched/taken/in_progress → accepted (back to the dispatcher); the
+        consulting committee returns an escalated need to its community with its decision
     escalate (reason): one level up from where the need waits (from its handler to the
         dispatcher's level; from there to the parent node), or to a consultation of the
         joint committee
@@ -180,8 +181,13 @@ TRANSITIONS: dict[Action, Rule] = {
     # the call the 78-year-old made to her grid worker is answered then and there.
     Action.TAKE: _rule([St.SUBMITTED, St.ACCEPTED, St.DISPATCHED], St.TAKEN, [H, G]),
     Action.START: _rule([St.TAKEN], St.IN_PROGRESS, [H]),
-    Action.RESOLVE: _rule([St.TAKEN, St.IN_PROGRESS], St.RESOLVED, [H]),
-    Action.RETURN: _rule([St.DISPATCHED, St.TAKEN, St.IN_PROGRESS], St.ACCEPTED, [H], reason=True),
+    # A consulting committee resolves a need taken by a member unit when it verifies the task
+    # that solved it (committees/work.py), and returns a need to its community with the
+    # consultation's decision.
+    Action.RESOLVE: _rule([St.TAKEN, St.IN_PROGRESS], St.RESOLVED, [H, C]),
+    Action.RETURN: _rule(
+        [St.DISPATCHED, St.TAKEN, St.IN_PROGRESS, St.ESCALATED], St.ACCEPTED, [H, C], reason=True
+    ),
     Action.ESCALATE: _rule(
         [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.TAKEN, St.IN_PROGRESS, St.ESCALATED],
         St.ESCALATED,
@@ -854,10 +860,14 @@ def need_resolve(
 def need_return(
     *, need: Need, by: By, reason: str = "", photos: Photos = (), public: bool = False
 ) -> Need:
-    """Back to the dispatcher, with a reason."""
+    """Back to the dispatcher, with a reason. A handler returns it to whoever dispatched it (the
+    consulting committee, during a consultation); the committee returns it to the community
+    with its decision, which ends the consultation."""
     locked, reason = _begin(need, Action.RETURN, by, reason)
     now = timezone.now()
     fields = {"assignee": None, "assignee_org": None, **_new_response_clock(locked, now)}
+    if locked.consultation_id and Actor.HANDLER not in actor_kinds(locked, by):
+        fields["consultation"] = None
     return _commit(
         locked,
         Action.RETURN,

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from civicgrid.insights import pdf
+from civicgrid.core import pdf
 from civicgrid.insights.kpis import Period, Scope, kpis
 from civicgrid.insights.report import bars_svg, monthly_report, nice_ceiling, scrub
 from civicgrid.insights.sentences import sentence

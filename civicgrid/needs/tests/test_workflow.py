@@ -22,8 +22,8 @@ EXPECTED = {
     "dispatch": (["submitted", "accepted", "dispatched", "escalated"], "DC", False),
     "take": (["submitted", "accepted", "dispatched"], "HG", False),
     "start": (["taken"], "H", False),
-    "resolve": (["taken", "in_progress"], "H", False),
-    "return": (["dispatched", "taken", "in_progress"], "H", True),
+    "resolve": (["taken", "in_progress"], "HC", False),
+    "return": (["dispatched", "taken", "in_progress", "escalated"], "HC", True),
     "escalate": (
         ["submitted", "accepted", "dispatched", "taken", "in_progress", "escalated"],
         "DCHS",

@@ -1,0 +1,5 @@
+"""Pages of joint meetings. Being written."""
+
+from django.urls import URLPattern
+
+console_urls: list[URLPattern] = []
