@@ -6,7 +6,8 @@
   tasks.
 - **A member unit's people** (a membership of the unit): read the committee, work their unit's
   tasks, add agenda items, contribute to consultations, score the other units.
-- **Staff whose scope holds the committee's node** (community staff, leaders): read.
+- **Staff whose scope holds the committee's node or lies within its area** (a leader over it,
+  a community's staff under a town's committee): read.
 
 Every role-and-path check goes through `network/scope.py`. Services check again.
 """
@@ -58,11 +59,19 @@ def unit_ids(user: Any, committee: Organisation) -> set[int]:
     )
 
 
+def _area_overlaps(user: Any, committee: Organisation) -> bool:
+    """Staff whose scope holds the committee's node, or lies within its area (a community's
+    staff under a town's committee: the community scores the units and brings its needs)."""
+    paths = scope.scope_paths(user)
+    where = committee.node.path
+    return paths is None or any(where.startswith(p) or p.startswith(where) for p in paths)
+
+
 def may_see(user: Any, committee: Organisation) -> bool:
     return (
         is_committee_staff(user, committee)
         or bool(unit_ids(user, committee))
-        or (_person(user) is not None and scope.can_see(user, committee.node))
+        or (_person(user) is not None and _area_overlaps(user, committee))
     )
 
 
@@ -74,12 +83,15 @@ def visible_committees(user: Any) -> QuerySet[Organisation]:
         return committees.none()
     if person.is_superuser:
         return committees
-    mine = Q(membership__person=person) | Q(member_units__membership__person=person)
-    in_scope = scope.scope_q(person, node_field="node")
-    if in_scope is not None and in_scope != Q(pk__in=[]):
-        mine |= in_scope
-    elif in_scope is None:
+    paths = scope.scope_paths(person)
+    if paths is None:
         return committees
+    mine = Q(membership__person=person) | Q(member_units__membership__person=person)
+    if paths:
+        # At or above one of the user's places (a town's committee for its communities'
+        # staff), or within one of them.
+        ancestors = {p[: i + 1] for p in paths for i, ch in enumerate(p) if ch == "/"}
+        mine |= Q(node__path__in=ancestors) | scope.paths_q(paths, node_field="node")
     return committees.filter(mine).distinct()
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.committees import access, events, work
 from civicgrid.committees.models import (
@@ -38,6 +39,16 @@ from civicgrid.needs.workflow import By
 from civicgrid.network.models import Membership, Organisation, Person
 
 LIVE = (ConsultationState.OPEN, ConsultationState.DECIDED)
+
+# The timeline's words for each entry.
+EVENT_LABELS = {
+    "open": gettext_lazy("Brought to the committee"),
+    "arrange": gettext_lazy("Units and date set"),
+    "contribute": gettext_lazy("Contribution"),
+    "decide": gettext_lazy("Decided"),
+    "decision": gettext_lazy("Decision and its tasks"),
+    "end": gettext_lazy("Ended"),
+}
 
 
 @dataclass(frozen=True)
@@ -103,10 +114,11 @@ def open_for(need: Need, committee: Organisation, *, by: By, now: dt.datetime) -
 def _on_escalated(happened: need_events.Happened) -> None:
     need = happened.need
     data = happened.data
-    if not getattr(data, "consultation", None) or not need.consultation_id:
+    committee = need.consultation
+    if not getattr(data, "consultation", None) or committee is None:
         return
     by = By(person=happened.event.actor) if happened.event.actor_id else need_workflow.SYSTEM
-    open_for(need, need.consultation, by=by, now=happened.event.created_at)
+    open_for(need, committee, by=by, now=happened.event.created_at)
 
 
 def _end(need: Need, target: str, by: By, note: str = "") -> None:
@@ -131,13 +143,12 @@ def _on_need_moved(happened: need_events.Happened) -> None:
         _end(need, ConsultationState.RESOLVED, by, happened.event.note)
     elif action == need_workflow.Action.RETURN and not need.consultation_id:
         _end(need, ConsultationState.RETURNED, by, happened.event.note)
-    elif action == need_workflow.Action.ESCALATE and not need.consultation_id:
-        _end(need, ConsultationState.CLOSED, by, happened.event.note)
-    elif action in (
+    elif (action == need_workflow.Action.ESCALATE and not need.consultation_id) or action in (
         need_workflow.Action.WITHDRAW,
         need_workflow.Action.MERGE,
         need_workflow.Action.REJECT,
     ):
+        # Escalated past the committee, withdrawn, merged or rejected: the consultation closes.
         _end(need, ConsultationState.CLOSED, by, happened.event.note)
 
 

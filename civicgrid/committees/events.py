@@ -98,7 +98,17 @@ class Scored(EventData):
     by_unit: int | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class PeriodOpened(EventData):
+    """An assessment opened for a period (ISO dates) with the weights it copied."""
+
+    starts_on: str
+    ends_on: str
+    weights: dict[str, str] | None = None
+
+
 KINDS: dict[str, type[EventData]] = {
+    "open_period": PeriodOpened,
     "change": Changed,
     "assign": Assigned,
     "reassign": Assigned,
@@ -145,7 +155,7 @@ def append(
     field = _record_field(record)
     if field is None:
         committee_id = record.pk
-        mine = {
+        mine: dict[str, Any] = {
             "committee_id": committee_id,
             "task": None,
             "meeting": None,
@@ -153,7 +163,7 @@ def append(
             "assessment": None,
         }
     else:
-        committee_id = record.committee_id  # type: ignore[union-attr]
+        committee_id = getattr(record, "committee_id")  # noqa: B009 (every record but a committee has one)
         mine = {field: record}
     last = CommitteeEvent.objects.filter(**mine).aggregate(m=Max("seq"))["m"] or 0
     event = CommitteeEvent.objects.create(

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.committees import access, events
-from civicgrid.committees.models import Decision, Goal, Task, TaskState
+from civicgrid.committees.models import Consultation, Decision, Goal, Task, TaskState
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.notifications import notify
 from civicgrid.needs import workflow as need_workflow
@@ -320,7 +320,7 @@ def task_accept(*, task: Task, by: By) -> Task:
     now = timezone.now()
     locked = _commit(locked, Action.ACCEPT, by, {"accepted_at": now}, now=now)
     if locked.resolves_need and locked.need is not None:
-        need = Need.objects.get(pk=locked.need_id)
+        need = locked.need
         if need_workflow.may(need, by, need_workflow.Action.TAKE):
             need_workflow.need_take(need=need, by=by)
     return locked
@@ -358,9 +358,16 @@ def task_verify(*, task: Task, by: By, note: str = "", public_reply: str = "") -
     now = timezone.now()
     resolved = None
     if locked.resolves_need and locked.need is not None:
-        need = Need.objects.get(pk=locked.need_id)
+        need = locked.need
         if need_workflow.may(need, by, need_workflow.Action.RESOLVE):
-            reply = (public_reply or locked.result).strip()
+            # What the resident reads: the reply written now, else the consultation's outcome,
+            # else the unit's account of the work.
+            outcome = (
+                Consultation.objects.filter(decisions__tasks=locked)
+                .values_list("outcome", flat=True)
+                .first()
+            )
+            reply = (public_reply or outcome or locked.result).strip()
             need_workflow.need_resolve(need=need, by=by, reason=reply, public=bool(reply))
             resolved = need.number
     return _commit(
@@ -422,7 +429,7 @@ def task_reassign(
         data=events.Assigned(unit=unit.name, due=due.isoformat()),
     )
     if locked.resolves_need and locked.need is not None:
-        need = Need.objects.get(pk=locked.need_id)
+        need = locked.need
         if need_workflow.may(need, by, need_workflow.Action.DISPATCH):
             need_workflow.need_dispatch(need=need, by=by, to=unit, reason=locked.title)
     _notify(_unit_people(locked), "task_assigned", locked)

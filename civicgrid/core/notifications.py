@@ -50,6 +50,7 @@ TEXTS: dict[str, Any] = {
     "task_returned": _("%(unit)s returned the task “%(title)s”: %(note)s"),
     "task_sent_back": _("The task “%(title)s” was sent back: %(note)s"),
     "meeting_notice": _("Joint meeting “%(title)s” on %(when)s at %(place)s"),
+    "meeting_cancelled": _("Joint meeting “%(title)s” on %(when)s is cancelled: %(note)s"),
     "consultation_opened": _("Need %(number)s was brought to the committee for consultation"),
     "team_month_missed": _(
         "Team %(team)s held %(held)s of the %(required)s themed activities its rule asks "

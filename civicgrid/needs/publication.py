@@ -26,6 +26,7 @@ from django.db.models import Q
 from civicgrid.needs import workflow
 from civicgrid.needs.models import (
     ON_BEHALF_CHANNELS,
+    OPEN_STATES,
     Kind,
     Need,
     NeedEvent,
@@ -91,6 +92,14 @@ def public_point(need: Need) -> tuple[float | None, float | None]:
     if need.lat is None or need.lon is None:
         return None, None
     return round(need.lat, COARSE_DIGITS), round(need.lon, COARSE_DIGITS)
+
+
+def consulting(need: Need) -> bool:
+    """Whether the public reads that a joint party committee is consulting on the need
+    (联合党委会商中): it is open and held by the committee. Which committee, and what its units
+    said, stay with the staff; the outcome reaches the public as the public note of the
+    resolution or of the return to the community."""
+    return need.consultation_id is not None and need.state in OPEN_STATES
 
 
 def public_note(event: NeedEvent, need: Need) -> str:

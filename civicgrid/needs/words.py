@@ -24,6 +24,14 @@ STATE_WORDS: dict[str, Any] = {
     State.MERGED: gettext_lazy("Joined with another need about the same problem."),
 }
 
+# While a joint party committee holds the need (publication.consulting): the state's name and
+# words on the tracking page, and the event that brought it there.
+CONSULTING = gettext_lazy("Joint party committee consulting")
+CONSULTING_WORDS = gettext_lazy(
+    "The joint party committee and its member units are working out together who does what."
+)
+CONSULTATION_EVENT = gettext_lazy("Brought to the joint party committee for consultation")
+
 EVENT_WORDS: dict[str, Any] = {
     workflow.RAISE: gettext_lazy("Need received"),
     workflow.Action.ACCEPT: gettext_lazy("Accepted by the community"),

@@ -43,7 +43,13 @@ from civicgrid.needs.forms_resident import (
 )
 from civicgrid.needs.models import FINAL_STATES, Channel, Need, NeedEvent, NeedPhoto, Rating
 from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
-from civicgrid.needs.words import EVENT_WORDS, STATE_WORDS
+from civicgrid.needs.words import (
+    CONSULTATION_EVENT,
+    CONSULTING,
+    CONSULTING_WORDS,
+    EVENT_WORDS,
+    STATE_WORDS,
+)
 from civicgrid.network.models import (
     Node,
     NodeKind,
@@ -304,6 +310,8 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
         elif isinstance(data, events.Commented) and data.question:
             detail = _("A question for you")
         title = EVENT_WORDS.get(e.action) or workflow.ACTION_LABELS.get(e.action, e.action)
+        if isinstance(data, events.Escalated) and data.consultation:
+            title = CONSULTATION_EVENT
         note = publication.owner_note(e, need) if owner else publication.public_note(e, need)
         photos = publication.event_photos(e, need, t.photos, owner=owner)
         if e.action == workflow.COMMENT and not note and not photos:
@@ -508,11 +516,13 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     shown = need.merged_into if need.merged_into_id and need.merged_into else need
     allowed = workflow.allowed_actions(need, workflow.RESIDENT)
     timeline = public_events(shown, owner=owner and shown.pk == need.pk)
+    consulting = publication.consulting(shown)
     context = {
         "need": need,
         "shown": shown,
         "place": node_label(shown.node),
-        "state_words": STATE_WORDS.get(shown.state, ""),
+        "state_name": CONSULTING if consulting else shown.get_state_display(),
+        "state_words": CONSULTING_WORDS if consulting else STATE_WORDS.get(shown.state, ""),
         # The owner's rights are over their own need, not the one it was merged into.
         "events": timeline,
         "public_description": publication.public_description(shown),
