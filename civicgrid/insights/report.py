@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from civicgrid.insights import kpis, selectors
+from civicgrid.insights.councils import CouncilPanel, council_panel
 from civicgrid.insights.kpis import Kpis, Period, Scope
 from civicgrid.insights.sentences import sentence, volunteer_sentence
 from civicgrid.needs.models import Need, Rating, State, format_number
@@ -68,6 +69,8 @@ class MonthlyReport:
     # People who serve in the month, and their sentences (sentences.volunteer_sentence).
     volunteers: VolunteerFigures = field(default_factory=VolunteerFigures)
     volunteer_sentence: str = ""
+    # The joint committees at or under the node in the month (insights/councils.py).
+    councils: CouncilPanel | None = None
 
     @property
     def filename(self) -> str:
@@ -163,6 +166,7 @@ def monthly_report(node: Node, period: Period) -> MonthlyReport:
     )
     report.volunteers = volunteer_figures(paths=[node.path], start=period.start, end=period.end)
     report.volunteer_sentence = volunteer_sentence(report.volunteers, language)
+    report.councils = council_panel(node, period, language)
     trend = kpis.trend(scope, "day")
     report.charts = {
         "trend": columns_svg([(str(day.day), k.received, k.resolved) for day, k in trend]),

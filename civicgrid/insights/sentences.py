@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import ngettext
 
+from civicgrid.committees.counts import Figures as CommitteeFigures
 from civicgrid.core.i18n import english, mongolian
 from civicgrid.insights.kpis import Scope, kpis
 from civicgrid.insights.models import ReportLine
@@ -142,3 +143,38 @@ def volunteer_sentence(figures: VolunteerFigures, language: str) -> str:
     English and Mongolian put a space between them."""
     separator = " " if english(language) or mongolian(language) else ""
     return separator.join(volunteer_parts(figures, language))
+
+
+# --- Joint committees: 联合党委帮助解决实际问题N件 ------------------------------------------------
+
+
+def committee_parts(figures: CommitteeFigures, language: str) -> list[str]:
+    """The sentences about the joint committees, each whole with its full stop, in `language`
+    (from the translation catalogue). Always written, zeros included."""
+    with translation.override(language):
+        return [
+            ngettext(
+                "The joint committees helped solve %(helped)s practical problem.",
+                "The joint committees helped solve %(helped)s practical problems.",
+                figures.helped,
+            )
+            % {"helped": figures.helped},
+            ngettext(
+                "They held %(meetings)s joint meeting and made %(decisions)s decisions; "
+                "%(on_time)s of %(done)s tasks were done on time.",
+                "They held %(meetings)s joint meetings and made %(decisions)s decisions; "
+                "%(on_time)s of %(done)s tasks were done on time.",
+                figures.meetings_held,
+            )
+            % {
+                "meetings": figures.meetings_held,
+                "decisions": figures.decisions_made,
+                "on_time": figures.tasks_done_on_time,
+                "done": figures.tasks_done,
+            },
+        ]
+
+
+def committee_sentence(figures: CommitteeFigures, language: str) -> str:
+    separator = " " if english(language) or mongolian(language) else ""
+    return separator.join(committee_parts(figures, language))

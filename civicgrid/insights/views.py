@@ -27,6 +27,7 @@ from civicgrid.core import pdf
 from civicgrid.core.dbrouter import replica_reads
 from civicgrid.insights import params as p
 from civicgrid.insights import selectors
+from civicgrid.insights.councils import council_panel
 from civicgrid.insights.report import monthly_report
 from civicgrid.insights.serving import serving_panel
 from civicgrid.needs.models import Category, Channel
@@ -104,6 +105,8 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
         "activities_xlsx_url": _linker(params, "ledgers:activities")(),
         # People who serve, in the same area and period (the need filters do not apply).
         "serving": serving_panel(params.node, params.choice.period),
+        # The joint committees at or under the area, in the same period.
+        "councils": council_panel(params.node, params.choice.period),
         "needs_xlsx_url": f"{reverse('ledgers:needs')}?"
         + urlencode(
             {
