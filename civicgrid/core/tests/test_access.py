@@ -37,7 +37,15 @@ from civicgrid.core.models import Notification
 from civicgrid.needs import services, workflow
 from civicgrid.needs.models import Category, Channel, Need, NeedPhoto
 from civicgrid.needs.tests.factories import ensure_seed
-from civicgrid.network.models import Node, NodeKind, Organisation, OrgKind, Person, Role
+from civicgrid.network.models import (
+    Membership,
+    Node,
+    NodeKind,
+    Organisation,
+    OrgKind,
+    Person,
+    Role,
+)
 from civicgrid.network.tests import factories as netf
 from civicgrid.open311.services import application_create
 
@@ -230,6 +238,68 @@ PRIVATE: dict[str, str] = {
     "api:release_wish": "API: the claimer gives a wish back",
     "api:fulfil_wish": "API: the claimer says how a wish was fulfilled",
     "api:my_service": "API: the caller's own hours, points and stars",
+    # Joint committees in the REST API (api/endpoints/committees.py; a token or the session).
+    "api:list_committees": "API: the committees in the caller's sight",
+    "api:get_committee": "API: a committee's units, pledges and masked contacts",
+    "api:list_committee_goals": "API: a committee's goals list",
+    "api:list_committee_needs": "API: a committee's needs list (words by sight, no phones)",
+    "api:list_committee_tasks": "API: a committee's work list",
+    "api:create_committee_task": "API: giving a task (the committee's staff)",
+    "api:get_committee_task": "API: a task with its timeline and the caller's moves",
+    "api:act_on_committee_task": "API: a task's move (its unit's people or the staff)",
+    "api:list_consultations": "API: a committee's consultations",
+    "api:get_consultation": "API: a consultation with its contributions and decisions",
+    "api:contribute_to_consultation": "API: a unit's contribution (its people, or the staff)",
+    "api:decide_consultation": "API: a consultation's decision and tasks (the staff)",
+    "api:return_consultation": "API: a need returned to its community (the staff)",
+    "api:list_meetings": "API: a committee's joint meetings",
+    "api:get_meeting": "API: a meeting's agenda, attendance counts, minutes, decisions",
+    "api:add_agenda_item": "API: an agenda item (staff; a unit's people for their unit)",
+    "api:check_in_to_meeting": "API: check-in with the meeting's key (committee and units)",
+    # Joint committees: the assessment of member units (committees/views/assessment.py).
+    "committees:assessments": "a committee's assessments (its staff, units, staff in scope)",
+    "committees:assessment_new": "opening an assessment (the committee's staff)",
+    "committees:assessment": "an assessment's ranked table and the scoring forms",
+    "committees:assessment_score": "peer scores (a unit's people for their unit; community)",
+    "committees:assessment_recompute": "computing the table again (the committee's staff)",
+    "committees:assessment_close": "closing an assessment (the committee's staff)",
+    "committees:assessment_xlsx": "an assessment's ranked table as xlsx",
+    # Joint committees: joint meetings (committees/views/meetings.py).
+    "committees:list": "the joint committees in the user's sight",
+    "committees:detail": "a committee's page: units, masked contacts, pledges, the three lists",
+    "committees:unit_add": "a unit joins (the committee's staff)",
+    "committees:unit_leave": "a unit leaves (the committee's staff)",
+    "committees:contact_add": "a unit's contact added (the committee's staff)",
+    "committees:contact_remove": "a unit's contact removed (the committee's staff)",
+    "committees:contact_reveal": "a contact's number in full, logged (the committee's staff)",
+    "committees:pledge_add": "a unit's pledge added (the committee's staff)",
+    "committees:pledge_change": "a pledge changed (the committee's staff)",
+    "committees:goal_add": "a goal added (the committee's staff)",
+    "committees:goal_figure": "a goal's typed figure (the committee's staff)",
+    "committees:need_ask": "a member unit asks the committee to take up a need of its area",
+    "committees:tasks": "the committee's work list (a unit's people see their unit's first)",
+    "committees:task_new": "giving a task (the committee's staff)",
+    "committees:task": "a task with its timeline",
+    "committees:task_act": "a task's move: its unit's people or the committee's staff",
+    "committees:consultations": "the committee's consultations",
+    "committees:consultation": "a consultation: its need (words by sight), units, decision",
+    "committees:consultation_arrange": "units involved and date (the committee's staff)",
+    "committees:consultation_contribute": "a unit's contribution (its people, or the staff)",
+    "committees:consultation_decide": "the decision and its tasks (the committee's staff)",
+    "committees:consultation_return": "the need returned to its community (the staff)",
+    "committees:meetings": "a committee's meetings and schedules (its staff, units, scope)",
+    "committees:meeting_new": "setting a joint meeting (the committee's staff)",
+    "committees:series_new": "setting a meeting schedule (the committee's staff)",
+    "committees:series_active": "stopping or restarting a schedule (the committee's staff)",
+    "committees:meeting": "a meeting's agenda, attendance, minutes and decisions",
+    "committees:meeting_act": "hold, seal, cancel, notify, rebuild agenda (committee's staff)",
+    "committees:meeting_minutes": "writing the minutes (the committee's staff)",
+    "committees:meeting_agenda_add": "an agenda item (staff; a unit's people for their unit)",
+    "committees:meeting_attendance": "entering attendance (the committee's staff)",
+    "committees:meeting_decide": "a decision and its tasks (the committee's staff)",
+    "committees:meeting_pdf": "the meeting's record as a PDF (names of those present)",
+    "committees:meeting_poster": "the check-in poster: carries the check-in key (staff)",
+    "committees:meeting_checkin": "check-in by QR code: logged in, with the meeting's key",
 }
 ADMIN_PREFIX = "admin/"
 
@@ -241,6 +311,19 @@ OBJECT_ARGS = {"number", "photo_id", "notification_id", "token_id", "node_id", "
 OBJECT_ARGS |= {"registration_id", "team_id"}  # people who serve: town A's registration, team
 OBJECT_ARGS |= {"wish_id"}  # town A's micro-wish
 OBJECT_ARGS |= {"activity_id"}  # town A's activity (the REST API's name for it)
+# Joint committees: town A's committee and what it holds (made in make_towns).
+OBJECT_ARGS |= {
+    "committee_id",
+    "task_id",
+    "meeting_id",
+    "series_id",
+    "consultation_id",
+    "assessment_id",
+    "goal_id",
+    "pledge_id",
+    "membership_id",
+    "unit_id",
+}
 
 
 @dataclass(frozen=True)
@@ -346,6 +429,7 @@ def make_towns() -> Towns:
     )
     token_a, _plain = token_create(person=staff_a, name=f"{MARK} token")
     _serve_town_a(n, staff_a)
+    _committee_town_a(n, staff_a, org_a)
     application_create(name=f"{MARK} app")
     return Towns(
         nodes=n,
@@ -359,6 +443,111 @@ def make_towns() -> Towns:
         token_a=token_a,
         org_a=org_a,
     )
+
+
+def _committee_town_a(n: dict[str, Node], staff_a: Person, org_a: Organisation) -> None:
+    """Town A's joint committee: org_a is its member unit (with a contact and a pledge); a goal,
+    a task for the unit, a schedule and a meeting, a consultation on a need of comm A, an
+    assessment."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from civicgrid.committees import assessment, committees, goals, meetings, work
+
+    by_staff = workflow.By(person=staff_a)
+    committee = Organisation.objects.create(
+        name=f"{MARK} committee", kind=OrgKind.JOINT_COMMITTEE, node=n["townA"]
+    )
+    Organisation.objects.filter(pk=org_a.pk).update(committee=committee)
+    org_a.committee = committee
+    secretary = netf.person(f"{MARK} secretary")
+    Membership.objects.create(organisation=committee, person=secretary, title="secretary")
+    by = workflow.By(person=secretary)
+    committees.contact_add(
+        committee=committee, by=by, unit=org_a, name=f"{MARK} contact", mobile="13966667777"
+    )
+    committees.pledge_add(
+        committee=committee, by=by, unit=org_a, kind="vehicle", description=f"{MARK} truck"
+    )
+    goals.goal_create(
+        committee=committee, by=by, year=2026, title=f"{MARK} goal", measure="typed", target=5
+    )
+    work.task_create(
+        committee=committee,
+        by=by,
+        title=f"{MARK} task",
+        unit=org_a,
+        due=timezone.now() + dt.timedelta(days=7),
+    )
+    series = meetings.series_create(
+        committee=committee,
+        by=by,
+        title=f"{MARK} monthly",
+        day_of_month=10,
+        time=dt.time(9, 0),
+        node=n["townA"],
+    )
+    start = timezone.now() + dt.timedelta(days=3)
+    meetings.meeting_create(
+        committee=committee,
+        by=by,
+        title=f"{MARK} meeting",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        node=n["townA"],
+        series=series,
+    )
+    hard = services.need_raise(
+        by=workflow.RESIDENT,
+        category=Category.objects.get(code="roads"),
+        channel=Channel.WEB,
+        description=f"{MARK} hard road",
+        node=n["gridA"],
+        contact_phone="13911113333",
+        answers={"passable": "no"},
+    )
+    workflow.need_escalate(need=hard, by=by_staff, reason=f"{MARK} consult", to=committee)
+    assessment.assessment_open(
+        committee=committee,
+        by=by,
+        title=f"{MARK} half-year",
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 6, 30),
+    )
+
+
+_COMMITTEE_IDS: dict[str, dict[str, int]] = {}
+
+
+def _committee_ids(t: Towns) -> dict[str, int]:
+    """Town A's committee and its records, made by `make_towns` (read once per town)."""
+    key = t.need_a.number
+    if key not in _COMMITTEE_IDS:
+        _COMMITTEE_IDS.clear()
+        _COMMITTEE_IDS[key] = _read_committee_ids(t)
+    return _COMMITTEE_IDS[key]
+
+
+def _read_committee_ids(t: Towns) -> dict[str, int]:
+    from civicgrid.committees import models as cm
+
+    committee = Organisation.objects.get(kind=OrgKind.JOINT_COMMITTEE, node=t.nodes["townA"])
+    first = {"committee": committee}
+    return {
+        "committee_id": committee.pk,
+        "task_id": cm.Task.objects.filter(**first).values_list("pk", flat=True)[0],
+        "meeting_id": cm.Meeting.objects.filter(**first).values_list("pk", flat=True)[0],
+        "series_id": cm.MeetingSeries.objects.filter(**first).values_list("pk", flat=True)[0],
+        "consultation_id": cm.Consultation.objects.filter(**first).values_list("pk", flat=True)[0],
+        "assessment_id": cm.Assessment.objects.filter(**first).values_list("pk", flat=True)[0],
+        "goal_id": cm.Goal.objects.filter(**first).values_list("pk", flat=True)[0],
+        "pledge_id": cm.Pledge.objects.filter(unit=t.org_a).values_list("pk", flat=True)[0],
+        "membership_id": Membership.objects.filter(organisation=t.org_a).values_list(
+            "pk", flat=True
+        )[0],
+        "unit_id": t.org_a.pk,
+    }
 
 
 def _serve_town_a(n: dict[str, Node], staff_a: Person) -> None:
@@ -455,6 +644,7 @@ def fill(p: Pattern, t: Towns) -> dict[str, str]:
         "team_id": _serve_ids(t)["team"],
         "wish_id": _serve_wish(t),
         "activity_id": _serve_activity(t),
+        **_committee_ids(t),
     }
     if "code" in p.args and not values["code"]:
         values["code"] = t.nodes["townA"].code

@@ -39,6 +39,7 @@ from civicgrid.core.tests.test_access import (
     PATTERNS,
     PUBLIC,
     Towns,
+    _committee_ids,
     make_towns,
     post_data,
     small_jpeg,
@@ -131,6 +132,21 @@ COUNTED = (
     "network.Organisation",
     "network.Membership",
     "needs.Category",
+    # Joint committees: every record a write would leave.
+    "committees.CommitteeEvent",
+    "committees.Task",
+    "committees.Pledge",
+    "committees.Goal",
+    "committees.ListedNeed",
+    "committees.Meeting",
+    "committees.MeetingSeries",
+    "committees.AgendaItem",
+    "committees.Attendance",
+    "committees.Consultation",
+    "committees.Contribution",
+    "committees.Decision",
+    "committees.Assessment",
+    "committees.PeerScore",
 )
 
 
@@ -220,6 +236,7 @@ def operation_url(path: str, t: Towns) -> str:
         "notification_id": t.notification_a.pk,
         "node_id": t.nodes["commA"].pk,
         **_serve_values(t),
+        **_committee_ids(t),
     }
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     assert "{" not in url, url
