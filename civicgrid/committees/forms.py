@@ -9,7 +9,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.committees.consultations import TaskSpec
 from civicgrid.committees.models import GoalMeasure, PledgeKind
+from civicgrid.core.errors import DomainError, onto_form
 from civicgrid.network.models import Organisation, Person, UnitKind
 
 
@@ -21,11 +23,6 @@ def _set_choices(form: forms.Form, name: str, choices: list[Any]) -> None:
 
 def _date() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """A deadline given as a date is the end of that working day (18:00, local time)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(18, 0)))
 
 
 class UnitForm(forms.Form):
@@ -168,11 +165,8 @@ class ContributionForm(forms.Form):
         _set_choices(self, "unit", [(u.pk, u.name) for u in units])
 
 
-class DecisionForm(forms.Form):
-    """The decision and up to three "who does what by when" rows (unit_N, title_N, due_N,
-    resolves_N), the first required."""
-
-    ROWS = 3
+class ConsultationDecisionForm(forms.Form):
+    """The consultation's decision and what the resident reads; its tasks are `TaskRows`."""
 
     text = forms.CharField(
         label=_("Decision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -184,45 +178,6 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, units: list[Organisation], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = [("", "—")] + [(u.pk, u.name) for u in units]
-        for n in range(1, self.ROWS + 1):
-            self.fields[f"unit_{n}"] = forms.ChoiceField(
-                label=_("Unit"), choices=choices, required=n == 1
-            )
-            self.fields[f"title_{n}"] = forms.CharField(
-                label=_("Does what"), max_length=160, required=n == 1
-            )
-            self.fields[f"due_{n}"] = forms.DateField(
-                label=_("By"), widget=_date(), required=n == 1
-            )
-            self.fields[f"resolves_{n}"] = forms.BooleanField(
-                label=_("Resolves the need"), required=False
-            )
-
-    def rows(self) -> list[dict[str, Any]]:
-        """The filled rows as dicts (unit id, title, due date, resolves)."""
-        data = self.cleaned_data
-        found = []
-        for n in range(1, self.ROWS + 1):
-            if data.get(f"unit_{n}") and data.get(f"title_{n}") and data.get(f"due_{n}"):
-                found.append(
-                    {
-                        "unit": int(data[f"unit_{n}"]),
-                        "title": data[f"title_{n}"],
-                        "due": data[f"due_{n}"],
-                        "resolves": bool(data.get(f"resolves_{n}")),
-                    }
-                )
-        return found
-
-    def row_fields(self) -> list[list[Any]]:
-        return [
-            [self[f"unit_{n}"], self[f"title_{n}"], self[f"due_{n}"], self[f"resolves_{n}"]]
-            for n in range(1, self.ROWS + 1)
-        ]
-
 
 class OutcomeForm(forms.Form):
     outcome = forms.CharField(
@@ -230,3 +185,82 @@ class OutcomeForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# --- A decision's tasks: who does what by when (meetings and consultations) ---------------
+
+
+class TaskRowForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Member unit"), required=False)
+    title = forms.CharField(label=_("Task"), max_length=160, required=False)
+    due = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    resolves_need = forms.BooleanField(label=_("Resolves the need"), required=False)
+
+    def __init__(self, *args: Any, units: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "unit", [("", "—")] + [(str(u.pk), u.name) for u in units])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        filled = data.get("unit") or data.get("title") or data.get("due")
+        if filled:
+            for name, message in (
+                ("unit", _("Choose the unit.")),
+                ("title", _("Say what the task is.")),
+                ("due", _("Give the deadline.")),
+            ):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+
+TaskRows = forms.formset_factory(TaskRowForm, extra=3, max_num=10, absolute_max=10)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """A deadline given as a date is the end of that working day (18:00, local time)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(18, 0)))
+
+
+def task_specs(rows: Any, units: list[Organisation]) -> list[TaskSpec]:
+    by_id = {str(u.pk): u for u in units}
+    specs = []
+    for row in rows:
+        data = row.cleaned_data
+        if not data or not data.get("title"):
+            continue
+        specs.append(
+            TaskSpec(
+                unit=by_id[data["unit"]],
+                title=data["title"],
+                due=end_of_day(data["due"]),
+                resolves_need=bool(data.get("resolves_need")),
+            )
+        )
+    return specs
+
+
+def decision_error_onto(form: forms.Form, rows: Any, error: DomainError) -> None:
+    """A task's error (its deadline, its unit) goes on the first filled row; the rest on the
+    decision's form."""
+    fields = error.details.get("fields") or {}
+    row_fields = {"unit", "title", "due", "resolves_need", "owner"}
+    if set(fields) & row_fields:
+        for row in rows:
+            if row.cleaned_data and row.cleaned_data.get("title"):
+                for name, problems in fields.items():
+                    if name in row_fields and name in row.fields:
+                        for problem in problems:
+                            row.add_error(name, problem)
+                    elif name in form.fields:
+                        for problem in problems:
+                            form.add_error(name, problem)
+                return
+    if "tasks" in fields:
+        form.add_error(None, error.message)
+        return
+    onto_form(form, error)

@@ -94,7 +94,9 @@ def _page(
                 if (staff or mine)
                 else None
             ),
-            "decide_form": forms.get("decide") or f.DecisionForm(units=units),
+            "decide_form": forms.get("decide") or f.ConsultationDecisionForm(),
+            "task_rows": forms.get("task_rows")
+            or f.TaskRows(prefix="task", form_kwargs={"units": units}),
             "return_form": forms.get("return") or f.OutcomeForm(),
         },
         status=status,
@@ -175,34 +177,24 @@ def consultation_decide(request: HttpRequest, consultation_id: int) -> HttpRespo
     user = person(request)
     consultation = access.access_consultation(user, consultation_id, write=True)
     committee = consultation.committee
-    form = f.DecisionForm(request.POST, units=_units(committee))
-    if form.is_valid():
-        specs = []
-        for row in form.rows():
-            unit = _unit(committee, row["unit"])
-            if unit is not None:
-                specs.append(
-                    consultations.TaskSpec(
-                        unit=unit,
-                        title=row["title"],
-                        due=f.end_of_day(row["due"]),
-                        resolves_need=row["resolves"],
-                    )
-                )
+    units = _units(committee)
+    form = f.ConsultationDecisionForm(request.POST)
+    rows = f.TaskRows(request.POST, prefix="task", form_kwargs={"units": units})
+    if form.is_valid() and rows.is_valid():
         try:
             consultations.consultation_decide(
                 consultation=consultation,
                 by=By(person=user),
                 text=form.cleaned_data["text"],
                 outcome=form.cleaned_data["outcome"],
-                tasks=specs,
+                tasks=f.task_specs(rows, units),
             )
         except DomainError as error:
-            onto_form(form, error)
+            f.decision_error_onto(form, rows, error)
         else:
             messages.success(request, _("Decision recorded; the tasks went to the units."))
             return redirect("committees:consultation", consultation_id=consultation.pk)
-    return _page(request, consultation, status=400, decide=form)
+    return _page(request, consultation, status=400, decide=form, task_rows=rows)
 
 
 @console_required

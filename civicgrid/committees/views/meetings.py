@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicgrid.committees import access, meeting_record, meetings
-from civicgrid.committees.consultations import TaskSpec
+from civicgrid.committees import forms as f
 from civicgrid.committees.meetings import Action
 from civicgrid.committees.models import (
     AgendaItem,
@@ -170,42 +170,6 @@ class DecisionForm(forms.Form):
     def __init__(self, *args: Any, needs: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "need", [("", _("— no need —")), *needs])
-
-
-class TaskRowForm(forms.Form):
-    unit = forms.ChoiceField(label=gettext_lazy("Member unit"), required=False)
-    title = forms.CharField(label=gettext_lazy("Task"), max_length=160, required=False)
-    due = forms.DateField(
-        label=gettext_lazy("Deadline"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    resolves_need = forms.BooleanField(label=gettext_lazy("Resolves the need"), required=False)
-
-    def __init__(self, *args: Any, units: list[Organisation], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _choices(self, "unit", [("", "—")] + [(str(u.pk), u.name) for u in units])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        filled = data.get("unit") or data.get("title") or data.get("due")
-        if filled:
-            for name, message in (
-                ("unit", _("Choose the unit.")),
-                ("title", _("Say what the task is.")),
-                ("due", _("Give the deadline.")),
-            ):
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, message)
-        return data
-
-
-TaskRows = forms.formset_factory(TaskRowForm, extra=3, max_num=10, absolute_max=10)
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """A deadline given as a date is the end of that working day (18:00, local time)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(18, 0)))
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -467,7 +431,7 @@ def _page(
         context["decision_form"] = bound.get("decision_form") or DecisionForm(
             needs=_agenda_needs(meeting), initial={"need": str(need_id or "")}
         )
-        context["task_rows"] = bound.get("task_rows") or TaskRows(
+        context["task_rows"] = bound.get("task_rows") or f.TaskRows(
             prefix="task", form_kwargs={"units": units}
         )
     return render(request, "committees/meetings/detail.html", context, status=status)
@@ -597,31 +561,13 @@ def meeting_attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return _page(request, meeting, status=400, attendance_form=form)
 
 
-def _specs(rows: Any, units: list[Organisation]) -> list[TaskSpec]:
-    by_id = {str(u.pk): u for u in units}
-    specs = []
-    for row in rows:
-        data = row.cleaned_data
-        if not data or not data.get("title"):
-            continue
-        specs.append(
-            TaskSpec(
-                unit=by_id[data["unit"]],
-                title=data["title"],
-                due=end_of_day(data["due"]),
-                resolves_need=bool(data.get("resolves_need")),
-            )
-        )
-    return specs
-
-
 @console_required
 @require_POST
 def meeting_decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _staff_meeting(request, meeting_id)
     units = _units(meeting.committee)
     form = DecisionForm(request.POST, needs=_agenda_needs(meeting))
-    rows = TaskRows(request.POST, prefix="task", form_kwargs={"units": units})
+    rows = f.TaskRows(request.POST, prefix="task", form_kwargs={"units": units})
     if form.is_valid() and rows.is_valid():
         need_id = _int(form.cleaned_data["need"])
         need = Need.objects.filter(pk=need_id).first() if need_id else None
@@ -630,11 +576,11 @@ def meeting_decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 meeting=meeting,
                 by=_by(request),
                 text=form.cleaned_data["text"],
-                tasks=_specs(rows, units),
+                tasks=f.task_specs(rows, units),
                 need=need,
             )
         except DomainError as error:
-            _onto_decision(form, rows, error)
+            f.decision_error_onto(form, rows, error)
         else:
             messages.success(
                 request,
@@ -642,28 +588,6 @@ def meeting_decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
             )
             return _to_meeting(meeting, "decisions")
     return _page(request, meeting, status=400, decision_form=form, task_rows=rows)
-
-
-def _onto_decision(form: DecisionForm, rows: Any, error: DomainError) -> None:
-    """A task's error (its deadline, its unit) goes on the first filled row; the rest on the
-    decision's form."""
-    fields = error.details.get("fields") or {}
-    row_fields = {"unit", "title", "due", "resolves_need", "owner"}
-    if set(fields) & row_fields:
-        for row in rows:
-            if row.cleaned_data and row.cleaned_data.get("title"):
-                for name, problems in fields.items():
-                    if name in row_fields and name in row.fields:
-                        for problem in problems:
-                            row.add_error(name, problem)
-                    elif name in form.fields:
-                        for problem in problems:
-                            form.add_error(name, problem)
-                return
-    if "tasks" in fields:
-        form.add_error(None, error.message)
-        return
-    onto_form(form, error)
 
 
 # --- The record as a PDF --------------------------------------------------------------------
