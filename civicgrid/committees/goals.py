@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -147,38 +148,59 @@ def area_resolved(node: Node, start: dt.datetime, end: dt.datetime) -> int:
     )
 
 
-def figure(goal: Goal, committee: Organisation) -> Decimal:
-    start, end = _year_bounds(goal.year)
-    if goal.measure == GoalMeasure.TYPED:
-        return goal.typed_value or Decimal(0)
-    if goal.measure == GoalMeasure.NEEDS_RESOLVED:
-        return Decimal(area_resolved(committee.node, start, end))
-    if goal.measure == GoalMeasure.HELPED:
-        return Decimal(counts.helped(committee, start, end))
-    if goal.measure == GoalMeasure.TASKS_DONE:
-        done = Task.objects.filter(
-            committee=committee,
-            state__in=[TaskState.DONE, TaskState.VERIFIED],
-            done_at__gte=start,
-            done_at__lt=end,
+def _figures(committee: Organisation, year: int, goals: list[Goal]) -> dict[int, Decimal]:
+    """Each goal's figure, every measure read once for all the year's goals (a handful of
+    queries however many goals there are)."""
+    start, end = _year_bounds(year)
+    measures = {g.measure for g in goals}
+    shared: dict[str, Decimal] = {}
+    if GoalMeasure.NEEDS_RESOLVED in measures:
+        shared[GoalMeasure.NEEDS_RESOLVED] = Decimal(area_resolved(committee.node, start, end))
+    if GoalMeasure.HELPED in measures:
+        shared[GoalMeasure.HELPED] = Decimal(counts.helped(committee, start, end))
+    if GoalMeasure.MEETINGS_HELD in measures:
+        shared[GoalMeasure.MEETINGS_HELD] = Decimal(
+            Meeting.objects.filter(
+                committee=committee,
+                state__in=[MeetingState.HELD, MeetingState.RECORDED],
+                starts_at__gte=start,
+                starts_at__lt=end,
+            ).count()
         )
-        if goal.tasks.exists():
-            done = done.filter(goal=goal)
-        return Decimal(done.count())
-    held = Meeting.objects.filter(
-        committee=committee,
-        state__in=[MeetingState.HELD, MeetingState.RECORDED],
-        starts_at__gte=start,
-        starts_at__lt=end,
-    )
-    return Decimal(held.count())
+    done_by_goal: dict[int | None, int] = {}
+    tied: set[int] = set()
+    if GoalMeasure.TASKS_DONE in measures:
+        # Tasks done in the year, by the goal they came from; a goal with tasks tied to it
+        # counts those, a goal without counts all the committee's.
+        for goal_id, n in (
+            Task.objects.filter(
+                committee=committee,
+                state__in=[TaskState.DONE, TaskState.VERIFIED],
+                done_at__gte=start,
+                done_at__lt=end,
+            )
+            .values_list("goal_id")
+            .annotate(n=Count("id"))
+        ):
+            done_by_goal[goal_id] = n
+        tied = set(
+            Task.objects.filter(goal__in=goals).values_list("goal_id", flat=True).distinct()
+        )
+    found: dict[int, Decimal] = {}
+    for goal in goals:
+        if goal.measure == GoalMeasure.TYPED:
+            found[goal.pk] = goal.typed_value or Decimal(0)
+        elif goal.measure == GoalMeasure.TASKS_DONE:
+            n = done_by_goal.get(goal.pk, 0) if goal.pk in tied else sum(done_by_goal.values())
+            found[goal.pk] = Decimal(n)
+        else:
+            found[goal.pk] = shared[goal.measure]
+    return found
 
 
-def progress(goal: Goal, committee: Organisation, *, now: dt.datetime | None = None) -> Progress:
-    now = now or timezone.now()
+def _progress(goal: Goal, value: Decimal, now: dt.datetime) -> Progress:
     start, end = _year_bounds(goal.year)
     elapsed = min(1.0, max(0.0, (now - start) / (end - start)))
-    value = figure(goal, committee)
     share = float(value / goal.target) if goal.target else 0.0
     return Progress(
         goal=goal, value=value, share=share, elapsed=elapsed, behind=share + 0.1 < elapsed
@@ -188,6 +210,8 @@ def progress(goal: Goal, committee: Organisation, *, now: dt.datetime | None = N
 def goals_of(
     committee: Organisation, year: int, *, now: dt.datetime | None = None
 ) -> list[Progress]:
-    return [
-        progress(g, committee, now=now) for g in Goal.objects.filter(committee=committee, year=year)
-    ]
+    """The year's goals with their progress against the year."""
+    now = now or timezone.now()
+    goals = list(Goal.objects.filter(committee=committee, year=year))
+    values = _figures(committee, year, goals)
+    return [_progress(goal, values[goal.pk], now) for goal in goals]

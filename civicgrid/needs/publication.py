@@ -96,9 +96,9 @@ def public_point(need: Need) -> tuple[float | None, float | None]:
 
 def consulting(need: Need) -> bool:
     """Whether the public reads that a joint party committee is consulting on the need
-    (联合党委会商中): it is open and held by the committee. Which committee, and what its units
-    said, stay with the staff; the outcome reaches the public as the public note of the
-    resolution or of the return to the community."""
+    (联合党委会商中): it is open and held by the committee. What its units said stays with the
+    staff; the outcome reaches the public as the public note of the resolution or of the return
+    to the community."""
     return need.consultation_id is not None and need.state in OPEN_STATES
 
 

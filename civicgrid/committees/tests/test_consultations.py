@@ -154,7 +154,7 @@ def test_the_resident_reads_consulting_then_the_outcome(client):
     need = escalated_need(b)
     page = client.get(tracking_url(need.number)).content.decode()
     assert "联合党委会商中" in page
-    assert b.committee.name not in page  # which committee stays with the staff
+    assert "需要联合党委会商" not in page  # the staff's reason for escalating stays theirs
     consultation = Consultation.objects.get(need=need)
     decision = consultations.consultation_decide(
         consultation=consultation,
