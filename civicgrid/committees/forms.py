@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.committees.consultations import TaskSpec
 from civicgrid.committees.models import GoalMeasure, PledgeKind
@@ -169,7 +170,9 @@ class ConsultationDecisionForm(forms.Form):
     """The consultation's decision and what the resident reads; its tasks are `TaskRows`."""
 
     text = forms.CharField(
-        label=_("Decision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("committee", "Decision"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     outcome = forms.CharField(
         label=_("What the resident reads"),

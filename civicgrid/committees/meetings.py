@@ -33,7 +33,7 @@ from django.db.models import Case, Max, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from civicgrid.committees import access, consultations, events, needlist, work
 from civicgrid.committees.consultations import TaskSpec
@@ -138,7 +138,7 @@ EVENT_LABELS: dict[str, Any] = {
     "agenda_item": gettext_lazy("Item added to the agenda"),
     "check_in": gettext_lazy("Checked in"),
     "minutes": gettext_lazy("Minutes written"),
-    "decision": gettext_lazy("Decision"),
+    "decision": pgettext_lazy("committee", "Decision"),
 }
 
 

@@ -26,7 +26,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicgrid.committees import access, meeting_record, meetings
@@ -163,7 +163,9 @@ class AttendanceForm(forms.Form):
 
 class DecisionForm(forms.Form):
     text = forms.CharField(
-        label=gettext_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=pgettext_lazy("committee", "Decision"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
     )
     need = forms.ChoiceField(label=gettext_lazy("About the need"), required=False)
 
