@@ -183,9 +183,7 @@ def _figures(committee: Organisation, year: int, goals: list[Goal]) -> dict[int,
             .annotate(n=Count("id"))
         ):
             done_by_goal[goal_id] = n
-        tied = set(
-            Task.objects.filter(goal__in=goals).values_list("goal_id", flat=True).distinct()
-        )
+        tied = set(Task.objects.filter(goal__in=goals).values_list("goal_id", flat=True).distinct())
     found: dict[int, Decimal] = {}
     for goal in goals:
         if goal.measure == GoalMeasure.TYPED:
