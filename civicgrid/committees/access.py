@@ -47,6 +47,26 @@ def is_committee_staff(user: Any, committee: Organisation) -> bool:
     )
 
 
+def staff_of(user: Any, committees: list[Organisation]) -> set[int]:
+    """Of `committees`, those the user is staff of (`is_committee_staff` for a list: one query
+    for the memberships, the roles from the request's cached bindings)."""
+    person = _person(user)
+    if person is None:
+        return set()
+    if person.is_superuser:
+        return {c.pk for c in committees}
+    members = set(
+        Membership.objects.filter(person=person, organisation__in=committees).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return {
+        c.pk
+        for c in committees
+        if c.pk in members or scope.holds_role_over(person, STAFF_ROLES, c.node)
+    }
+
+
 def unit_ids(user: Any, committee: Organisation) -> set[int]:
     """The committee's member units the user belongs to."""
     person = _person(user)

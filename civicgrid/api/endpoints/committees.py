@@ -180,13 +180,14 @@ def _committee_items(user: Any, found: list[Organisation]) -> list[dict[str, Any
         .values_list("organisation__committee_id", "organisation_id", "organisation__name")
     ):
         mine.setdefault(committee_id, []).append({"id": unit_id, "name": name})
+    staff = access.staff_of(user, found)
     return [
         {
             "id": c.pk,
             "name": c.name,
             "node_id": c.node_id,
             "node_name": node_label(c.node),
-            "staff": access.is_committee_staff(user, c),
+            "staff": c.pk in staff,
             "my_units": mine.get(c.pk, []),
         }
         for c in found

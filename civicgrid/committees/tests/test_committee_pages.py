@@ -136,6 +136,8 @@ def test_who_reads_and_who_changes_the_committee(client, who, read, write):
     # The list's SQL form of the rule says the same as the page's Python form.
     listed = access.visible_committees(person).filter(pk=b.committee.pk).exists()
     assert listed == access.may_see(person, b.committee) == (read == 200)
+    staff = b.committee.pk in access.staff_of(person, [b.committee])
+    assert staff == access.is_committee_staff(person, b.committee) == (write == 302)
     response = client.post(
         reverse("committees:unit_add", args=[b.committee.pk]),
         {"name": "新单位", "unit_kind": "other"},
