@@ -5,7 +5,9 @@ from __future__ import annotations
 
 
 def seed_everything() -> None:
-    """Seed categories, the calendar (needs) and the report lines (insights)."""
+    """Seed categories, the calendar (needs), the report lines (insights) and the assessment's
+    weights (committees)."""
+    from civicgrid.committees.seed import seed_weights
     from civicgrid.insights.sentences import seed_mongolian_lines, seed_report_lines
     from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
     from civicgrid.needs.seed import seed_calendar, seed_categories, seed_mongolian_names
@@ -15,3 +17,4 @@ def seed_everything() -> None:
     seed_calendar(CalendarDay)
     seed_report_lines()
     seed_mongolian_lines()
+    seed_weights()

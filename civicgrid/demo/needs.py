@@ -128,7 +128,7 @@ def _herders_road(h: History, when: dt.datetime) -> None:
             category=_category("roads"),
             channel=Channel.QR,
             node=grid,
-            description="乃林郭勒附近的牧道被雨水冲断了，拉草料的车过不去，冬天前得修好",
+            description="巴音宝力格附近的牧道被雨水冲断了，拉草料的车过不去，冬天前得修好",
             answers={"passable": "no", "length_m": "40"},
             contact_phone="19908000001",
             contact_name="巴图",

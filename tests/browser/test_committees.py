@@ -131,9 +131,8 @@ def test_a_hard_need_goes_through_a_joint_meeting_to_the_army_unit_and_back_to_t
     sec.locator("textarea[name=minutes]").fill(
         "会议听取乃林郭勒道路冲毁情况，驻地部队表示可出动机械。"
     )
-    sec.locator(
-        f"form[action='{reverse('committees:meeting_minutes', args=[meeting.pk])}'] button[type=submit]"
-    ).click()
+    minutes = reverse("committees:meeting_minutes", args=[meeting.pk])
+    sec.locator(f"form[action='{minutes}'] button[type=submit]").click()
     decide = sec.locator("form#decide")
     decide.locator("textarea[name=text]").fill("由驻地部队出动机械修复乃林郭勒道路，嘎查配合。")
     decide.locator("select[name=need]").select_option(str(need.pk))
@@ -217,9 +216,8 @@ def test_a_hard_need_goes_through_a_joint_meeting_to_the_army_unit_and_back_to_t
     for contact, other in ((b.army_contact, b.police), (b.police_contact, b.army)):
         unit_page = log_in(browser, base, contact, page_assessment)
         unit_page.locator(f"input[name=unit_{other.pk}]").fill("90" if other == b.army else "80")
-        unit_page.locator(
-            f"form[action='{reverse('committees:assessment_score', args=[assessment.pk])}'] button[type=submit]"
-        ).click()
+        score = reverse("committees:assessment_score", args=[assessment.pk])
+        unit_page.locator(f"form[action='{score}'] button[type=submit]").click()
     sec.goto(f"{base}{page_assessment}")
     sec.locator(
         f"form[action='{reverse('committees:assessment_close', args=[assessment.pk])}'] button"

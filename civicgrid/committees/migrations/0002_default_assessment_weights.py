@@ -1,4 +1,5 @@
-"""The default weights of the assessment's measures (考核共评), as data the admin can change."""
+"""The default weights of the assessment's measures (考核共评), as data the admin can change
+(`committees/seed.py` holds the same, for a flushed database)."""
 
 from decimal import Decimal
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -74,7 +75,7 @@ def more(b: Board, n: int) -> None:
     meetings.attendance_record(meeting=meeting, by=by, person=b.army_contact, unit=b.army)
 
 
-def reads(b: Board) -> dict[str, Callable[[], object]]:
+def reads(b: Board) -> dict[str, Callable[[], Any]]:
     staff = Client()
     staff.force_login(b.secretary)
     unit = Client()

@@ -165,7 +165,7 @@ class Tasks(RuleBasedStateMachine):
     @invariant()
     def needs_follow_their_tasks(self) -> None:
         for task in Task.objects.filter(pk__in=self.tasks, resolves_need=True):
-            need = Need.objects.get(pk=task.need_id)
+            need = Need.objects.get(pk=task.need_id or 0)
             assert (need.state == State.RESOLVED) == (task.state == TaskState.VERIFIED)
 
     @invariant()

@@ -25,7 +25,7 @@ from civicgrid.demo.region import (
     login_table,
 )
 from civicgrid.demo.scale import SCALE_CODE
-from civicgrid.needs.models import Category
+from civicgrid.needs.models import OPEN_STATES, Category, Need
 from civicgrid.network.geo import grid_containing, parse_polygon
 from civicgrid.network.models import (
     STAFF_ROLES,
@@ -264,6 +264,14 @@ def test_demo_command_builds_once_and_prints_the_logins_and_keys(settings: Any) 
     # The report sentence of each region over the history it lived (issue 14: printed).
     assert "巴彦淖尔市：累计收集民情民意" in out.getvalue()
     assert "demo-open311-key" in out.getvalue() and "cg_demo0001_" in out.getvalue()
+    # Every open need the history brought to a committee has its consultation.
+    from civicgrid.committees.models import Consultation
+
+    held = Need.objects.filter(consultation__isnull=False, state__in=OPEN_STATES)
+    assert held.exists()
+    assert set(held.values_list("pk", flat=True)) <= set(
+        Consultation.objects.filter(state__in=["open", "decided"]).values_list("need_id", flat=True)
+    )
     people = Person.objects.count()
     out = StringIO()
     call_command("demo", "--no-serve", stdout=out)
@@ -360,7 +368,7 @@ def test_the_demo_lives_a_year_through_the_workflow(demo: None) -> None:
     dispatcher = Person.objects.get(mobile="19900000003")
     assert selectors.inbox(dispatcher, "to_accept").exists()
     # The seed's stories, with their people and places.
-    road = Need.objects.get(description__contains="乃林郭勒")
+    road = Need.objects.get(description__contains="牧道被雨水冲断")
     assert road.state == "closed" and road.rating == "satisfied"
     assert road.assignee_org is not None and road.assignee_org.unit_kind == "army"
     pension = Need.objects.get(

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from civicgrid.demo.committees import build_demo_committees
 from civicgrid.demo.names import SCALE_RANGE
 from civicgrid.demo.needs import build_demo_needs, report_sentences
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
@@ -110,6 +111,21 @@ class Command(BaseCommand):
                 "signups": served.signups,
                 "registrations": served.registrations,
                 "wishes": served.wishes,
+            }
+        )
+        worked = build_demo_committees(days=settings.DEMO_HISTORY_DAYS)
+        self.stdout.write(
+            _(
+                "Joint committee at work: %(meetings)d joint meetings recorded with "
+                "%(decisions)d decisions, %(tasks)d tasks, %(consultations)d consultations, "
+                "%(scores)d peer scores in its assessment."
+            )
+            % {
+                "meetings": worked.meetings,
+                "decisions": worked.decisions,
+                "tasks": worked.tasks,
+                "consultations": worked.consultations,
+                "scores": worked.scores,
             }
         )
         for region, words in report_sentences(
