@@ -22,7 +22,6 @@ import datetime as dt
 import enum
 import hmac
 import logging
-import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from civicgrid.core.notifications import notify
 from civicgrid.needs import workflow as need_workflow
 from civicgrid.needs.models import Need
 from civicgrid.needs.workflow import By
+from civicgrid.network.geo import distance_m
 from civicgrid.network.models import Membership, Node, Organisation, OrgKind, Person
 
 SYSTEM = need_workflow.SYSTEM
@@ -673,15 +673,6 @@ def key_matches(meeting: Meeting, key: str) -> bool:
     if not key or not meeting.checkin_key:
         return False
     return hmac.compare_digest(str(key).encode(), meeting.checkin_key.encode())
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
-    """Great-circle distance in metres (haversine)."""
-    r = 6_371_000
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * r * math.asin(min(1.0, math.sqrt(a))))
 
 
 def place_point(meeting: Meeting) -> tuple[float, float] | None:

@@ -235,3 +235,13 @@ def grid_containing(lon: float, lat: float) -> Node | None:
     if node_id is None:
         return None
     return Node.from_db(DEFAULT_DB_ALIAS, ROW_FIELDS, index.rows[node_id])
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+    """Great-circle distance in metres (haversine): how far a phone checking in is from the
+    place of an activity or a meeting."""
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * r * math.asin(min(1.0, math.sqrt(a))))

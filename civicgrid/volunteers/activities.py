@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from civicgrid.needs.photos import clean_photo
+from civicgrid.network.geo import distance_m
 from civicgrid.network.models import Node, Person
 from civicgrid.volunteers import access, events
 from civicgrid.volunteers.models import (
@@ -779,15 +779,6 @@ def activity_leave(
 
 
 # --- Check-in by QR code -------------------------------------------------------------------
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
-    """Great-circle distance in metres (haversine)."""
-    r = 6_371_000
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * r * math.asin(min(1.0, math.sqrt(a))))
 
 
 def place_point(activity: Activity) -> tuple[float, float] | None:
