@@ -5,17 +5,18 @@ so two workers never do it twice."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
+from django_tasks import task
 
 from civicgrid.committees import meetings, work
 
 
-def sweep_task_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
-    reminded, overdue = work.sweep(now or timezone.now())
+@task()
+def sweep_task_deadlines() -> dict[str, int]:
+    reminded, overdue = work.sweep(timezone.now())
     return {"reminded": reminded, "overdue": overdue}
 
 
-def schedule_meetings(now: dt.datetime | None = None) -> dict[str, int]:
-    return {"created": meetings.schedule(now or timezone.now())}
+@task()
+def schedule_meetings() -> dict[str, int]:
+    return {"created": meetings.schedule(timezone.now())}
