@@ -27,7 +27,7 @@ def _date() -> forms.DateInput:
 
 
 class UnitForm(forms.Form):
-    name = forms.CharField(label=_("Unit"), max_length=120)
+    name = forms.CharField(label=_("Unit name"), max_length=120)
     unit_kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
 
 
@@ -55,7 +55,7 @@ class GoalForm(forms.Form):
     title = forms.CharField(label=_("Goal"), max_length=160)
     measure = forms.ChoiceField(label=_("Tracked by"), choices=GoalMeasure.choices)
     target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=12, decimal_places=2)
-    unit_label = forms.CharField(label=_("Unit"), max_length=16, required=False)
+    unit_label = forms.CharField(label=_("Unit of measure"), max_length=16, required=False)
 
 
 class FigureForm(forms.Form):
