@@ -163,6 +163,18 @@ def test_the_receipt_and_the_tracking_page_through_the_life_of_a_need(world, mon
     assert_all_mongolian(mongolian.get(reverse("resident:track", args=[need.number])))
 
 
+def test_the_tracking_page_while_a_joint_committee_consults(world, mongolian):
+    need = mongolian_need(world)
+    nf.follow_up()
+    workflow.need_escalate(
+        need=need, by=workflow.By(world.dispatcher), reason="ᠵᠥᠪᠯᠡᠯ", to=world.committee
+    )
+    track = reverse("resident:track", args=[need.number]) + f"?k={tracking_key(need.number)}"
+    response = mongolian.get(track)
+    assert "ᠬᠠᠮᠲᠤᠷᠠᠭᠰᠠᠨ ᠨᠠᠮ ᠤᠨ ᠬᠣᠷᠢᠶ᠎ᠠ ᠵᠥᠪᠯᠡᠯᠳᠦᠵᠦ ᠪᠠᠶᠢᠨ᠎ᠠ" in response.content.decode()
+    assert_all_mongolian(response)
+
+
 def test_posters_are_mongolian_on_the_left_and_chinese_at_the_same_size(world, client):
     for lang in ("zh-hans", MN, "en"):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang

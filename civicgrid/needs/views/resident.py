@@ -299,7 +299,8 @@ def public_events(need: Need, *, owner: bool = False) -> list[PublicEvent]:
         data = events.read(e)
         if isinstance(data, events.Dispatched) and data.assignee_org:
             detail = _("To: %(unit)s") % {"unit": data.assignee_org}
-        elif isinstance(data, events.Escalated) and data.to:
+        elif isinstance(data, events.Escalated) and data.to and not data.consultation:
+            # A level of the network, by its name; a consultation says whose in its title.
             detail = _("To: %(level)s") % {"level": data.to}
         elif (
             e.action == workflow.Action.CONFIRM
