@@ -188,6 +188,9 @@ RESIDENT_SOURCES = (
     "civicgrid/volunteers/templates/volunteers/wishes/_card.html",
     "civicgrid/volunteers/templates/volunteers/wishes/mine.html",
     "civicgrid/volunteers/templates/volunteers/wishes/confirm.html",
+    # Joint committees: the meeting's check-in page and its poster (a gacha's people).
+    "civicgrid/committees/templates/committees/meetings/checkin.html",
+    "civicgrid/committees/templates/committees/meetings/poster.html",
     DJANGO_MESSAGES,
 )
 
