@@ -140,15 +140,25 @@ def test_a_receipt_sent_in_the_background_is_offered_until_it_is_opened(
     expect(receipt).to_be_visible()
     receipt.click()
     expect(page).to_have_url(re.compile(r"/raise/done/[2-9A-Z]{8}/\?k=\w{10}$"))
-    # The receipt page marks the draft as opened in the phone's storage asynchronously: the home
-    # page read right after may still offer it, so it is read again until that write has landed.
-    for _ in range(20):
-        page.goto(f"{live_server.url}/")
-        page.wait_for_timeout(250)
-        if page.locator("#r-offline").is_hidden():
-            break
+    # The receipt page forgets the news in the phone's storage in a transaction of its own:
+    # leaving the page before it commits would abort it (a resident reads the receipt first),
+    # so the test stays until the news is gone, then reads the home page.
+    page.wait_for_function(NEWS_HEARD)
+    page.goto(f"{live_server.url}/")
     expect(page.locator("#r-offline")).to_be_hidden()
     assert Need.objects.count() == 1
+
+
+# True once the phone keeps no news of a background send (a promise, awaited by Playwright).
+NEWS_HEARD = """() => new Promise(done => {
+    const r = indexedDB.open('civicgrid-resident', 2);
+    r.onsuccess = () => {
+      const q = r.result.transaction('news').objectStore('news').getAll();
+      q.onsuccess = () => { r.result.close(); done(q.result.length === 0); };
+      q.onerror = () => { r.result.close(); done(false); };
+    };
+    r.onerror = () => done(false);
+})"""
 
 
 def age_drafts(page: Page, days: float) -> int:

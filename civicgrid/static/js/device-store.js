@@ -25,12 +25,16 @@
       });
     }
 
-    // Runs `work(objectStore)` in one transaction; resolves with its request's result.
+    // Runs `work(objectStore)` in one transaction; resolves with its request's result. Given a
+    // list of store names, `work` gets each of those stores, in one transaction: what it writes
+    // to them lands together or not at all.
     return function inStore(storeName, mode, work) {
       return open().then(function (db) {
         return new Promise(function (resolve, reject) {
           var tx = db.transaction(storeName, mode);
-          var request = work(tx.objectStore(storeName));
+          var request = Array.isArray(storeName)
+            ? work.apply(null, storeName.map(function (one) { return tx.objectStore(one); }))
+            : work(tx.objectStore(storeName));
           tx.oncomplete = function () {
             db.close();
             resolve(request ? request.result : undefined);

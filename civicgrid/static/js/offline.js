@@ -179,24 +179,17 @@
         news.url = item.action;
       }
       news.path = new URL(news.url, location.href).pathname;
-      var kept = Promise.resolve();
-      if (result.state === "refused") {
-        // Nothing is dropped: the submission becomes the form's draft again, to be checked.
-        kept = inStore("drafts", "readwrite", function (store) {
-          return store.put({ entries: item.entries, savedAt: Date.now() }, item.path);
-        });
-      }
-      return kept
-        .then(function () {
-          return inStore("news", "readwrite", function (store) {
-            return store.put(news);
-          });
-        })
-        .then(function () {
-          return inStore("outbox", "readwrite", function (store) {
-            return store.delete(item.once);
-          });
-        })
+      // One transaction: the news is kept and the item leaves the outbox together (and a refused
+      // one becomes the form's draft again: nothing is dropped). Were the page left between two
+      // of these writes, the next page would send the item again and bring back news already
+      // heard.
+      return inStore(["drafts", "news", "outbox"], "readwrite", function (drafts, newsStore, outbox) {
+        if (result.state === "refused") {
+          drafts.put({ entries: item.entries, savedAt: Date.now() }, item.path);
+        }
+        newsStore.put(news);
+        return outbox.delete(item.once);
+      })
         .then(sayNews)
         .then(function () {
           return true;
