@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "civicgrid.needs",
     "civicgrid.volunteers",
     "civicgrid.committees",
+    "civicgrid.services",
     "civicgrid.insights",
     "civicgrid.open311",
     "civicgrid.demo",
