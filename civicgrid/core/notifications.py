@@ -52,6 +52,10 @@ TEXTS: dict[str, Any] = {
     "meeting_notice": _("Joint meeting “%(title)s” on %(when)s at %(place)s"),
     "meeting_cancelled": _("Joint meeting “%(title)s” on %(when)s is cancelled: %(note)s"),
     "consultation_opened": _("Need %(number)s was brought to the committee for consultation"),
+    "booking_new": _("New appointment: %(service)s on %(when)s (%(mode)s)"),
+    "booking_cancelled": _("The appointment for %(service)s on %(when)s was cancelled"),
+    "room_booking_requested": _("%(room)s is asked for on %(when)s: %(title)s"),
+    "room_booking_decided": _("Your booking of %(room)s on %(when)s: %(state)s"),
     "team_month_missed": _(
         "Team %(team)s held %(held)s of the %(required)s themed activities its rule asks "
         "for in %(month)s"

@@ -6,3 +6,10 @@ class ServicesConfig(AppConfig):
     name = "civicgrid.services"
     label = "services"
     verbose_name = _("Services close to home")
+
+    def ready(self) -> None:
+        # The resident is texted when an appointment is booked and asked to rate it when
+        # done (bookings.py, after the commit).
+        from civicgrid.services import bookings
+
+        bookings.subscribe()
