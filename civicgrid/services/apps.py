@@ -13,3 +13,7 @@ class ServicesConfig(AppConfig):
         from civicgrid.services import bookings
 
         bookings.subscribe()
+        # A need raised at a station in duty hours goes to the person on duty (routing.py).
+        from civicgrid.services import routing
+
+        routing.subscribe()
