@@ -460,6 +460,9 @@ VOLUNTEER_HOLD_SECONDS = envint("VOLUNTEER_HOLD_SECONDS", 600)
 # the meetings of each schedule (each as far ahead as the schedule says).
 COMMITTEE_TASK_SWEEP_SECONDS = envint("COMMITTEE_TASK_SWEEP_SECONDS", 300)
 COMMITTEE_SCHEDULE_SECONDS = envint("COMMITTEE_SCHEDULE_SECONDS", 3600)
+# Services close to home: how often the worker texts residents whose appointment is within a
+# day (each once).
+SERVICE_REMINDER_SECONDS = envint("SERVICE_REMINDER_SECONDS", 600)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 

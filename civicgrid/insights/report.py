@@ -21,9 +21,10 @@ from django.utils.translation import get_language
 from civicgrid.insights import kpis, selectors
 from civicgrid.insights.councils import CouncilPanel, council_panel
 from civicgrid.insights.kpis import Kpis, Period, Scope
-from civicgrid.insights.sentences import sentence, volunteer_sentence
+from civicgrid.insights.sentences import sentence, services_sentence, volunteer_sentence
 from civicgrid.needs.models import Need, Rating, State, format_number
 from civicgrid.network.models import Node, mask_mobile, node_label
+from civicgrid.services import counts as service_counts
 from civicgrid.volunteers.counts import VolunteerFigures, volunteer_figures
 
 TOP_CATEGORIES = 10
@@ -71,6 +72,9 @@ class MonthlyReport:
     volunteer_sentence: str = ""
     # The joint committees at or under the node in the month (insights/councils.py).
     councils: CouncilPanel | None = None
+    # The services close to home at or under the node in the month (services/counts.py).
+    services: service_counts.Figures = field(default_factory=service_counts.Figures)
+    services_sentence: str = ""
 
     @property
     def filename(self) -> str:
@@ -167,6 +171,11 @@ def monthly_report(node: Node, period: Period) -> MonthlyReport:
     report.volunteers = volunteer_figures(paths=[node.path], start=period.start, end=period.end)
     report.volunteer_sentence = volunteer_sentence(report.volunteers, language)
     report.councils = council_panel(node, period, language)
+    start = timezone.make_aware(dt.datetime.combine(period.start, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min))
+    report.services = service_counts.figures(node, start, end)
+    if report.services.booked or report.services.room_bookings:
+        report.services_sentence = services_sentence(report.services, language)
     trend = kpis.trend(scope, "day")
     report.charts = {
         "trend": columns_svg([(str(day.day), k.received, k.resolved) for day, k in trend]),

@@ -14,6 +14,7 @@ from civicgrid.committees.counts import Figures as CommitteeFigures
 from civicgrid.core.i18n import english, mongolian
 from civicgrid.insights.kpis import Scope, kpis
 from civicgrid.insights.models import ReportLine
+from civicgrid.services.counts import Figures as ServiceFigures
 from civicgrid.volunteers.counts import VolunteerFigures
 
 # group, figure, Chinese words, English words
@@ -178,3 +179,32 @@ def committee_parts(figures: CommitteeFigures, language: str) -> list[str]:
 def committee_sentence(figures: CommitteeFigures, language: str) -> str:
     separator = " " if english(language) or mongolian(language) else ""
     return separator.join(committee_parts(figures, language))
+
+
+# --- Services close to home: 为群众提供便民服务N次 ------------------------------------------------
+
+
+def services_parts(figures: ServiceFigures, language: str) -> list[str]:
+    """The sentences about the services close to home, each whole with its full stop."""
+    with translation.override(language):
+        return [
+            ngettext(
+                "Convenience services were given to residents %(done)s time "
+                "(%(door)s door to door, %(late)s after hours).",
+                "Convenience services were given to residents %(done)s times "
+                "(%(door)s door to door, %(late)s after hours).",
+                figures.done,
+            )
+            % {"done": figures.done, "door": figures.door, "late": figures.after_hours},
+            ngettext(
+                "Rooms were booked %(bookings)s time, for %(hours)s hours.",
+                "Rooms were booked %(bookings)s times, for %(hours)s hours.",
+                figures.room_bookings,
+            )
+            % {"bookings": figures.room_bookings, "hours": f"{figures.room_hours:g}"},
+        ]
+
+
+def services_sentence(figures: ServiceFigures, language: str) -> str:
+    separator = " " if english(language) or mongolian(language) else ""
+    return separator.join(services_parts(figures, language))

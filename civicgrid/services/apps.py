@@ -13,6 +13,13 @@ class ServicesConfig(AppConfig):
         from civicgrid.services import bookings
 
         bookings.subscribe()
+        from civicgrid.core.scheduler import register_periodic
+
+        register_periodic(
+            "services.remind_appointments",
+            "civicgrid.services.tasks.remind_appointments",
+            "SERVICE_REMINDER_SECONDS",
+        )
         # A need raised at a station in duty hours goes to the person on duty (routing.py).
         from civicgrid.services import routing
 

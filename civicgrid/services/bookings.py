@@ -90,6 +90,13 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.RATE: gettext_lazy("Rate"),
 }
 
+# How a timeline names its events (the actions above, and the two that are not moves).
+EVENT_LABELS: dict[str, Any] = {
+    **ACTION_LABELS,
+    "book": gettext_lazy("Booked"),
+    "remind": gettext_lazy("Reminder sent"),
+}
+
 
 @dataclass(frozen=True)
 class By:

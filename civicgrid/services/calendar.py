@@ -24,6 +24,7 @@ from django.utils import timezone
 from civicgrid.network import scope
 from civicgrid.network.models import Node
 from civicgrid.services import access
+from civicgrid.services import rooms as rooms_
 from civicgrid.services.models import ROOM_HOLDING, Room, RoomBooking, RoomBookingState
 
 SLOT = 30  # minutes a column stands for
@@ -218,8 +219,9 @@ def _cells(placed: list[tuple[int, int, dict[str, Any]]], columns: int, room_id:
 def grid(rooms: Sequence[Room], period: Period) -> Grid:
     """The calendar of these rooms: a row per room and day (one query for the bookings)."""
     if rooms:
-        start_minute = min(r.opens.hour * 60 for r in rooms)
-        close = max(r.closes.hour * 60 + r.closes.minute for r in rooms)
+        hours_of = [rooms_.opening(r) for r in rooms]
+        start_minute = min(opens.hour * 60 for opens, _closes in hours_of)
+        close = max(closes.hour * 60 + closes.minute for _opens, closes in hours_of)
     else:
         start_minute, close = 8 * 60, 21 * 60
     end_minute = math.ceil(close / 60) * 60

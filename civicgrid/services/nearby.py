@@ -382,9 +382,7 @@ def near(lat: float, lon: float, *, limit: int = LIMIT, radius_m: int = RADIUS_M
     if station is not None:
         always.append(station)
     room = max(0, limit - len(always))
-    items = sorted(
-        [*items[:room], *always], key=lambda i: (i.metres, i.place.kind, i.place.name)
-    )
+    items = sorted([*items[:room], *always], key=lambda i: (i.metres, i.place.kind, i.place.name))
     numbered = [replace(item, number=n) for n, item in enumerate(items, start=1)]
     station_item = next((i for i in numbered if i.kind == "station"), None)
     return Nearby(lat=lat, lon=lon, items=numbered, grid=grid, station=station_item)

@@ -254,6 +254,15 @@ def _check_who(room: Room, by: By) -> None:
         raise NotAllowed(_("Your role may not book rooms at this place."), code="not_allowed")
 
 
+def _clock(value: dt.time | str) -> dt.time:
+    """A room's opening time: a `time`, or the field's text default on a room not reloaded."""
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+
+
+def opening(room: Room) -> tuple[dt.time, dt.time]:
+    return _clock(room.opens), _clock(room.closes)
+
+
 def _check_time(room: Room, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> None:
     """The room's rules of time, each with what to change."""
     if ends_at <= starts_at:
@@ -267,11 +276,12 @@ def _check_time(room: Room, starts_at: dt.datetime, ends_at: dt.datetime, now: d
             "over_midnight",
             "ends_at",
         )
-    if start.time() < room.opens or end.time() > room.closes:
+    opens, closes = opening(room)
+    if start.time() < opens or end.time() > closes:
         message = _("%(room)s is open from %(opens)s to %(closes)s. Choose a time inside.") % {
             "room": room.label,
-            "opens": room.opens.strftime("%H:%M"),
-            "closes": room.closes.strftime("%H:%M"),
+            "opens": opens.strftime("%H:%M"),
+            "closes": closes.strftime("%H:%M"),
         }
         raise _invalid(message, "outside_hours", "starts_at")
     last_day = local(now).date() + dt.timedelta(days=room.days_ahead)
@@ -560,7 +570,8 @@ def _save_room(room: Room) -> Room:
         fields = {name: [str(m) for m in msgs] for name, msgs in failure.message_dict.items()}
         first = next(iter(fields.values()), [_("Check the room's details.")])[0]
         raise Invalid(first, code="room_invalid", fields=fields) from None
-    if room.closes <= room.opens:
+    opens, closes = opening(room)
+    if closes <= opens:
         raise _invalid(_("The room must close after it opens."), "hours_invalid", "closes")
     room.save()
     return room
