@@ -152,7 +152,7 @@ def test_staff_add_a_room(client, p):
         },
     )
     assert sent.status_code == 302, sent.content.decode()[:2000]
-    assert p.t["comm1"].rooms.filter(name="活动室301").exists()  # type: ignore[attr-defined]
+    assert p.t["comm1"].rooms.filter(name="活动室301").exists()
     theirs = client.post(url, {"node": p.t["comm2"].pk, "name": "x", "kind": "function"})
     assert theirs.status_code == 400
 
@@ -319,3 +319,25 @@ def test_resident_requests_are_rate_limited(client, p, settings):
         _request(client, p, f"{i}" * 32, starts=f"{9 + i}:00", ends=f"{9 + i}:30")
     assert _request(client, p, "x" * 32, starts="13:00", ends="13:30").status_code == 429
     assert RoomBooking.objects.count() == 2
+
+
+def test_staff_change_a_rooms_rules(client, p):
+    client.force_login(p.staff)
+    url = reverse("services:room_edit", args=[p.hall.pk])
+    assert client.get(url).status_code == 200
+    data = {
+        "name": "排练大厅",
+        "kind": "hall",
+        "capacity": 100,
+        "who_may_book": "residents",
+        "days_ahead": 14,
+        "longest_minutes": 180,
+        "opens": "09:00",
+        "closes": "22:00",
+        "active": "on",
+        "public": "on",
+    }
+    assert client.post(url, data).status_code == 302
+    p.hall.refresh_from_db()
+    assert (p.hall.capacity, p.hall.days_ahead, p.hall.public) == (100, 14, True)
+    assert client.post(url, data | {"closes": "08:00"}).status_code == 400

@@ -117,7 +117,7 @@ def test_a_resident_asks_for_a_room_that_residents_may_book_and_community_staff_
     assert told.recipient == p.staff
     assert told.data["room"] == "公益书吧"
     assert told.url == rooms.booking_url(booking)
-    assert rooms.read(booking.events.get()).resident is True  # type: ignore[attr-defined]
+    assert rooms.read(booking.events.get()).resident is True
 
 
 @pytest.mark.parametrize(
@@ -304,13 +304,13 @@ def test_state_machine(action, state, actor, expected):
         assert refused.value.code == expected
         assert not allowed
         assert RoomBooking.objects.get(pk=booking.pk).state == state
-        assert not booking.events.exists()  # type: ignore[attr-defined]
+        assert not booking.events.exists()
     else:
         assert allowed
         moved = command()
         assert moved.state == expected
         assert RoomBooking.objects.get(pk=booking.pk).state == expected
-        event = booking.events.get()  # type: ignore[attr-defined]
+        event = booking.events.get()
         assert (event.action, event.from_state, event.to_state) == (action, state, expected)
         assert event.actor == by.person
 
@@ -346,7 +346,7 @@ def test_a_decision_is_told_to_the_booker_and_timestamped():
     assert (approved.decided_by, approved.decided_at) == (p.staff, now)
     told = Notification.objects.get(kind="room_booking_decided")
     assert told.recipient == colleague
-    assert [e.action for e in booking.events.order_by("seq")] == ["request", "approve"]  # type: ignore[attr-defined]
+    assert [e.action for e in booking.events.order_by("seq")] == ["request", "approve"]
 
 
 def test_a_resident_hears_of_the_decision_by_text(monkeypatch):
@@ -396,8 +396,8 @@ def test_an_activity_holds_the_hall_with_its_title_and_time():
         party.starts_at,
         party.ends_at,
     )
-    assert rooms.read(booking.events.get()).activity_id == party.pk  # type: ignore[attr-defined]
-    assert list(party.room_bookings.all()) == [booking]  # type: ignore[attr-defined]
+    assert rooms.read(booking.events.get()).activity_id == party.pk
+    assert list(party.room_bookings.all()) == [booking]
 
 
 def test_an_activity_of_another_area_or_a_cancelled_one_holds_no_room():

@@ -309,12 +309,14 @@ def community_calendar(request: HttpRequest, node_id: int) -> HttpResponse:
     node = scope.access_node(user, node_id)
     period = _period(request)
     base = reverse("services:community_calendar", args=[node.pk])
+    held = calendar.community_rooms(user, node)
     return render(
         request,
         T + "calendar.html",
         {
             "node": node,
-            "grid": calendar.community_grid(user, node, period),
+            "grid": calendar.grid(held, period),
+            "room_count": len(held),
             "period": period,
             "links": _nav(base, period),
             "per_day": period.view == calendar.WEEK,
