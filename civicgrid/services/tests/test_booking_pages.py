@@ -188,3 +188,15 @@ def test_the_ledger_counts_what_was_done_and_opens_in_excel():
         _as(s.w.stranger).get(reverse("services:ledger"), {"node": s.w.t["comm1"].pk}).status_code
         == 404
     )
+
+
+def test_the_booking_pages_are_never_kept_by_the_browser():
+    s = sf.shop()
+    booking = sf.book(s.haircut)
+    c = Client()
+    page = c.get(
+        reverse("nearby:booking", args=[booking.pk]), {"k": access.booking_key(booking.pk)}
+    )
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
+    form = c.get(reverse("nearby:service", args=[s.haircut.pk]))
+    assert "no-store" in form["Cache-Control"]

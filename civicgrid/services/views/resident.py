@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -160,7 +161,10 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
         "free": [{"key": s.key, "label": _hhmm(s), "late": s.after_hours} for s in free],
         "chosen": chosen,
     }
-    return render(request, T + "service.html", context, status=status)
+    response = render(request, T + "service.html", context, status=status)
+    # Not kept by the browser: going back fetches fresh free times and a fresh one-time key.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _hhmm(slot: slots.Slot) -> str:
@@ -249,7 +253,10 @@ def booking_page(request: HttpRequest, booking_id: int) -> HttpResponse:
         "done": request.GET.get("done", ""),
         "state_words": STATE_WORDS.get(booking.state, ""),
     }
-    return render(request, T + "booking.html", context, status=status)
+    response = render(request, T + "booking.html", context, status=status)
+    # The resident's own appointment (name, address): never stored, always as it is now.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 STATE_WORDS: dict[str, Any] = {
