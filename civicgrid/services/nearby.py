@@ -102,6 +102,9 @@ class Place:
     on_duty: tuple[str, ...] = ()
     back_at: str = ""  # nobody on duty: when someone is back ("14:00", "Mon 08:30")
     action_url: str = ""  # a second link (tell the grid worker what you need)
+    # False: no point of its own (a grid worker of a grid without one): placed at the
+    # resident's point, listed first, with no walk printed.
+    located: bool = True
 
 
 @dataclass(frozen=True)
@@ -340,8 +343,9 @@ def grid_workers(lat: float, lon: float) -> tuple[Node | None, list[Place]]:
     grid = geo.grid_containing(lon, lat)
     if grid is None:
         return None, []
-    at_lat = grid.lat if grid.lat is not None and grid.lon is not None else lat
-    at_lon = grid.lon if grid.lat is not None and grid.lon is not None else lon
+    located = grid.lat is not None and grid.lon is not None
+    at_lat = grid.lat if grid.lat is not None and located else lat
+    at_lon = grid.lon if grid.lon is not None and located else lon
     bindings = (
         RoleBinding.objects.filter(role=Role.GRID_WORKER, node_id=grid.pk, person__is_active=True)
         .order_by("person__name", "person_id")
@@ -356,13 +360,14 @@ def grid_workers(lat: float, lon: float) -> tuple[Node | None, list[Place]]:
             lon=at_lon,
             detail=node_label(grid),
             action_url=f"{choose}?rep={person_id}",
+            located=located,
         )
         for person_id, name in bindings
     ]
     return grid, places
 
 
-def near(lat: float, lon: float, *, limit: int = LIMIT, radius_m: int = RADIUS_M) -> Nearby:
+def near(lat: Any, lon: Any, *, limit: int = LIMIT, radius_m: int = RADIUS_M) -> Nearby:
     """What is near the point, sorted by the walk: at most `limit` items within `radius_m` of
     walking; the nearest station and the grid workers of the point's grid always (a station
     out to `STATION_RADIUS_M`)."""

@@ -234,7 +234,7 @@ def week_rows(station: Station, start: dt.date | None = None) -> list[DayRow]:
             for s in by_weekday[day.weekday()]
         ]
         entries += [
-            Entry(c.starts, c.ends, c.person.name, c.person_id, "cover", c.pk)
+            Entry(c.starts, c.ends, c.person.name, c.person.pk, "cover", c.pk)
             for c in changes
             if c.kind == DutyChangeKind.COVER
             and c.person is not None

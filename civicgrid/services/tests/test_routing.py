@@ -1,10 +1,8 @@
 """A need raised at a station in duty hours goes to the person on duty, through the need's own
 dispatch command, when the station is set so.
 
-The need's table (`needs.workflow.TRANSITIONS`) does not let the system dispatch today: the
-routing then leaves every need with its dispatchers (first test). The others run with the
-system added to the dispatch rule's actors (`system_may_dispatch`), the one change the
-workflow needs for this to work (see routing.py)."""
+The need's table (`needs.workflow.TRANSITIONS`) lets the system dispatch; where it would not,
+the routing leaves every need with its dispatchers (first test)."""
 
 from __future__ import annotations
 
@@ -20,7 +18,7 @@ from civicgrid.insights.tests import checks
 from civicgrid.needs import workflow
 from civicgrid.needs.models import State
 from civicgrid.needs.tests import factories as needf
-from civicgrid.services import routing, rota
+from civicgrid.services import rota, routing
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +30,12 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 @pytest.fixture
-def system_may_dispatch(monkeypatch):
+def system_may_not_dispatch(monkeypatch):
     rule = workflow.TRANSITIONS[workflow.Action.DISPATCH]
     monkeypatch.setitem(
         workflow.TRANSITIONS,
         workflow.Action.DISPATCH,
-        dataclasses.replace(rule, actors=rule.actors | {workflow.Actor.SYSTEM}),
+        dataclasses.replace(rule, actors=rule.actors - {workflow.Actor.SYSTEM}),
     )
 
 
@@ -64,18 +62,18 @@ def raised_at(w, when: dt.datetime, **extra):
         return needf.raise_need(w, **extra)
 
 
-def test_the_system_may_not_dispatch_today_so_nothing_is_routed(desk):
+def test_where_the_system_may_not_dispatch_nothing_is_routed(desk, system_may_not_dispatch):
     w, _station = desk
     assert not routing.may_route()
     need = raised_at(w, at(MONDAY, 10))
-    # Who would get it is known; the workflow does not let the system hand it over.
+    # Who would get it is known; the table does not let the system hand it over.
     assert routing.duty_targets([need]) == {need.pk: w.grid_worker}
     assert needf.follow_up() == 1
     need.refresh_from_db()
     assert need.state == State.SUBMITTED and need.assignee_id is None
 
 
-def test_a_need_raised_in_duty_hours_goes_to_the_person_on_duty(desk, system_may_dispatch):
+def test_a_need_raised_in_duty_hours_goes_to_the_person_on_duty(desk):
     w, _station = desk
     need = raised_at(w, at(MONDAY, 10))
     with time_machine.travel(at(MONDAY, 10, 1), tick=False):
@@ -93,7 +91,7 @@ def test_a_need_raised_in_duty_hours_goes_to_the_person_on_duty(desk, system_may
     assert checks.actual_rollups() == checks.expected_rollups()
 
 
-def test_the_time_that_counts_is_when_the_need_was_raised(desk, system_may_dispatch):
+def test_the_time_that_counts_is_when_the_need_was_raised(desk):
     w, _station = desk
     need = raised_at(w, at(MONDAY, 16, 59))
     with time_machine.travel(at(MONDAY, 17, 30), tick=False):  # followed up after duty ended
@@ -102,7 +100,7 @@ def test_the_time_that_counts_is_when_the_need_was_raised(desk, system_may_dispa
     assert need.assignee_id == w.grid_worker.pk
 
 
-def test_a_need_raised_out_of_duty_hours_waits_for_its_dispatcher(desk, system_may_dispatch):
+def test_a_need_raised_out_of_duty_hours_waits_for_its_dispatcher(desk):
     w, station = desk
     evening = raised_at(w, at(MONDAY, 20))
     tuesday = raised_at(w, at(MONDAY + dt.timedelta(days=1), 10))
@@ -117,7 +115,7 @@ def test_a_need_raised_out_of_duty_hours_waits_for_its_dispatcher(desk, system_m
         assert need.state == State.SUBMITTED and need.assignee_id is None
 
 
-def test_a_station_with_routing_off_routes_nothing(desk, system_may_dispatch):
+def test_a_station_with_routing_off_routes_nothing(desk):
     w, _station = desk
     rota.station_set(node=w.t["gridA"], phone="0482-8212345", route_to_duty=False, by=w.dispatcher)
     need = raised_at(w, at(MONDAY, 10))
@@ -126,7 +124,7 @@ def test_a_station_with_routing_off_routes_nothing(desk, system_may_dispatch):
     assert need.state == State.SUBMITTED and need.assignee_id is None
 
 
-def test_a_need_elsewhere_is_not_routed_to_the_station(desk, system_may_dispatch):
+def test_a_need_elsewhere_is_not_routed_to_the_station(desk):
     w, _station = desk
     need = raised_at(w, at(MONDAY, 10), node=w.t["gridB"])
     needf.follow_up()
@@ -134,7 +132,7 @@ def test_a_need_elsewhere_is_not_routed_to_the_station(desk, system_may_dispatch
     assert need.state == State.SUBMITTED
 
 
-def test_a_need_moved_before_its_follow_up_is_left_alone(desk, system_may_dispatch):
+def test_a_need_moved_before_its_follow_up_is_left_alone(desk):
     w, _station = desk
     need = raised_at(w, at(MONDAY, 10))
     workflow.need_dispatch(need=need, by=workflow.By(w.dispatcher), to=w.handler)
@@ -153,7 +151,7 @@ def test_a_batch_costs_one_query_when_no_need_is_at_a_routing_station(
         assert routing.duty_targets(needs) == {}
 
 
-def test_routed_at_intake_when_the_follow_up_is_inline(desk, system_may_dispatch, settings):
+def test_routed_at_intake_when_the_follow_up_is_inline(desk, settings):
     settings.INTAKE_FOLLOW_UP = "inline"
     w, _station = desk
     need = raised_at(w, at(MONDAY, 10))

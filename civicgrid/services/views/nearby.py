@@ -60,11 +60,15 @@ class Plot:
 def plot(found: nearby.Nearby) -> Plot:
     """Where the items lie from the point: north up, the furthest at the edge (further ones,
     a far station, sit on the edge in their direction)."""
-    far = max((math.hypot(i.east_m, i.north_m) for i in found.items), default=0.0)
+    far = max(
+        (math.hypot(i.east_m, i.north_m) for i in found.items if i.place.located), default=0.0
+    )
     scale_m = max(far, MIN_SCALE_M)
     middle = PLOT_SIZE / 2
     dots = []
     for item in found.items:
+        if not item.place.located:
+            continue  # at the resident's own point: "in your grid", under the red dot
         east, north = item.east_m, item.north_m
         reach = math.hypot(east, north)
         if reach > scale_m:
@@ -116,7 +120,7 @@ def near(request: HttpRequest) -> HttpResponse:
             "from_location": bool(found and not chosen),
             "grid": node_label(found.grid) if found and found.grid else "",
             "places": nearby.place_choices(),
-            "colours": COLOURS,
+            "rows": [(i, COLOURS.get(i.kind, OTHER_COLOUR)) for i in found.items] if found else [],
         },
         status=400 if error else 200,
     )

@@ -12,7 +12,7 @@ right, as the needs' posters).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -74,7 +74,7 @@ class ShiftForm(forms.Form):
 
     def __init__(self, *args: Any, station: Station, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = _people_choices(station)
+        cast(forms.ChoiceField, self.fields["person"]).choices = _people_choices(station)
 
 
 class ChangeForm(forms.Form):
@@ -87,7 +87,7 @@ class ChangeForm(forms.Form):
 
     def __init__(self, *args: Any, station: Station, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = _people_choices(station)
+        cast(forms.ChoiceField, self.fields["person"]).choices = _people_choices(station)
 
 
 def _chosen(station: Station, value: str) -> Person | None:
@@ -97,7 +97,7 @@ def _chosen(station: Station, value: str) -> Person | None:
     return Person.objects.filter(rota.eligible_q(station), pk=int(value)).distinct().first()
 
 
-# --- Console ----------------------------------------------------------------------------------------
+# --- Console --------------------------------------------------------------------------------------
 
 
 def _week(request: HttpRequest) -> dt.date:
@@ -115,8 +115,9 @@ def stations(request: HttpRequest) -> HttpResponse:
     if chosen.isdigit():  # "set up a station at": its settings page
         return redirect("services:station_edit", node_id=int(chosen))
     rows = list(
-        scope.within_scope(Station.objects.select_related("node"), user, node_field="node")
-        .order_by("node__path")[:SHOWN]
+        scope.within_scope(
+            Station.objects.select_related("node"), user, node_field="node"
+        ).order_by("node__path")[:SHOWN]
     )
     duty = rota.on_duty_many(rows)
     places = (
@@ -182,7 +183,9 @@ def station_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     node = scope.access_node(user, node_id, write=True)
     current = Station.objects.filter(node=node).first()
     if request.method != "POST":
-        initial = {"phone": current.phone, "route_to_duty": current.route_to_duty} if current else {}
+        initial = (
+            {"phone": current.phone, "route_to_duty": current.route_to_duty} if current else {}
+        )
         form = StationForm(initial=initial)
     else:
         form = StationForm(request.POST)
@@ -287,7 +290,7 @@ def change_remove(request: HttpRequest, station_id: int, change_id: int) -> Http
     return redirect("services:station", station_id=station.pk)
 
 
-# --- Public -----------------------------------------------------------------------------------------
+# --- Public ---------------------------------------------------------------------------------------
 
 
 def _public_station(code: str) -> Station:
