@@ -174,8 +174,10 @@ St = State
 TRANSITIONS: dict[Action, Rule] = {
     Action.ACCEPT: _rule([St.SUBMITTED], St.ACCEPTED, [D, C]),
     Action.REJECT: _rule([St.SUBMITTED, St.ACCEPTED], St.REJECTED, [D, C], reason=True),
+    # The system dispatches by a rule kept as data: a need raised at a station in duty hours
+    # goes to the person on duty there (services/routing.py).
     Action.DISPATCH: _rule(
-        [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.ESCALATED], St.DISPATCHED, [D, C]
+        [St.SUBMITTED, St.ACCEPTED, St.DISPATCHED, St.ESCALATED], St.DISPATCHED, [D, C, S]
     ),
     # A grid worker may take a need raised in their grid before anyone dispatches it (接单):
     # the call the 78-year-old made to her grid worker is answered then and there.

@@ -19,7 +19,7 @@ OPEN = ["submitted", "accepted", "dispatched", "taken", "in_progress", "escalate
 EXPECTED = {
     "accept": (["submitted"], "DC", False),
     "reject": (["submitted", "accepted"], "DC", True),
-    "dispatch": (["submitted", "accepted", "dispatched", "escalated"], "DC", False),
+    "dispatch": (["submitted", "accepted", "dispatched", "escalated"], "DCS", False),
     "take": (["submitted", "accepted", "dispatched"], "HG", False),
     "start": (["taken"], "H", False),
     "resolve": (["taken", "in_progress"], "HC", False),
