@@ -92,7 +92,7 @@ ACTION_LABELS: dict[Action, Any] = {
 
 # How a timeline names its events (the actions above, and the two that are not moves).
 EVENT_LABELS: dict[str, Any] = {
-    **ACTION_LABELS,
+    **{action.value: label for action, label in ACTION_LABELS.items()},
     "book": gettext_lazy("Booked"),
     "remind": gettext_lazy("Reminder sent"),
 }

@@ -95,16 +95,19 @@ def appointment_rows(node: Node, start: dt.datetime, end: dt.datetime) -> list[d
         .annotate(**BOOKING_COUNTS)
         .order_by("month", "service__node__name", "service__name", "mode")
     )
-    return [
-        {
-            **r,
-            "month": _month(r["month"]),
-            "mode": str(Mode(r["mode"]).label),
-            "rating": round(float(r["rating"]), 2) if r["rating"] is not None else None,
-            "paid": float(r["paid"] or 0),
-        }
-        for r in rows
-    ]
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        r: dict[str, Any] = dict(row)
+        out.append(
+            {
+                **r,
+                "month": _month(r["month"]),
+                "mode": str(Mode(r["mode"]).label),
+                "rating": round(float(r["rating"]), 2) if r["rating"] is not None else None,
+                "paid": float(r["paid"] or 0),
+            }
+        )
+    return out
 
 
 def room_rows(node: Node, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:

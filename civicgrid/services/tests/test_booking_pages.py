@@ -31,9 +31,10 @@ def _form(client: Client, service, day: str) -> dict[str, str]:
     page = client.get(reverse("nearby:service", args=[service.pk]), {"day": day})
     assert page.status_code == 200
     html = page.content.decode()
-    once = re.search(r'name="once" value="([^"]+)"', html).group(1)
-    slot = re.search(r'name="slot" value="([^"]+)"', html).group(1)
-    return {"once": once, "slot": slot, "day": day}
+    once = re.search(r'name="once" value="([^"]+)"', html)
+    slot = re.search(r'name="slot" value="([^"]+)"', html)
+    assert once and slot
+    return {"once": once.group(1), "slot": slot.group(1), "day": day}
 
 
 def test_a_resident_books_once_however_often_the_form_is_sent():
