@@ -14,7 +14,7 @@ from ninja.operation import Operation
 
 from civicgrid.api import errors
 from civicgrid.api.auth import STAFF
-from civicgrid.api.endpoints import committees, me, needs, network, volunteers
+from civicgrid.api.endpoints import committees, me, needs, network, services, volunteers
 from civicgrid.api.rendering import RENDERER
 
 DESCRIPTION = """\
@@ -58,6 +58,7 @@ api.add_router("", needs.router)
 api.add_router("", me.router)
 api.add_router("", volunteers.router)
 api.add_router("", committees.router)
+api.add_router("", services.router)
 
 # Last: any other path under /api/v1/ (a mistyped path, an id that is not a number) answers
 # with the API's 404 in its error shape, not with the site's HTML page.
