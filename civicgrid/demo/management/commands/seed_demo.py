@@ -23,6 +23,7 @@ from civicgrid.demo.names import SCALE_RANGE
 from civicgrid.demo.needs import build_demo_needs, report_sentences
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
 from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
+from civicgrid.demo.services import build_services
 from civicgrid.demo.volunteers import build_demo_volunteers
 from civicgrid.needs.models import Kind, Need, NeedEvent
 from civicgrid.network.geo import forget_grid_index
@@ -128,6 +129,7 @@ class Command(BaseCommand):
                 "scores": worked.scores,
             }
         )
+        build_services(days=settings.DEMO_HISTORY_DAYS)
         for region, words in report_sentences(
             settings.DEMO_HISTORY_DAYS, translation.get_language() or settings.LANGUAGE_CODE
         ):
