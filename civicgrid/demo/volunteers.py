@@ -525,6 +525,8 @@ def build_demo_volunteers(*, seed: int = SEED, days: int = 365) -> Built:
         )
         # Qingyuan's vanguard: twice a month, with capacity (it fills up).
         for slot in range(2):
+            if 3 + slot * 12 > limit:
+                continue  # early in the current month: the second one has not happened yet
             year.activity(
                 title=rng.choice(
                     ["政策宣讲进楼栋", "为老人上门理发", "家电义务维修", "小区环境整治"]
