@@ -32,6 +32,7 @@ from civicgrid.needs.services import clean_phone, clean_text, normalise_number
 from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
 from civicgrid.network.scope import paths_q, within_paths
 from civicgrid.privacy.models import DataRequest, RequestKind
+from civicgrid.services import personal as service_personal
 from civicgrid.volunteers import wishes as wish_rules
 from civicgrid.volunteers.models import Wish
 
@@ -185,8 +186,9 @@ def personal_data_export(
     *, phone: str, by: Person | None, via: str, reason: str = ""
 ) -> dict[str, Any]:
     """Everything held about a mobile number that `by` may hand out: the needs raised with
-    it as contact phone (their timelines, ratings, photo list, who saw the number), and the
-    account with that mobile (its roles and inbox). Logged; None as `by` is the operator."""
+    it as contact phone (their timelines, ratings, photo list, who saw the number), the
+    micro-wishes, appointments and room bookings made with it, and the account with that
+    mobile (its roles and inbox). Logged; None as `by` is the operator."""
     phone = clean_phone(phone, required=True)
     reason = _clean_reason(reason)
     if by is not None and not may_handle_requests(by):
@@ -213,6 +215,13 @@ def personal_data_export(
             .select_related("community")
             .order_by("created_at", "id")
         ],
+        # Appointments and room bookings made with this phone (services close to home).
+        "appointments": service_personal.export_appointments(
+            service_personal.bookings_in_reach(by).filter(resident_phone=phone)
+        ),
+        "room_bookings": service_personal.export_room_bookings(
+            service_personal.room_bookings_in_reach(by).filter(contact_phone=phone)
+        ),
         "phone_revealed_to_staff": [
             {"need": r.subject.split(":", 1)[1], "at": _local(r.created_at)}
             for r in reveals.order_by("created_at")
@@ -367,12 +376,17 @@ class PhoneAnonymised:
     done: list[str] = field(default_factory=list)
     still_open: list[str] = field(default_factory=list)
     wishes: int = 0  # closed micro-wishes whose person's name and phone were forgotten
+    appointments: int = 0  # closed appointments whose resident's data was forgotten
+    room_bookings: int = 0  # closed room bookings whose contact was forgotten
+    # Open appointments and room bookings left as they are ("一元理发 2025-05-06 09:00").
+    bookings_open: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
 def phone_anonymise(*, phone: str, by: Person | None, reason: str, via: str) -> PhoneAnonymised:
-    """Anonymise every closed need raised with this contact phone within `by`'s reach; open
-    ones are left and listed (they can be anonymised once closed)."""
+    """Anonymise every closed need raised with this contact phone within `by`'s reach, and
+    forget the person on closed micro-wishes, appointments and room bookings; open needs,
+    appointments and room bookings are left and listed (handled once closed)."""
     phone = clean_phone(phone, required=True)
     reason = _clean_reason(reason)
     if by is not None and not may_handle_requests(by):
@@ -387,6 +401,14 @@ def phone_anonymise(*, phone: str, by: Person | None, reason: str, via: str) -> 
     # Micro-wishes posted for the person: closed ones forget the name and phone; open ones
     # still need them to be fulfilled (asked again once closed).
     result.wishes = wish_rules.forget_people(wishes_in_reach(by).filter(person_mobile=phone))
+    # Appointments and room bookings: the same, closed ones forgotten, open ones listed.
+    bookings = service_personal.bookings_in_reach(by).filter(resident_phone=phone)
+    rooms = service_personal.room_bookings_in_reach(by).filter(contact_phone=phone)
+    result.appointments = service_personal.forget_people(bookings)
+    result.room_bookings = service_personal.forget_people(rooms)
+    result.bookings_open = service_personal.open_labels(bookings) + service_personal.open_labels(
+        rooms
+    )
     DataRequest.objects.create(
         kind=RequestKind.ANONYMISE,
         actor=by,
@@ -427,6 +449,8 @@ def anonymise_expired(*, now: dt.datetime | None = None, via: str = "worker") ->
     if settings.NEED_RETENTION_DAYS > 0:
         cutoff = (now or timezone.now()) - dt.timedelta(days=settings.NEED_RETENTION_DAYS)
         wish_rules.forget_people(wish_rules.expired(cutoff))
+    # So do appointments and room bookings (services/personal.py, in batches).
+    service_personal.retention(now=now)
     return count
 
 

@@ -492,7 +492,8 @@ def booking_rate(
             Action.RATE,
             from_state=locked.state,
             to_state=locked.state,
-            note=comment,
+            # The comment stays on the appointment only, where removal forgets it; the
+            # append-only timeline keeps the stars.
             data=events.Rated(rating=rating),
             now=now,
         )
