@@ -62,6 +62,20 @@ def serves(user: Any, node: Node) -> bool:
     return _person(user) is not None and scope.can_change(user, node)
 
 
+def serves_anywhere(user: Any) -> bool:
+    """Whether the user may change things somewhere (a read-only leader may not): asked
+    before a form to add a service or a room is even read."""
+    if _person(user) is None:
+        return False
+    paths = scope.scope_paths(user, write=True)
+    return paths is None or bool(paths)
+
+
+def check_serves_anywhere(user: Any) -> None:
+    if not serves_anywhere(user):
+        raise NotAllowed(_("Your role may not add services or rooms."), code="not_allowed")
+
+
 def reads(user: Any, node: Node) -> bool:
     return _person(user) is not None and scope.can_see(user, node)
 

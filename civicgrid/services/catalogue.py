@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Invalid
-from civicgrid.network.models import Node, Organisation, Person, node_label
+from civicgrid.network.models import Node, Organisation, Person, Role, node_label
 from civicgrid.services import access
 from civicgrid.services.models import Mode, OpeningHours, Service
 
@@ -166,6 +166,13 @@ def service_save(*, by: Person, values: dict[str, Any], service: Service | None 
             code="provider",
             fields={"provider_org": [_("That organisation is outside your area.")]},
         )
+    person: Person | None = merged.get("provider_person")
+    if person is not None and not any(
+        access.reads(by, binding.node)
+        for binding in person.roles.filter(role=Role.PROVIDER).select_related("node")
+    ):
+        message = _("That person is not a provider in your area.")
+        raise Invalid(message, code="provider", fields={"provider_person": [message]})
     with transaction.atomic():
         if service is None:
             service = Service.objects.create(**merged)

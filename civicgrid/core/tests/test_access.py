@@ -126,6 +126,19 @@ PUBLIC: dict[str, str] = {
     "phone left with it (rate-limited per address, codes per number)",
     "serve:wish_photo": "a fulfilment's photo: public once confirmed, else 404 but to the "
     "wish's staff and claimer",
+    # Services close to home: the resident's pages (civicgrid/services/views/).
+    "nearby:near": "what is near me: public places and the duty person's name, no account",
+    "nearby:place_services": "a place's services: the public catalogue",
+    "nearby:service": "a service with its free times and the booking form (one-time key)",
+    "nearby:service_poster": "a service's printable QR poster",
+    "nearby:booking": "an appointment's page: 404 without its keyed link",
+    "nearby:room": "a public room: busy times only (404 unless public)",
+    "nearby:room_request": "a resident's room request, where the room lets residents book",
+    "nearby:station": "a station: who is on duty now and the station's phone",
+    "nearby:station_poster": "a station's printable poster",
+    "api:list_service_slots": "API: an offered service's free times, as its resident page shows",
+    "services:room_feed": "a room's iCal feed for a phone: 404 without a keyed token",
+    "services:community_feed": "a community's iCal feed for a phone: 404 without a keyed token",
 }
 
 # Patterns for staff only, with what they guard. Every pattern under ADMIN_PREFIX (the admin
@@ -300,6 +313,51 @@ PRIVATE: dict[str, str] = {
     "committees:meeting_pdf": "the meeting's record as a PDF (names of those present)",
     "committees:meeting_poster": "the check-in poster: carries the check-in key (staff)",
     "committees:meeting_checkin": "check-in by QR code: logged in, with the meeting's key",
+    # Services close to home in the REST API (api/endpoints/services.py; a token or the session).
+    "api:list_services": "API: the services in the caller's sight",
+    "api:get_service": "API: a service with its hours",
+    "api:create_service": "API: adding a service (staff who serve the place)",
+    "api:update_service": "API: changing a service (staff who serve its place)",
+    "api:set_service_hours": "API: a service's opening hours (staff who serve its place)",
+    "api:list_appointments": "API: appointments in sight, phones masked",
+    "api:get_appointment": "API: an appointment with its timeline",
+    "api:create_appointment": "API: booking for a resident (staff, the provider)",
+    "api:reveal_appointment_phone": "API: the resident's phone in full, logged",
+    "api:act_on_appointment": "API: confirm, done, cancel, no-show",
+    "api:list_rooms": "API: the rooms in sight",
+    "api:list_room_bookings": "API: a room's bookings",
+    "api:create_room_booking": "API: booking a room (staff who serve its place)",
+    "api:act_on_room_booking": "API: approve, refuse, cancel a room booking",
+    "api:list_stations": "API: the stations in sight, who is on duty",
+    "api:get_station": "API: a station's week",
+    # Services close to home in the console (civicgrid/services/views/).
+    "services:catalogue": "the services of the reader's area",
+    "services:service_new": "adding a service (staff who serve a place)",
+    "services:service": "a service with its slots (staff in scope, its provider)",
+    "services:service_edit": "changing a service and its hours (staff who serve its place)",
+    "services:service_book": "booking for a resident (staff who serve the place, the provider)",
+    "services:appointments": "the appointments of the reader's area (phones masked)",
+    "services:my_appointments": "the provider's phone list (their services only)",
+    "services:appointment": "an appointment (staff in scope, its provider)",
+    "services:appointment_act": "confirm, record, cancel, no-show (staff, the provider)",
+    "services:appointment_phone": "the resident's phone in full, logged (staff, the provider)",
+    "services:rooms": "the rooms of the reader's area",
+    "services:room_new": "adding a room (staff who serve a place)",
+    "services:room_edit": "changing a room (staff who serve its place)",
+    "services:room_calendar": "a room's day or week (readers of its place)",
+    "services:room_book": "booking a room (staff who serve its place)",
+    "services:room_booking": "a room booking (readers of the room's place)",
+    "services:room_booking_action": "approve, refuse, cancel a room booking (staff)",
+    "services:community_calendar": "a community's rooms by day or week (readers of it)",
+    "services:stations": "the stations of the reader's area",
+    "services:station": "a station's rota (readers of its place)",
+    "services:station_edit": "a station's phone and routing (staff who serve its place)",
+    "services:shift_add": "a shift in the rota (staff who serve the station's place)",
+    "services:shift_remove": "removing a shift (staff who serve the station's place)",
+    "services:change_add": "an exception to the rota (staff who serve the station's place)",
+    "services:change_remove": "removing an exception (staff who serve the station's place)",
+    "services:ledger": "the services counted for a place in the reader's scope",
+    "services:ledger_xlsx": "the services' ledger as xlsx (no personal data)",
 }
 ADMIN_PREFIX = "admin/"
 
@@ -323,6 +381,16 @@ OBJECT_ARGS |= {
     "pledge_id",
     "membership_id",
     "unit_id",
+}
+# Services close to home: town A's service, appointment, room, room booking, station, rota.
+OBJECT_ARGS |= {
+    "service_id",
+    "booking_id",
+    "room_id",
+    "room_booking_id",
+    "station_id",
+    "shift_id",
+    "change_id",
 }
 
 
@@ -430,6 +498,7 @@ def make_towns() -> Towns:
     token_a, _plain = token_create(person=staff_a, name=f"{MARK} token")
     _serve_town_a(n, staff_a)
     _committee_town_a(n, staff_a, org_a)
+    _services_town_a(n, staff_a)
     application_create(name=f"{MARK} app")
     return Towns(
         nodes=n,
@@ -515,6 +584,80 @@ def _committee_town_a(n: dict[str, Node], staff_a: Person, org_a: Organisation) 
         starts_on=dt.date(2026, 1, 1),
         ends_on=dt.date(2026, 6, 30),
     )
+
+
+def _services_town_a(n: dict[str, Node], staff_a: Person) -> None:
+    """Town A's services close to home: a workshop's service with its hours and a door-to-door
+    appointment, a room with a booking, a station with a shift and an exception."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from civicgrid.services import bookings, rooms, rota
+    from civicgrid.services.models import OpeningHours, Room, RoomKind, Service
+
+    workshop = Organisation.objects.create(
+        name=f"{MARK} workshop", kind=OrgKind.PROVIDER, node=n["commA"]
+    )
+    service = Service.objects.create(
+        name=f"{MARK} drains",
+        kind="drains",
+        provider_org=workshop,
+        node=n["commA"],
+        door_to_door=True,
+    )
+    for weekday in range(7):
+        OpeningHours.objects.create(
+            service=service, weekday=weekday, starts=dt.time(8), ends=dt.time(18)
+        )
+    day = timezone.localdate() + dt.timedelta(days=2)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+    bookings.booking_book(
+        service=service,
+        starts_at=start,
+        mode="door",
+        resident_name=f"{MARK} resident",
+        resident_phone="13911114444",
+        address=f"{MARK} building 5",
+        by=bookings.By(staff_a),
+    )
+    room = Room.objects.create(node=n["commA"], name=f"{MARK} hall", kind=RoomKind.HALL)
+    rooms.room_book(
+        room=room,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        title=f"{MARK} rehearsal",
+        by=rooms.By(staff_a),
+    )
+    worker = Person.objects.get(name=f"{MARK} worker")
+    station = rota.station_set(
+        node=n["commA"], phone="0482-8212345", route_to_duty=False, by=staff_a
+    )
+    rota.shift_add(
+        station=station, person=worker, weekday=0, starts=dt.time(9), ends=dt.time(12), by=staff_a
+    )
+    rota.change_add(
+        station=station, day=day, kind="absent", person=worker, note=f"{MARK} away", by=staff_a
+    )
+
+
+def _services_ids(t: Towns) -> dict[str, int]:
+    from civicgrid.services import models as sm
+
+    comm = t.nodes["commA"]
+    return {
+        "service_id": sm.Service.objects.filter(node=comm).values_list("pk", flat=True)[0],
+        "booking_id": sm.Booking.objects.filter(node=comm).values_list("pk", flat=True)[0],
+        "room_id": sm.Room.objects.filter(node=comm).values_list("pk", flat=True)[0],
+        "room_booking_id": sm.RoomBooking.objects.filter(room__node=comm).values_list(
+            "pk", flat=True
+        )[0],
+        "station_id": sm.Station.objects.filter(node=comm).values_list("pk", flat=True)[0],
+        "shift_id": sm.DutyShift.objects.filter(station__node=comm).values_list("pk", flat=True)[0],
+        "change_id": sm.DutyChange.objects.filter(station__node=comm).values_list("pk", flat=True)[
+            0
+        ],
+    }
 
 
 _COMMITTEE_IDS: dict[str, dict[str, int]] = {}
@@ -626,7 +769,12 @@ def fill(p: Pattern, t: Towns) -> dict[str, str]:
         "notification_id": t.notification_a.pk,
         "token_id": t.token_a.pk,
         "node_id": t.nodes["commA"].pk,
-        "action": "accept",
+        # A need's move, or a move of the services' records (their routes accept their own).
+        "action": {
+            "api:act_on_appointment": "confirm",
+            "api:act_on_room_booking": "approve",
+            "services:room_booking_action": "approve",
+        }.get(p.key, "accept"),
         "person_id": t.staff_a.pk,
         "org_id": t.org_a.pk,
         "code": "roads" if p.name in ("resident:raise", "open311:service") else "",
@@ -645,6 +793,7 @@ def fill(p: Pattern, t: Towns) -> dict[str, str]:
         "wish_id": _serve_wish(t),
         "activity_id": _serve_activity(t),
         **_committee_ids(t),
+        **_services_ids(t),
     }
     if "code" in p.args and not values["code"]:
         values["code"] = t.nodes["townA"].code

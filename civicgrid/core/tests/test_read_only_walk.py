@@ -19,6 +19,7 @@ below with the reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from civicgrid.core.tests.test_access import (
     PUBLIC,
     Towns,
     _committee_ids,
+    _services_ids,
     make_towns,
     post_data,
     small_jpeg,
@@ -147,6 +149,16 @@ COUNTED = (
     "committees.Decision",
     "committees.Assessment",
     "committees.PeerScore",
+    # Services close to home: every record a write would leave.
+    "services.Service",
+    "services.OpeningHours",
+    "services.Booking",
+    "services.Room",
+    "services.RoomBooking",
+    "services.ServiceEvent",
+    "services.Station",
+    "services.DutyShift",
+    "services.DutyChange",
 )
 
 
@@ -231,12 +243,20 @@ def operations() -> Iterator[tuple[str, str, str]]:
 def operation_url(path: str, t: Towns) -> str:
     values = {
         "number": t.need_a.number,
-        "action": "accept",
+        # A need's move; the services' records' routes accept their own moves.
+        "action": (
+            "confirm"
+            if path.startswith("/api/v1/appointments/")
+            else "approve"
+            if path.startswith("/api/v1/room-bookings/")
+            else "accept"
+        ),
         "photo_id": t.photo_a.pk,
         "notification_id": t.notification_a.pk,
         "node_id": t.nodes["commA"].pk,
         **_serve_values(t),
         **_committee_ids(t),
+        **_services_ids(t),
     }
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     assert "{" not in url, url
@@ -271,6 +291,35 @@ def operation_body(operation_id: str, t: Towns) -> dict[str, Any]:
         }
     if operation_id == "add_photos":
         return {"multipart": {"text": "walk", "photos": [small_jpeg()]}}
+    if operation_id == "create_appointment":
+        # Town A's workshop's next free slot: a booking would be written if nothing refused it.
+        from civicgrid.services import slots
+        from civicgrid.services.models import Service
+
+        service = Service.objects.get(pk=_services_ids(t)["service_id"])
+        day = dt.date.today() + dt.timedelta(days=3)
+        start = next(s for s in slots.slots_on(service, day) if s.free).starts_at
+        return {
+            "json": {
+                "service": service.pk,
+                "starts_at": start.isoformat(),
+                "mode": "door",
+                "resident_name": "walk",
+                "resident_phone": "13955556666",
+                "address": "walk",
+            }
+        }
+    if operation_id == "set_service_hours":
+        return {"json": {"hours": [{"weekday": 0, "starts": "09:00", "ends": "10:00"}]}}
+    if operation_id == "create_room_booking":
+        start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=4)
+        return {
+            "json": {
+                "starts_at": start.isoformat(),
+                "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+                "title": "walk",
+            }
+        }
     return {"json": {"reason": "walk"}}
 
 

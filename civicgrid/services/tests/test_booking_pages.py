@@ -201,3 +201,19 @@ def test_the_booking_pages_are_never_kept_by_the_browser():
     assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     form = c.get(reverse("nearby:service", args=[s.haircut.pk]))
     assert "no-store" in form["Cache-Control"]
+
+
+def test_a_service_is_given_by_a_provider_of_the_staffs_area_only():
+    from civicgrid.core.errors import Invalid
+    from civicgrid.network.models import Role
+    from civicgrid.network.tests import factories as nf
+    from civicgrid.services import catalogue
+
+    s = sf.shop()
+    far = nf.person("远处的师傅", roles=[(Role.PROVIDER, s.w.t["comm2"])])
+    values = {"name": "修伞", "kind": "other", "node": s.w.t["comm1"], "at_workshop": True}
+    with pytest.raises(Invalid) as failure:
+        catalogue.service_save(by=s.w.dispatcher, values=values | {"provider_person": far})
+    assert failure.value.code == "provider"
+    made = catalogue.service_save(by=s.w.dispatcher, values=values | {"provider_person": s.tailor})
+    assert made.provider_person == s.tailor

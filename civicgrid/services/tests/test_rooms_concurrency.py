@@ -43,11 +43,8 @@ def _race(target, n: int = N) -> list[object]:
 
 @pytest.mark.django_db(transaction=True)
 def test_n_staff_book_the_same_room_and_time_at_once_one_booking_n_minus_one_refusals():
-    """PostgreSQL's exclusion constraint decides between truly concurrent writers. Skipped on
-    SQLite: it lets one writer in at a time, so there is no race to show (the trigger's
-    refusal is shown by the test below and by test_rooms.py)."""
-    if connection.vendor == "sqlite":
-        pytest.skip("the race between concurrent writers is PostgreSQL's; SQLite serialises")
+    """PostgreSQL's exclusion constraint decides between truly concurrent writers; on SQLite
+    the writers take turns and the trigger refuses all but the first."""
     t = nf.region()
     staff = [nf.person(f"干部{i}", roles=[(Role.COMMUNITY_STAFF, t["comm1"])]) for i in range(N)]
     hall = Room.objects.create(node=t["comm1"], name="排练大厅", kind=RoomKind.HALL, capacity=120)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -171,6 +172,8 @@ COMMANDS = {
 def appointment_act(request: HttpRequest, booking_id: int) -> HttpResponse:
     user = person(request)
     booking = access.access_booking(user, booking_id)
+    if not (access.serves(user, booking.service.node) or access.is_provider(user, booking.service)):
+        raise PermissionDenied(_("Your role may read this appointment but not change it."))
     form = ActForm(request.POST)
     op = request.POST.get("op", "")
     try:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -158,6 +159,8 @@ def service_book(request: HttpRequest, service_id: int) -> HttpResponse:
     """Staff (or the provider) book for a resident who called or came to the desk (代办)."""
     user = person(request)
     service = access.access_service(user, service_id)
+    if not (access.serves(user, service.node) or access.is_provider(user, service)):
+        raise PermissionDenied(_("Your role may read this service but not book it."))
     form = OnBehalfForm(request.POST, service=service)
     status = 400
     if form.is_valid():
@@ -205,6 +208,8 @@ def _hours_initial(service: Service | None) -> list[dict[str, Any]]:
 @console_required
 def service_edit(request: HttpRequest, service_id: int | None = None) -> HttpResponse:
     user = person(request)
+    if not access.serves_anywhere(user):
+        raise PermissionDenied(_("Your role may not add or change services."))
     service = access.access_service(user, service_id, write=True) if service_id else None
     form = ServiceForm(request.POST or None, request.FILES or None, instance=service, user=user)
     hours = HoursFormSet(request.POST or None, initial=_hours_initial(service), prefix="hours")

@@ -370,7 +370,7 @@ def room_book(request: HttpRequest, room_id: int) -> HttpResponse:
                 _("Booked: %(title)s, %(state)s.")
                 % {"title": booking.title, "state": booking.get_state_display()},
             )
-            return redirect("services:room_booking", booking_id=booking.pk)
+            return redirect("services:room_booking", room_booking_id=booking.pk)
     return render(request, T + "book.html", {"room": room, "form": form}, status=400)
 
 
@@ -399,16 +399,16 @@ def _booking_page(
 
 @console_required
 @require_safe
-def room_booking(request: HttpRequest, booking_id: int) -> HttpResponse:
-    booking = access.access_room_booking(person(request), booking_id)
+def room_booking(request: HttpRequest, room_booking_id: int) -> HttpResponse:
+    booking = access.access_room_booking(person(request), room_booking_id)
     return _booking_page(request, booking)
 
 
 @console_required
 @require_POST
-def room_booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
+def room_booking_action(request: HttpRequest, room_booking_id: int, action: str) -> HttpResponse:
     user = person(request)
-    booking = access.access_room_booking(user, booking_id)
+    booking = access.access_room_booking(user, room_booking_id)
     try:
         move = rooms.Action(action)
     except ValueError as missing:
@@ -425,13 +425,13 @@ def room_booking_action(request: HttpRequest, booking_id: int, action: str) -> H
             rooms.room_cancel(booking=booking, by=by, reason=reason)
     except DomainError as error:
         onto_form(form, error)
-        fresh = access.access_room_booking(user, booking_id)
+        fresh = access.access_room_booking(user, room_booking_id)
         return _booking_page(request, fresh, status=error.status, reason_form=form)
-    fresh = access.access_room_booking(user, booking_id)
+    fresh = access.access_room_booking(user, room_booking_id)
     messages.success(
         request, _("Done: the booking is %(state)s.") % {"state": fresh.get_state_display()}
     )
-    return redirect("services:room_booking", booking_id=booking_id)
+    return redirect("services:room_booking", room_booking_id=room_booking_id)
 
 
 # --- iCal feeds (no session: the token is the key) ---------------------------------------------
@@ -570,9 +570,9 @@ console_urls: list[URLPattern] = [
     path("rooms/<int:room_id>/edit/", room_edit, name="room_edit"),
     path("rooms/<int:room_id>/calendar/", room_calendar, name="room_calendar"),
     path("rooms/<int:room_id>/book/", room_book, name="room_book"),
-    path("rooms/bookings/<int:booking_id>/", room_booking, name="room_booking"),
+    path("rooms/bookings/<int:room_booking_id>/", room_booking, name="room_booking"),
     path(
-        "rooms/bookings/<int:booking_id>/<slug:action>/",
+        "rooms/bookings/<int:room_booking_id>/<slug:action>/",
         room_booking_action,
         name="room_booking_action",
     ),
