@@ -6,6 +6,18 @@ import io
 
 import segno
 
+from civicgrid.network.models import NodeKind, Role
+
+# Kinds of node a QR code may bind the intake to, and the roles whose holders have their own.
+QR_NODE_KINDS = (
+    NodeKind.TOWN,
+    NodeKind.COMMUNITY,
+    NodeKind.BIG_GRID,
+    NodeKind.SMALL_GRID,
+    NodeKind.UNIT,
+)
+QR_PERSON_ROLES = (Role.REPRESENTATIVE, Role.PROVIDER, Role.GRID_WORKER)
+
 
 def qr_svg(url: str, *, scale: int = 8, scalable: bool = False) -> str:
     """`scalable=True` drops the fixed width and height for a viewBox, so that CSS can size

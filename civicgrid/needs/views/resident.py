@@ -42,6 +42,7 @@ from civicgrid.needs.forms_resident import (
     place_groups,
 )
 from civicgrid.needs.models import FINAL_STATES, Channel, Need, NeedEvent, NeedPhoto, Rating
+from civicgrid.needs.qr import QR_NODE_KINDS, QR_PERSON_ROLES
 from civicgrid.needs.tracking import key_ok, tracking_key, tracking_url
 from civicgrid.needs.words import (
     CONSULTATION_EVENT,
@@ -52,7 +53,6 @@ from civicgrid.needs.words import (
 )
 from civicgrid.network.models import (
     Node,
-    NodeKind,
     Role,
     RoleBinding,
     mask_mobile,
@@ -61,16 +61,6 @@ from civicgrid.network.models import (
 )
 
 logger = logging.getLogger("civicgrid.needs.resident")
-
-# Kinds of node a QR code may bind the intake to, and the roles whose holders have their own.
-QR_NODE_KINDS = (
-    NodeKind.TOWN,
-    NodeKind.COMMUNITY,
-    NodeKind.BIG_GRID,
-    NodeKind.SMALL_GRID,
-    NodeKind.UNIT,
-)
-QR_PERSON_ROLES = (Role.REPRESENTATIVE, Role.PROVIDER, Role.GRID_WORKER)
 
 
 # --- Raising a need -------------------------------------------------------------------------

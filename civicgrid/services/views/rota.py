@@ -28,8 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from civicgrid.core.errors import DomainError, onto_form
 from civicgrid.core.i18n import MONGOLIAN
-from civicgrid.needs.qr import qr_svg
-from civicgrid.needs.views.resident import QR_NODE_KINDS
+from civicgrid.needs.qr import QR_NODE_KINDS, qr_svg
 from civicgrid.network import scope
 from civicgrid.network.console import console_required, person
 from civicgrid.network.models import Node, NodeKind, Person, node_label
