@@ -52,7 +52,59 @@ def resident_urls(live_server, w) -> dict[str, str]:
         "poster": f"{base}/poster/n/{w.t['gridA'].code}/",
         "serve-activities": f"{base}/serve/activities/",
         "wishes-wall": f"{base}/serve/wishes/c/{w.t['comm1'].code}/",
+        **_services_urls(base, w),
         "not-found": f"{base}/no/such/page/",
+    }
+
+
+def _services_urls(base: str, w) -> dict[str, str]:
+    """The services' resident pages: near me, a place's services, a service with its booking
+    form, an appointment's page, a station, a public room and its request form."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from civicgrid.network.models import Organisation, OrgKind
+    from civicgrid.services import access, bookings, rota
+    from civicgrid.services.models import OpeningHours, Room, RoomKind, Service, WhoMayBook
+
+    comm = w.t["comm1"]
+    workshop = Organisation.objects.create(name="便民工坊", kind=OrgKind.PROVIDER, node=comm)
+    service = Service.objects.create(
+        name="疏通下水管道", kind="drains", provider_org=workshop, node=comm, door_to_door=True
+    )
+    for weekday in range(7):
+        OpeningHours.objects.create(
+            service=service, weekday=weekday, starts=dt.time(8), ends=dt.time(18)
+        )
+    day = timezone.localdate() + dt.timedelta(days=1)
+    booking = bookings.booking_book(
+        service=service,
+        starts_at=timezone.make_aware(dt.datetime.combine(day, dt.time(9))),
+        mode="door",
+        resident_name="张大娘",
+        resident_phone="13900001111",
+        address="5栋301",
+        by=bookings.RESIDENT,
+    )
+    room = Room.objects.create(
+        node=comm,
+        name="书吧",
+        kind=RoomKind.READING_SEAT,
+        public=True,
+        who_may_book=WhoMayBook.RESIDENTS,
+    )
+    rota.station_set(node=comm, phone="0482-8212345", route_to_duty=False, by=w.dispatcher)
+    return {
+        "near": f"{base}/near/?at={comm.code}",
+        "place-services": f"{base}/near/place/{comm.code}/",
+        "service": f"{base}/near/services/{service.pk}/?day={day.isoformat()}",
+        "appointment": (
+            f"{base}/near/appointments/{booking.pk}/?k={access.booking_key(booking.pk)}"
+        ),
+        "station": f"{base}/near/stations/{comm.code}/",
+        "room": f"{base}/near/rooms/{room.pk}/",
+        "room-request": f"{base}/near/rooms/{room.pk}/request/",
     }
 
 
