@@ -191,6 +191,15 @@ def access_room_booking(user: Any, booking_id: int, *, write: bool = False) -> R
     return booking
 
 
+def reveal_room_phone(user: Any, booking: RoomBooking) -> str:
+    """A resident's phone on a room request, in full: staff who serve the room's place, who
+    call back about it. Each reveal logged."""
+    if not serves(user, booking.room.node) or not booking.contact_phone:
+        raise NotAllowed(_("Your role may not read this phone in full."), code="not_allowed")
+    RevealLog.objects.create(actor=user, subject=f"room_booking:{booking.pk}", field="phone")
+    return booking.contact_phone
+
+
 def access_station(user: Any, station_id: int, *, write: bool = False) -> Station:
     station = Station.objects.select_related("node").filter(pk=station_id).first()
     if station is None or not reads(user, station.node):

@@ -348,6 +348,7 @@ PRIVATE: dict[str, str] = {
     "services:room_book": "booking a room (staff who serve its place)",
     "services:room_booking": "a room booking (readers of the room's place)",
     "services:room_booking_action": "approve, refuse, cancel a room booking (staff)",
+    "services:room_booking_phone": "a resident's phone on a room request, logged (staff)",
     "services:community_calendar": "a community's rooms by day or week (readers of it)",
     "services:stations": "the stations of the reader's area",
     "services:station": "a station's rota (readers of its place)",

@@ -341,3 +341,44 @@ def test_staff_change_a_rooms_rules(client, p):
     p.hall.refresh_from_db()
     assert (p.hall.capacity, p.hall.days_ahead, p.hall.public) == (100, 14, True)
     assert client.post(url, data | {"closes": "08:00"}).status_code == 400
+
+
+def test_staff_read_a_residents_phone_on_a_room_request_in_full_logged_and_readers_do_not():
+    from django.test import Client
+
+    from civicgrid.core.models import RevealLog
+    from civicgrid.network.models import Role
+    from civicgrid.network.tests import factories as netf
+    from civicgrid.services import rooms as room_rules
+    from civicgrid.services.models import Room, RoomKind, WhoMayBook
+
+    t = netf.region()
+    staff = netf.person("社区干部", roles=[(Role.COMMUNITY_STAFF, t["comm1"])])
+    leader = netf.person("领导", roles=[(Role.LEADER, t["banner"])])
+    room = Room.objects.create(
+        node=t["comm1"], name="书吧", kind=RoomKind.READING_SEAT, who_may_book=WhoMayBook.RESIDENTS
+    )
+    start = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate() + dt.timedelta(days=2), dt.time(10))
+    )
+    asked = room_rules.room_book(
+        room=room,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        title="自习",
+        by=room_rules.RESIDENT,
+        contact_name="小王",
+        contact_phone="13900005555",
+    )
+    url = reverse("services:room_booking_phone", args=[asked.pk])
+    reader = Client()
+    reader.force_login(leader)
+    assert reader.post(url).status_code == 403
+    desk = Client()
+    desk.force_login(staff)
+    assert (
+        "13900005555"
+        not in desk.get(reverse("services:room_booking", args=[asked.pk])).content.decode()
+    )
+    assert "13900005555" in desk.post(url).content.decode()
+    assert RevealLog.objects.filter(actor=staff, subject=f"room_booking:{asked.pk}").count() == 1

@@ -375,7 +375,12 @@ def room_book(request: HttpRequest, room_id: int) -> HttpResponse:
 
 
 def _booking_page(
-    request: HttpRequest, booking: RoomBooking, *, status: int = 200, reason_form: Any = None
+    request: HttpRequest,
+    booking: RoomBooking,
+    *,
+    status: int = 200,
+    reason_form: Any = None,
+    phone: str = "",
 ) -> HttpResponse:
     by = rooms.By(person=person(request))
     timeline = [
@@ -388,7 +393,10 @@ def _booking_page(
         {
             "booking": booking,
             "room": booking.room,
-            "phone": mask_mobile(booking.contact_phone) if booking.contact_phone else "",
+            "phone": phone or (mask_mobile(booking.contact_phone) if booking.contact_phone else ""),
+            "may_reveal": bool(booking.contact_phone)
+            and not phone
+            and access.serves(person(request), booking.room.node),
             "allowed": [(a, rooms.ACTION_LABELS[a]) for a in rooms.allowed_actions(booking, by)],
             "reason_form": reason_form or ReasonForm(),
             "timeline": timeline,
@@ -402,6 +410,19 @@ def _booking_page(
 def room_booking(request: HttpRequest, room_booking_id: int) -> HttpResponse:
     booking = access.access_room_booking(person(request), room_booking_id)
     return _booking_page(request, booking)
+
+
+@console_required
+@require_POST
+def room_booking_phone(request: HttpRequest, room_booking_id: int) -> HttpResponse:
+    """The resident's phone on a room request in full, on a button, each reveal logged."""
+    user = person(request)
+    booking = access.access_room_booking(user, room_booking_id)
+    try:
+        phone = access.reveal_room_phone(user, booking)
+    except DomainError as error:
+        return HttpResponse(error.message, status=error.status)
+    return _booking_page(request, booking, phone=phone)
 
 
 @console_required
@@ -571,6 +592,9 @@ console_urls: list[URLPattern] = [
     path("rooms/<int:room_id>/calendar/", room_calendar, name="room_calendar"),
     path("rooms/<int:room_id>/book/", room_book, name="room_book"),
     path("rooms/bookings/<int:room_booking_id>/", room_booking, name="room_booking"),
+    path(
+        "rooms/bookings/<int:room_booking_id>/phone/", room_booking_phone, name="room_booking_phone"
+    ),
     path(
         "rooms/bookings/<int:room_booking_id>/<slug:action>/",
         room_booking_action,
