@@ -191,6 +191,24 @@ RESIDENT_SOURCES = (
     # Joint committees: the meeting's check-in page and its poster (a gacha's people).
     "civicgrid/committees/templates/committees/meetings/checkin.html",
     "civicgrid/committees/templates/committees/meetings/poster.html",
+    # Services close to home: what is near me, booking and its page, stations, public rooms,
+    # and the words those pages and the texts to residents take from the domain.
+    "civicgrid/services/templates/services/resident/",
+    "civicgrid/services/templates/services/nearby/",
+    "civicgrid/services/templates/services/rota/public_station.html",
+    "civicgrid/services/templates/services/rota/poster.html",
+    "civicgrid/services/templates/services/rota/_poster_words.html",
+    "civicgrid/services/views/resident.py",
+    "civicgrid/services/views/nearby.py",
+    "civicgrid/services/views/rota.py",
+    "civicgrid/services/views/rooms.py",
+    "civicgrid/services/bookings.py",
+    "civicgrid/services/catalogue.py",
+    "civicgrid/services/nearby.py",
+    "civicgrid/services/models.py",
+    "civicgrid/services/rooms.py",
+    "civicgrid/services/rota.py",
+    "civicgrid/services/slots.py",
     DJANGO_MESSAGES,
 )
 

@@ -119,7 +119,7 @@ def place_services(request: HttpRequest, code: str) -> HttpResponse:
     node = get_object_or_404(Node, code=code)
     services = catalogue.offered_at(node)
     cards = [catalogue.card(s) for s in services]
-    return render(request, T + "place.html", {"node": node, "cards": cards})
+    return render(request, T + "place.html", {"place": node_label(node), "cards": cards})
 
 
 def _days(service: Service, chosen: str) -> tuple[list[dict[str, Any]], dt.date | None]:

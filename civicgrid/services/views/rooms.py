@@ -32,7 +32,7 @@ from civicgrid.core.errors import Conflict, DomainError, onto_form
 from civicgrid.core.views import too_many_requests
 from civicgrid.network import scope
 from civicgrid.network.console import console_required, person
-from civicgrid.network.models import Node, NodeKind, mask_mobile
+from civicgrid.network.models import Node, NodeKind, mask_mobile, node_label
 from civicgrid.services import access, calendar, ical, rooms
 from civicgrid.services.models import Room, RoomBooking, RoomKind, WhoMayBook
 from civicgrid.volunteers.models import Activity, ActivityState
@@ -500,6 +500,7 @@ def _public_context(request: HttpRequest, room: Room) -> dict[str, Any]:
     first = calendar.week_start(day)
     return {
         "room": room,
+        "place": node_label(room.node),
         "week": calendar.busy_week(room, day),
         "first": first,
         "previous": (first - dt.timedelta(days=7)).isoformat(),
