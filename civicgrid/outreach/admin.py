@@ -19,10 +19,19 @@ class ProviderTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(ResidentMessage)
 class ResidentMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "need", "kind", "state", "channel", "attempts", "sent_at")
+    list_display = (
+        "created_at",
+        "need",
+        "booking",
+        "kind",
+        "state",
+        "channel",
+        "attempts",
+        "sent_at",
+    )
     list_filter = ("state", "kind", "channel")
     search_fields = ("need__number", "provider_id")
-    raw_id_fields = ("need",)
+    raw_id_fields = ("need", "booking")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,8 +1,10 @@
-"""Messages to residents about their needs, and the providers' templates they go out on.
+"""Messages to residents about their needs and their appointments (services.Booking), and the
+providers' templates they go out on.
 
 A message holds no personal data: neither the need's description nor the phone. The phone is
-read from the need when the message is sent, so a need anonymised in the meantime leaves
-nothing behind and its message is skipped (docs/outreach.md).
+read from the need (or the appointment) when the message is sent, so a need anonymised or an
+appointment forgotten in the meantime leaves nothing behind and its message is skipped
+(docs/outreach.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.needs.models import Need
+from civicgrid.services.models import Booking
 
 
 class Kind(models.TextChoices):
@@ -24,6 +27,15 @@ class Kind(models.TextChoices):
     # For a need merged into another: its own events end there, the other's go on.
     JOINED = "joined", _("Need joined with another")
     JOINED_DONE = "joined_done", _("The need it joined is solved")
+    # About an appointment (services.Booking).
+    APPT_BOOKED = "appt_booked", _("Appointment booked")
+    APPT_REMIND = "appt_remind", _("Appointment reminder")
+    APPT_CANCEL = "appt_cancel", _("Appointment cancelled by the workshop")
+    APPT_DONE = "appt_done", _("Appointment done: please rate")
+
+
+# The kinds about an appointment; every other kind is about a need.
+BOOKING_KINDS = frozenset({Kind.APPT_BOOKED, Kind.APPT_REMIND, Kind.APPT_CANCEL, Kind.APPT_DONE})
 
 
 class MessageChannel(models.TextChoices):
@@ -42,11 +54,25 @@ class MessageState(models.TextChoices):
 
 
 class ResidentMessage(models.Model):
-    """One message to the resident who raised a need, made by one event of it (`event_seq`,
-    the event's number on the need's timeline): at most one per kind and event."""
+    """One message to the resident who raised a need or booked an appointment (exactly one of
+    the two), made by one event of it (`event_seq`, the event's number on the need's or the
+    appointment's timeline): at most one per kind and event."""
 
     need = models.ForeignKey(
-        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="resident_messages"
+        Need,
+        verbose_name=_("need"),
+        on_delete=models.CASCADE,
+        related_name="resident_messages",
+        null=True,
+        blank=True,
+    )
+    booking = models.ForeignKey(
+        Booking,
+        verbose_name=_("appointment"),
+        on_delete=models.CASCADE,
+        related_name="resident_messages",
+        null=True,
+        blank=True,
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     event_seq = models.PositiveIntegerField(_("event number"))
@@ -72,7 +98,20 @@ class ResidentMessage(models.Model):
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(
-                fields=["need", "kind", "event_seq"], name="resident_message_once_per_event"
+                fields=["need", "kind", "event_seq"],
+                condition=models.Q(need__isnull=False),
+                name="resident_message_once_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["booking", "kind", "event_seq"],
+                condition=models.Q(booking__isnull=False),
+                name="resident_message_once_per_booking_event",
+            ),
+            # About a need or about an appointment: exactly one.
+            models.CheckConstraint(
+                condition=models.Q(need__isnull=False, booking__isnull=True)
+                | models.Q(need__isnull=True, booking__isnull=False),
+                name="resident_message_need_or_booking",
             ),
             models.CheckConstraint(
                 condition=models.Q(state__in=MessageState.values), name="resident_message_state"
@@ -96,7 +135,14 @@ class ResidentMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.need_id} {self.kind} #{self.event_seq} {self.state}"
+        return f"{self.subject} {self.kind} #{self.event_seq} {self.state}"
+
+    @property
+    def subject(self) -> str:
+        """What it is about, for logs: "need 12" or "booking 34"."""
+        if self.booking_id is not None:
+            return f"booking {self.booking_id}"
+        return f"need {self.need_id}"
 
 
 # The language of the templates used when none is approved in a message's own language.
@@ -111,7 +157,8 @@ class Provider(models.TextChoices):
 class ProviderTemplate(models.Model):
     """A template the provider approved for one kind of message in one language. `params`:
     the names of the values that fill it, comma-separated, in the provider's order (of
-    "number", "link", "state")."""
+    "number", "link", "state" for a need's kinds; "service", "time", "link" for an
+    appointment's)."""
 
     provider = models.CharField(_("provider"), max_length=12, choices=Provider.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

@@ -1,13 +1,15 @@
 """Sending one message to a resident, from the worker (docs/outreach.md).
 
 `send(message_id)` claims the message with a conditional UPDATE (queued and due → sending), so
-of two workers only one sends it; then, reading the need as it is now:
+of two workers only one sends it; then, reading the need (or the appointment) as it is now:
 
-- stopped by the resident → `stopped`; no phone any more (anonymised) → `skipped`;
-- a status message (received, taken) with a newer message of the same need → `skipped`
-  (superseded: the newer one says more, and the resident is spared a stale text);
-- more than `OUTREACH_PER_NUMBER_PER_HOUR` / `_PER_DAY` messages to that number lately →
-  back to `queued`, postponed until the window has room (not an attempt);
+- stopped by the resident → `stopped`; no phone any more (an anonymised need, a forgotten
+  appointment) → `skipped`;
+- a need's status message (received, taken) with a newer message of the same need →
+  `skipped` (superseded: the newer one says more, and the resident is spared a stale text);
+- more than `OUTREACH_PER_NUMBER_PER_HOUR` / `_PER_DAY` messages to that number lately,
+  about needs and appointments alike → back to `queued`, postponed until the window has room
+  (not an attempt);
 - else the first backend of `OUTREACH_BACKENDS` that can reach the resident sends it (WeChat
   only for a resident who accepted its template for this need: outreach/subscriptions.py):
   `sent`; a `PermanentFailure` passes it to the next backend that can reach them (`failed`
@@ -45,7 +47,7 @@ log = logging.getLogger("civicgrid.outreach")
 # The provider whose templates a backend's channel uses (a backend may say its own `provider`).
 PROVIDER_OF_CHANNEL = {"sms": "tencent", "wechat": "wechat"}
 # Status news that a newer message of the same need makes stale. Never a rating prompt, a
-# reply or a question: those are always sent.
+# reply or a question: those are always sent; nor any message about an appointment.
 SUPERSEDABLE = frozenset({Kind.RECEIVED, Kind.TAKEN})
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -69,27 +71,46 @@ def send(message_id: int, *, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     if not claim(message_id, now):
         return ""
-    message = ResidentMessage.objects.select_related("need").get(pk=message_id)
-    need = message.need
-    if need.messages_stopped_at is not None:
+    message = ResidentMessage.objects.select_related("need", "booking", "booking__service").get(
+        pk=message_id
+    )
+    stopped, phone = _recipient(message)
+    if stopped:
         return _finish(message, MessageState.STOPPED)
-    if need.anonymised_at is not None or not need.contact_phone:
+    if not phone:
         return _finish(message, MessageState.SKIPPED, error="no phone")
     if _superseded(message):
         return _finish(message, MessageState.SKIPPED, error="superseded")
-    postpone_to = _limited_until(message, need.contact_phone, now)
+    postpone_to = _limited_until(message, phone, now)
     if postpone_to is not None:
         _back_in_queue(message, postpone_to, attempt=False)
         return MessageState.QUEUED
-    values = texts.params(need, message.language)
+    if message.booking is not None:
+        values = texts.booking_params(message.booking, message.language)
+    else:
+        assert message.need is not None
+        values = texts.params(message.need, message.language)
     text = Text(
         kind=message.kind,
         language=message.language,
         body=texts.render(message.kind, message.language, values),
         params=values,
-        mobile=need.contact_phone,
+        mobile=phone,
     )
     return _send_by_first_that_takes_it(message, text, now)
+
+
+def _recipient(message: ResidentMessage) -> tuple[bool, str]:
+    """Whether the resident stopped these messages, and the phone to send to ("" when there is
+    none any more): read from the need or the appointment as it is now."""
+    booking = message.booking
+    if booking is not None:
+        return booking.messages_stopped_at is not None, booking.resident_phone
+    need = message.need
+    if need is None:  # pragma: no cover - the database holds one of the two
+        return False, ""
+    phone = need.contact_phone if need.anonymised_at is None else ""
+    return need.messages_stopped_at is not None, phone
 
 
 def _send_by_first_that_takes_it(message: ResidentMessage, text: Text, now: dt.datetime) -> str:
@@ -102,16 +123,18 @@ def _send_by_first_that_takes_it(message: ResidentMessage, text: Text, now: dt.d
     for backend in backends():
         template = template_for(backend, message.kind, text.language)
         openid = ""
-        if backend.channel == MessageChannel.WECHAT and template is not None:
-            openid = subscriptions.openid_for(message.need_id, template.template_id)
+        # WeChat follows are per need: an appointment's message goes by text message.
+        need_id = message.need_id
+        if backend.channel == MessageChannel.WECHAT and template is not None and need_id:
+            openid = subscriptions.openid_for(need_id, template.template_id)
         candidate = dataclasses.replace(text, template=template, openid=openid)
         if not backend.can_send(candidate):
             continue
         try:
             provider_id = backend.send(candidate)
         except PermanentFailure as exc:
-            if openid and template is not None:
-                subscriptions.void(message.need_id, template.template_id)
+            if openid and template is not None and need_id:
+                subscriptions.void(need_id, template.template_id)
             refused.append((backend.channel, exc))
             continue
         except Exception as exc:  # TemporaryFailure, or a backend's bug or an SDK's surprise
@@ -121,8 +144,8 @@ def _send_by_first_that_takes_it(message: ResidentMessage, text: Text, now: dt.d
                 return _retry(message, _said(exc), now)
             refused.append((backend.channel, exc))  # the last attempt: the next backend tries
             continue
-        if openid and template is not None:
-            subscriptions.spend(message.need_id, template.template_id)
+        if openid and template is not None and need_id:
+            subscriptions.spend(need_id, template.template_id)
         return _finish(
             message,
             MessageState.SENT,
@@ -151,18 +174,26 @@ def template_for(backend: Backend, kind: str, language: str) -> TemplateRef | No
 
 
 def _superseded(message: ResidentMessage) -> bool:
-    return message.kind in SUPERSEDABLE and (
-        ResidentMessage.objects.filter(need_id=message.need_id, event_seq__gt=message.event_seq)
-        .filter(state__in=[MessageState.QUEUED, MessageState.SENDING, MessageState.SENT])
-        .exists()
+    """A need's status news with a newer message of the same need (never an appointment's)."""
+    return (
+        message.need_id is not None
+        and message.kind in SUPERSEDABLE
+        and (
+            ResidentMessage.objects.filter(need_id=message.need_id, event_seq__gt=message.event_seq)
+            .filter(state__in=[MessageState.QUEUED, MessageState.SENDING, MessageState.SENT])
+            .exists()
+        )
     )
 
 
 def _limited_until(message: ResidentMessage, phone: str, now: dt.datetime) -> dt.datetime | None:
     """When the number has room again if it had its share of messages in the last hour or
     day (counted from the messages sent, or being sent, to it), else None. Counted in the
-    database, so every worker counts the same."""
-    to_number = ResidentMessage.objects.filter(need__contact_phone=phone).exclude(pk=message.pk)
+    database, so every worker counts the same; messages about needs and about appointments to
+    the same number count together."""
+    to_number = ResidentMessage.objects.filter(
+        Q(need__contact_phone=phone) | Q(booking__resident_phone=phone)
+    ).exclude(pk=message.pk)
     for window, limit in (
         (HOUR, settings.OUTREACH_PER_NUMBER_PER_HOUR),
         (DAY, settings.OUTREACH_PER_NUMBER_PER_DAY),
@@ -207,7 +238,7 @@ def _finish(message: ResidentMessage, state: str, **fields: object) -> str:
     ResidentMessage.objects.filter(pk=message.pk, state=MessageState.SENDING).update(
         state=state, **fields
     )
-    log.info("message %s (%s) about need %s: %s", message.pk, message.kind, message.need_id, state)
+    log.info("message %s (%s) about %s: %s", message.pk, message.kind, message.subject, state)
     return state
 
 

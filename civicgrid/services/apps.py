@@ -8,11 +8,8 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Services close to home")
 
     def ready(self) -> None:
-        # The resident is texted when an appointment is booked and asked to rate it when
-        # done (bookings.py, after the commit).
-        from civicgrid.services import bookings
-
-        bookings.subscribe()
+        # The resident's texts about appointments are civicgrid/outreach's: it hears the
+        # appointments' events (outreach/consumers.py).
         from civicgrid.core.scheduler import register_periodic
 
         register_periodic(

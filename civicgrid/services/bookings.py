@@ -8,6 +8,11 @@
 link, its provider (the service's person or a person of its organisation), the staff who serve
 the place, or the system (the reminder is an event, not a state).
 
+The resident is texted about their appointment (booked, reminded a day ahead, cancelled by the
+workshop, done: please rate) by the messages to residents (civicgrid/outreach), which hear
+this module's events; this module only appends them. The resident stops those texts on the
+appointment's keyed page (`booking_stop_messages`).
+
 A seat is taken by writing the row: the database refuses a second live booking that overlaps
 the same seat (models.py), so two residents pressing "book" at once get one appointment and
 one clear refusal, however many app processes there are.
@@ -29,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
-from civicgrid.core.notifications import notify, send_text
+from civicgrid.core.notifications import notify
 from civicgrid.needs.services import clean_phone
 from civicgrid.network.models import Membership, Node, Person
 from civicgrid.services import access, events, slots
@@ -90,11 +95,17 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.RATE: gettext_lazy("Rate"),
 }
 
+# The resident stops (or resumes) the texts about the appointment: events, not moves.
+MESSAGES_STOP = "messages_stop"
+MESSAGES_RESUME = "messages_resume"
+
 # How a timeline names its events (the actions above, and the two that are not moves).
 EVENT_LABELS: dict[str, Any] = {
     **{action.value: label for action, label in ACTION_LABELS.items()},
     "book": gettext_lazy("Booked"),
     "remind": gettext_lazy("Reminder sent"),
+    MESSAGES_STOP: gettext_lazy("The resident stopped texts"),
+    MESSAGES_RESUME: gettext_lazy("The resident turned texts on again"),
 }
 
 
@@ -448,9 +459,9 @@ def booking_cancel(
     with transaction.atomic():
         locked, reason = _begin(booking, Action.CANCEL, by, reason, now)
         moved = _move(locked, Action.CANCEL, by, note=reason, now=now, reason=reason)
-        if not by.resident:
-            _tell_resident(moved, _cancel_text(moved, reason))
-        else:
+        # Cancelled by the workshop: the resident is texted (outreach hears the event and
+        # reads the reason on the appointment's page). By the resident: the providers are told.
+        if by.resident:
             notify(
                 providers_of(moved.service),
                 kind="booking_cancelled",
@@ -513,65 +524,29 @@ def link(booking: Booking) -> str:
     return f"{site}{path}?k={access.booking_key(booking.pk)}&lang={booking.language}"
 
 
-def _tell_resident(booking: Booking, text: str) -> None:
-    """A text to the resident's phone through the notification interface (sent by the
-    worker after the commit); never the note, never the address."""
-    send_text(booking.resident_phone, text)
-
-
-def _in_language(booking: Booking, template: Any, **values: str) -> str:
-    from django.utils import translation
-
-    with translation.override(booking.language):
-        return str(template) % {
-            "service": booking.service.label,
-            "when": _local(booking.starts_at),
-            "link": link(booking),
-            **values,
-        }
-
-
-BOOKED_TEXT = gettext_lazy("CivicGrid: %(service)s booked for %(when)s. See or cancel: %(link)s")
-REMINDER_TEXT = gettext_lazy(
-    "CivicGrid: reminder, %(service)s at %(when)s. See or cancel: %(link)s"
-)
-CANCELLED_TEXT = gettext_lazy(
-    "CivicGrid: your %(service)s at %(when)s is cancelled: %(reason)s. %(link)s"
-)
-RATE_TEXT = gettext_lazy("CivicGrid: %(service)s is done. Please rate it: %(link)s")
-
-
-def _cancel_text(booking: Booking, reason: str) -> str:
-    return _in_language(booking, CANCELLED_TEXT, reason=reason)
-
-
-def tell_booked(booking: Booking) -> None:
-    _tell_resident(booking, _in_language(booking, BOOKED_TEXT))
-
-
-def tell_done(booking: Booking) -> None:
-    _tell_resident(booking, _in_language(booking, RATE_TEXT))
-
-
-def subscribe() -> None:
-    """The resident is told of a booking and asked to rate a done one (after the commit)."""
-    events.subscribe("booking.book", _on_booked, when="commit")
-    events.subscribe("booking.done", _on_done, when="commit")
-
-
-def _on_booked(happened: events.Happened) -> None:
-    if isinstance(happened.record, Booking):
-        tell_booked(happened.record)
-
-
-def _on_done(happened: events.Happened) -> None:
-    if isinstance(happened.record, Booking):
-        tell_done(happened.record)
+def booking_stop_messages(
+    *, booking: Booking | int, stop: bool = True, now: dt.datetime | None = None
+) -> Booking:
+    """Stop (or, with `stop=False`, resume) the texts to the resident about this appointment,
+    for the holder of its keyed link (the caller checks the key); written in its timeline for
+    staff. The messages to residents (civicgrid/outreach) stop those still queued. Doing it
+    twice changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(booking)
+        if (locked.messages_stopped_at is not None) == stop:
+            return locked
+        stopped_at = now if stop else None
+        Booking.objects.filter(pk=locked.pk).update(messages_stopped_at=stopped_at)
+        locked.messages_stopped_at = stopped_at
+        events.append(locked, MESSAGES_STOP if stop else MESSAGES_RESUME, now=now)
+        return locked
 
 
 def remind_due(*, now: dt.datetime | None = None, batch: int = 200) -> int:
     """Remind residents of appointments starting within `REMIND_BEFORE`, once each: the mark
-    is claimed by a conditional UPDATE, so two workers never remind twice."""
+    is claimed by a conditional UPDATE, so two workers never remind twice. The reminder is the
+    "remind" event, which the messages to residents turn into a text."""
     now = now or timezone.now()
     due = list(
         Booking.objects.filter(
@@ -592,7 +567,7 @@ def remind_due(*, now: dt.datetime | None = None, batch: int = 200) -> int:
             if not claimed:
                 continue
             locked = _lock(booking)
+            # The text itself is outreach's: it hears the event (civicgrid/outreach).
             events.append(locked, "remind", now=now)
-            _tell_resident(locked, _in_language(locked, REMINDER_TEXT))
             sent += 1
     return sent

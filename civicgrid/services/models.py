@@ -259,6 +259,8 @@ class Booking(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # The resident stopped the texts about this appointment (its keyed page; docs/outreach.md).
+    messages_stopped_at = models.DateTimeField(_("messages stopped at"), null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 

@@ -131,7 +131,7 @@ PUBLIC: dict[str, str] = {
     "nearby:place_services": "a place's services: the public catalogue",
     "nearby:service": "a service with its free times and the booking form (one-time key)",
     "nearby:service_poster": "a service's printable QR poster",
-    "nearby:booking": "an appointment's page: 404 without its keyed link",
+    "nearby:booking": "an appointment's page (cancel, rate, stop texts): 404 without its key",
     "nearby:room": "a public room: busy times only (404 unless public)",
     "nearby:room_request": "a resident's room request, where the room lets residents book",
     "nearby:station": "a station: who is on duty now and the station's phone",

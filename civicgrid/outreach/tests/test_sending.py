@@ -16,7 +16,13 @@ from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.tracking import tracking_key
 from civicgrid.outreach import sending
 from civicgrid.outreach.backends.base import PermanentFailure, TemporaryFailure
-from civicgrid.outreach.models import Kind, MessageState, ProviderTemplate, ResidentMessage
+from civicgrid.outreach.models import (
+    BOOKING_KINDS,
+    Kind,
+    MessageState,
+    ProviderTemplate,
+    ResidentMessage,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,11 +241,25 @@ def test_the_worker_sends_after_the_commit_through_the_log(
 def test_every_kind_fits_one_text_message_link_aside(language):
     """A Chinese text message holds 70 characters (beyond, it is sent as several, each
     charged); the stop sentence included, the link not."""
+    from django.utils import translation
+
     from civicgrid.outreach import texts
 
-    values = {"number": "K7M4-QXP2", "link": "", "state": ""}
+    values = {
+        "number": "K7M4-QXP2",
+        "link": "",
+        "state": "",
+        "service": "疏通下水管道",  # an appointment's: a service's name, its time
+        "time": "2026-12-03 09:00",
+    }
     for kind in Kind.values:
         body = texts.render(kind, language, values)
         assert "%(" not in body, (kind, body)
-        if language == "zh-hans":
+        with translation.override("en"):
+            english = str(texts.TEXTS[kind])
+        with translation.override(language):
+            translated = str(texts.TEXTS[kind]) != english
+        # The appointments' texts wait for the lead's translation (issue 18); every need's is in.
+        assert translated or kind in BOOKING_KINDS or language != "zh-hans", kind
+        if language == "zh-hans" and translated:
             assert len(body) <= 70, (kind, len(body), body)

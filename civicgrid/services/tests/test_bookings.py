@@ -201,7 +201,11 @@ def test_the_provider_is_told_of_a_new_booking():
     assert Notification.objects.filter(recipient=s.tailor, kind="booking_new").count() == 1
 
 
-def test_reminders_go_once_a_day_ahead(settings, django_capture_on_commit_callbacks):
+def test_reminders_go_once_a_day_ahead():
+    """The reminder is the "remind" event, once: the messages to residents turn it into one
+    text (civicgrid/outreach/tests/test_bookings_outreach.py)."""
+    from civicgrid.outreach.models import Kind, ResidentMessage
+
     s = sf.shop()
     soon = sf.book(s.haircut, sf.slot_start(1, 9))
     later = sf.book(s.haircut, sf.slot_start(3, 9))
@@ -212,15 +216,25 @@ def test_reminders_go_once_a_day_ahead(settings, django_capture_on_commit_callba
     later.refresh_from_db()
     assert soon.reminded_at == now and later.reminded_at is None
     assert ServiceEvent.objects.filter(booking=soon, action="remind").count() == 1
+    reminders = ResidentMessage.objects.filter(kind=Kind.APPT_REMIND)
+    assert list(reminders.values_list("booking_id", flat=True)) == [soon.pk]
 
 
-def test_the_residents_texts_carry_the_keyed_link_and_no_note(settings, monkeypatch):
-    sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(bookings, "send_text", lambda mobile, text: sent.append((mobile, text)))
+def test_the_residents_texts_carry_the_keyed_link_and_no_note():
+    """The texts are the messages to residents' (outreach): the service, the time and the
+    keyed link; never the note, and a cancellation's reason is read on the page only."""
+    from civicgrid.outreach import texts
+    from civicgrid.outreach.models import Kind, ResidentMessage
+
     s = sf.shop()
     booking = sf.book(s.haircut, note="头发很长，需要剪短")
-    text = bookings._in_language(booking, bookings.BOOKED_TEXT)
-    assert f"k={bookings.access.booking_key(booking.pk)}" in text
-    assert "头发" not in text
+    key = f"k={bookings.access.booking_key(booking.pk)}"
+    values = texts.booking_params(booking, booking.language)
+    text = texts.render(Kind.APPT_BOOKED, booking.language, values)
+    assert key in text and bookings.link(booking) in text
+    assert "头发" not in text and "13900001111" not in text
     bookings.booking_cancel(booking=booking, by=By(s.master), reason="师傅病了")
-    assert sent and sent[-1][0] == "13900001111" and "师傅病了" in sent[-1][1]
+    told = ResidentMessage.objects.filter(booking=booking)
+    assert sorted(told.values_list("kind", flat=True)) == [Kind.APPT_BOOKED, Kind.APPT_CANCEL]
+    cancelled = texts.render(Kind.APPT_CANCEL, booking.language, values)
+    assert key in cancelled and "师傅病了" not in cancelled and "头发" not in cancelled

@@ -1,6 +1,7 @@
 """/near/: the resident's pages of the catalogue, no account. A place's services, a service
 with its free times and the booking form (a one-time key: a double send books once; the
-intake's rate limit), the appointment's keyed page (cancel, rate) and a service's QR poster."""
+intake's rate limit), the appointment's keyed page (cancel, rate, stop texts) and a
+service's QR poster."""
 
 from __future__ import annotations
 
@@ -217,18 +218,24 @@ def _booking_url(booking_id: int) -> str:
 
 def booking_page(request: HttpRequest, booking_id: int) -> HttpResponse:
     """The resident's appointment: what, when, where; cancel before it starts; rate once
-    done. Only with the keyed link: without it, the page does not exist."""
+    done; stop (or resume) the texts about it. Only with the keyed link: without it, the page
+    does not exist."""
     key = request.GET.get("k") or request.POST.get("k", "")
     if not access.key_ok(booking_id, key):
         raise Http404(_("No such appointment."))
     booking = get_object_or_404(
         Booking.objects.select_related("service", "service__node", "node"), pk=booking_id
     )
-    rate_form = RateForm(request.POST if request.POST.get("op") == "rate" else None)
-    cancel_form = CancelForm(request.POST if request.POST.get("op") == "cancel" else None)
+    op = request.POST.get("op", "") if request.method == "POST" else ""
+    rate_form = RateForm(request.POST if op == "rate" else None)
+    cancel_form = CancelForm(request.POST if op == "cancel" else None)
     status = 200
     if request.method == "POST":
         status = 400
+        if op in ("stop", "resume"):
+            # The texts about this appointment (civicgrid/outreach): stopped or on again.
+            bookings.booking_stop_messages(booking=booking, stop=op == "stop")
+            return redirect(_booking_url(booking.pk) + f"&done={op}")
         try:
             if request.POST.get("op") == "rate" and rate_form.is_valid():
                 bookings.booking_rate(
@@ -259,6 +266,10 @@ def booking_page(request: HttpRequest, booking_id: int) -> HttpResponse:
         "cancel_form": cancel_form,
         "done": request.GET.get("done", ""),
         "state_words": STATE_WORDS.get(booking.state, ""),
+        # Cancelled by the workshop: the reason, which the text to the resident does not carry.
+        "cancel_reason": booking.reason if booking.state == BookingState.CANCELLED else "",
+        # The texts about the appointment: the resident stops or resumes them.
+        "messages_about": bool(booking.resident_phone),
     }
     response = render(request, T + "booking.html", context, status=status)
     # The resident's own appointment (name, address): never stored, always as it is now.
