@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.core import xlsx
 
@@ -107,6 +108,83 @@ def as_xlsx(data: dict[str, Any]) -> bytes:
         _("Phone revealed"),
         [_("Number"), _("At")],
         [[r["need"], r["at"]] for r in data["phone_revealed_to_staff"]],
+    )
+    _sheet(
+        book,
+        _("Micro-wishes"),
+        [_("Title"), _("Community"), _("State"), _("Posted at"), _("Name"), _("Phone")],
+        [
+            [w["title"], w["community"], w["state"], w["posted_at"], w["person_name"], w["phone"]]
+            for w in data.get("wishes", [])
+        ],
+    )
+    _sheet(
+        book,
+        _("Appointments"),
+        [
+            _("Service"),
+            _("Place"),
+            _("Starts at"),
+            _("How"),
+            _("State"),
+            _("Name"),
+            _("Phone"),
+            _("Address"),
+            _("What is needed"),
+            _("What was done"),
+            _("Paid (yuan)"),
+            _("Rating"),
+            _("Rating comment"),
+            _("Booked at"),
+        ],
+        [
+            [
+                a["service"],
+                a["place"],
+                a["starts_at"],
+                a["mode_label"],
+                a["state_label"],
+                a["resident_name"],
+                a["phone"],
+                a["address"],
+                a["note"],
+                a["done_note"],
+                a["price_paid"],
+                a["rating"],
+                a["rating_comment"],
+                a["booked_at"],
+            ]
+            for a in data.get("appointments", [])
+        ],
+    )
+    _sheet(
+        book,
+        pgettext("export sheet", "Room bookings"),
+        [
+            _("Room"),
+            _("Place"),
+            _("Starts at"),
+            _("Ends at"),
+            _("State"),
+            _("What for"),
+            _("Name"),
+            _("Phone"),
+            _("Booked at"),
+        ],
+        [
+            [
+                r["room"],
+                r["place"],
+                r["starts_at"],
+                r["ends_at"],
+                r["state_label"],
+                r["title"],
+                r["contact_name"],
+                r["phone"],
+                r["booked_at"],
+            ]
+            for r in data.get("room_bookings", [])
+        ],
     )
     account = data.get("account")
     if account:

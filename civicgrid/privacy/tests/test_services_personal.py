@@ -329,3 +329,25 @@ def test_two_retention_runs_at_once_forget_each_appointment_once():
     assert all(isinstance(r, personal.Forgotten) for r in results), results
     assert sum(r.appointments for r in results if isinstance(r, personal.Forgotten)) == 10
     assert not Booking.objects.exclude(resident_phone="").exists()
+
+
+def test_the_excel_export_has_the_persons_appointments_room_bookings_and_wishes():
+    """The workbook holds what the JSON export holds: a sheet per kind of record, appointments
+    and room bookings included (and the micro-wishes posted for the person)."""
+    import io
+
+    import openpyxl
+    from django.utils.translation import gettext, pgettext
+
+    from civicgrid.privacy import exports
+    from civicgrid.privacy import services as privacy_services
+
+    s = sf.shop()
+    sf.book(s.drains, mode="door", address="一社区5栋301", resident_phone="13900001111")
+    data = privacy_services.personal_data_export(phone="13900001111", by=None, via="command")
+    assert data["appointments"]
+    book = openpyxl.load_workbook(io.BytesIO(exports.as_xlsx(data)))
+    sheets = {gettext("Appointments"), pgettext("export sheet", "Room bookings")}
+    assert sheets | {gettext("Micro-wishes")} <= set(book.sheetnames)
+    cells = [c.value for r in book[gettext("Appointments")].iter_rows() for c in r]
+    assert "疏通下水管道" in cells and "一社区5栋301" in cells and "13900001111" in cells
