@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.core import ratelimit
 from civicgrid.core.dbrouter import replica_configured, replica_health
 from civicgrid.core.models import Notification
 from civicgrid.core.notifications import mark_all_read, mark_read
@@ -107,6 +108,13 @@ def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
     response["Retry-After"] = str(wait)
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def limited(request: HttpRequest, scope: str, limit: int, per: int) -> HttpResponse | None:
+    """The 429 page when this client address has sent more than `limit` posts of `scope` in
+    `per` seconds (core/ratelimit.py); None while it may go on."""
+    wait = ratelimit.hit(scope, ratelimit.client_ip(request), limit=limit, per=per)
+    return too_many_requests(request, wait) if wait else None
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -516,9 +518,6 @@ def booking_rate(
 
 def link(booking: Booking) -> str:
     """The appointment's keyed page, absolute, in the resident's language."""
-    from django.conf import settings
-    from django.urls import reverse
-
     path = reverse("nearby:booking", args=[booking.pk])
     site = settings.SITE_URL.rstrip("/")
     return f"{site}{path}?k={access.booking_key(booking.pk)}&lang={booking.language}"

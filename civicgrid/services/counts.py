@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from civicgrid.network.models import Node
 from civicgrid.services.models import (
@@ -62,6 +63,22 @@ def _hours(rows: Any) -> float:
     return round(seconds / 3600, 1)
 
 
+# The counts that are plain numbers (rating and paid are read apart).
+COUNTED = ("booked", "done", "no_shows", "cancelled", "door", "after_hours", "rated")
+
+
+def _figures(counted: dict[str, Any], rooms: list[tuple[dt.datetime, dt.datetime]]) -> Figures:
+    """Figures from a row of `BOOKING_COUNTS` and the times of the approved room bookings."""
+    rating = counted.get("rating")
+    return Figures(
+        **{name: counted.get(name) or 0 for name in COUNTED},
+        rating=round(float(rating), 2) if rating is not None else None,
+        paid=counted.get("paid") or Decimal(0),
+        room_bookings=len(rooms),
+        room_hours=_hours(rooms),
+    )
+
+
 def figures(node: Node, start: dt.datetime, end: dt.datetime) -> Figures:
     """The place's and its subtree's figures for appointments and room bookings whose time
     falls in [start, end). Two aggregates and one read of the rooms' times."""
@@ -74,13 +91,56 @@ def figures(node: Node, start: dt.datetime, end: dt.datetime) -> Figures:
         starts_at__gte=start,
         starts_at__lt=end,
     ).values_list("starts_at", "ends_at")
-    times = list(rooms)
+    return _figures(counted, list(rooms))
+
+
+def by_month(node: Node, year: int) -> list[tuple[str, Figures]]:
+    """The year's twelve months of `figures`, in two reads: the appointments' aggregates
+    grouped by month, and the approved room bookings' times."""
+    start = timezone.make_aware(dt.datetime(year, 1, 1))
+    end = timezone.make_aware(dt.datetime(year + 1, 1, 1))
+    counted: dict[str, dict[str, Any]] = {
+        _month(row["month"]): dict(row)
+        for row in Booking.objects.filter(
+            service__node__path__startswith=node.path, starts_at__gte=start, starts_at__lt=end
+        )
+        .annotate(month=TruncMonth("starts_at"))
+        .values("month")
+        .annotate(**BOOKING_COUNTS)
+        .order_by("month")
+    }
+    times: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for month, starts, ends in (
+        RoomBooking.objects.filter(
+            room__node__path__startswith=node.path,
+            state=RoomBookingState.APPROVED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .annotate(month=TruncMonth("starts_at"))
+        .values_list("month", "starts_at", "ends_at")
+    ):
+        times.setdefault(_month(month), []).append((starts, ends))
+    labels = [f"{year}-{number:02d}" for number in range(1, 13)]
+    return [(m, _figures(counted.get(m, {}), times.get(m, []))) for m in labels]
+
+
+def combined(parts: list[Figures]) -> Figures:
+    """Several periods' figures as one (the average rating weighted by the ratings given)."""
+    rated = sum(f.rated for f in parts)
+    stars = sum((f.rating or 0) * f.rated for f in parts)
     return Figures(
-        **{k: v for k, v in counted.items() if k not in {"rating", "paid"}},
-        rating=round(float(counted["rating"]), 2) if counted["rating"] is not None else None,
-        paid=counted["paid"] or Decimal(0),
-        room_bookings=len(times),
-        room_hours=_hours(times),
+        booked=sum(f.booked for f in parts),
+        done=sum(f.done for f in parts),
+        no_shows=sum(f.no_shows for f in parts),
+        cancelled=sum(f.cancelled for f in parts),
+        door=sum(f.door for f in parts),
+        after_hours=sum(f.after_hours for f in parts),
+        rated=rated,
+        rating=round(stars / rated, 2) if rated else None,
+        paid=sum((f.paid for f in parts), Decimal(0)),
+        room_bookings=sum(f.room_bookings for f in parts),
+        room_hours=round(sum(f.room_hours for f in parts), 1),
     )
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy
 from civicgrid.core.errors import Invalid
 from civicgrid.network import geo
 from civicgrid.network.models import Node, NodeKind, Role, RoleBinding, node_label
-from civicgrid.services import rota
+from civicgrid.services import catalogue, rota
 from civicgrid.services.models import Room, Service, Station
 
 STREETS = 1.3  # streets are about this much longer than the straight line
@@ -153,13 +153,18 @@ def _item(lat: float, lon: float, place: Place) -> Item:
     return Item(place, metres, minutes, east, north)
 
 
-def _link(name: str, *args: Any) -> str:
-    """A page of another part of the module, if it is there (the catalogue's and the rooms'
-    resident pages are written beside this one)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
+def _point(record: Service | Room) -> tuple[float | None, float | None]:
+    """A service's or room's point: its own, else its place's."""
+    if record.lat is not None and record.lon is not None:
+        return record.lat, record.lon
+    return record.node.lat, record.node.lon
+
+
+def _located(box: Box) -> Q:
+    """Services or rooms whose point (their own, else their place's) is inside the box."""
+    return box.q("lat", "lon") | (Q(lat__isnull=True) | Q(lon__isnull=True)) & box.q(
+        "node__lat", "node__lon"
+    )
 
 
 def check_point(lat: Any, lon: Any) -> tuple[float, float]:
@@ -191,10 +196,7 @@ def services_near(box: Box) -> list[Place]:
     """Active services with a point (their own, else their place's) inside the box. One query."""
     rows = (
         Service.objects.filter(active=True)
-        .filter(
-            box.q("lat", "lon")
-            | (Q(lat__isnull=True) | Q(lon__isnull=True)) & box.q("node__lat", "node__lon")
-        )
+        .filter(_located(box))
         .select_related("node")
         .only(
             "id",
@@ -203,6 +205,7 @@ def services_near(box: Box) -> list[Place]:
             "name_mn",
             "kind",
             "price",
+            "price_note",
             "lat",
             "lon",
             "node__name",
@@ -214,11 +217,10 @@ def services_near(box: Box) -> list[Place]:
     )
     places = []
     for s in rows:
-        own = s.lat is not None and s.lon is not None
-        lat, lon = (s.lat, s.lon) if own else (s.node.lat, s.node.lon)
+        lat, lon = _point(s)
         if lat is None or lon is None:
             continue
-        price = _("free") if not s.price else _("%(price)s yuan") % {"price": f"{s.price:g}"}
+        price = catalogue.price_words(s)
         places.append(
             Place(
                 kind="service",
@@ -226,7 +228,7 @@ def services_near(box: Box) -> list[Place]:
                 lat=lat,
                 lon=lon,
                 detail=f"{s.get_kind_display()} · {price} · {node_label(s.node)}",
-                url=_link("nearby:service", s.pk),
+                url=reverse("nearby:service", args=[s.pk]),
             )
         )
     return places
@@ -236,10 +238,7 @@ def rooms_near(box: Box) -> list[Place]:
     """Rooms open to the public, in use, inside the box. One query."""
     rows = (
         Room.objects.filter(active=True, public=True)
-        .filter(
-            box.q("lat", "lon")
-            | (Q(lat__isnull=True) | Q(lon__isnull=True)) & box.q("node__lat", "node__lon")
-        )
+        .filter(_located(box))
         .select_related("node")
         .only(
             "id",
@@ -261,8 +260,7 @@ def rooms_near(box: Box) -> list[Place]:
     )
     places = []
     for r in rows:
-        own = r.lat is not None and r.lon is not None
-        lat, lon = (r.lat, r.lon) if own else (r.node.lat, r.node.lon)
+        lat, lon = _point(r)
         if lat is None or lon is None:
             continue
         hours = f"{r.opens:%H:%M}–{r.closes:%H:%M}"
@@ -273,7 +271,7 @@ def rooms_near(box: Box) -> list[Place]:
                 lat=lat,
                 lon=lon,
                 detail=f"{r.get_kind_display()} · {hours} · {node_label(r.node)}",
-                url=_link("nearby:room", r.pk),
+                url=reverse("nearby:room", args=[r.pk]),
             )
         )
     return places

@@ -8,9 +8,6 @@ follow-up (`needs.events.FOLLOW_UP`, registered in `ServicesConfig.ready()`), wh
 worker about a second after intake (or inline, as `INTAKE_FOLLOW_UP` says), inside the
 follow-up's transaction. Each dispatch runs in a savepoint: a refusal leaves the need where it
 was (submitted, with its dispatchers told) and never undoes the batch.
-
-The workflow decides whether the system may dispatch (`workflow.TRANSITIONS`): where it may
-not, nothing is routed (`may_route`) and the need waits for its dispatcher as any other.
 """
 
 from __future__ import annotations
@@ -29,11 +26,6 @@ from civicgrid.services import rota
 from civicgrid.services.models import Station
 
 logger = logging.getLogger("civicgrid.services.routing")
-
-
-def may_route() -> bool:
-    """Whether the need's table lets the system dispatch (the actor this routing uses)."""
-    return workflow.Actor.SYSTEM in workflow.TRANSITIONS[workflow.Action.DISPATCH].actors
 
 
 def duty_targets(needs: Sequence[Need]) -> dict[int, Person]:
@@ -71,8 +63,6 @@ def duty_targets(needs: Sequence[Need]) -> dict[int, Person]:
 def route(done: events.FollowedUp) -> None:
     """The follow-up's handler: dispatch each need of the batch raised at a routing station in
     duty hours to the person on duty."""
-    if not may_route():
-        return
     chosen = duty_targets(done.needs)
     for need in done.needs:
         person = chosen.get(need.pk)

@@ -25,7 +25,7 @@ from civicgrid.core.dbrouter import replica_reads
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import keyed_digest
 from civicgrid.core.i18n import localised
-from civicgrid.core.views import too_many_requests
+from civicgrid.core.views import limited, too_many_requests
 from civicgrid.needs import events, publication, selectors, services, workflow
 from civicgrid.needs.access import resident_category
 from civicgrid.needs.forms_resident import (
@@ -549,13 +549,6 @@ def _open_question(timeline: list[PublicEvent], need: Need) -> PublicEvent | Non
         if isinstance(data, events.Commented) and data.question:
             return row
     return None
-
-
-def limited(request: HttpRequest, scope: str, limit: int, per: int) -> HttpResponse | None:
-    """The 429 page when this client address has sent more than `limit` posts of `scope` in
-    `per` seconds, counted like the API's and Open311's creates (core/ratelimit.py)."""
-    wait = ratelimit.hit(scope, ratelimit.client_ip(request), limit=limit, per=per)
-    return too_many_requests(request, wait) if wait else None
 
 
 def _owner_action(

@@ -80,3 +80,19 @@ def test_the_monthly_report_says_how_often_services_were_given():
     )
     empty = monthly_report(s.w.t["town2"], Period.month(local.year, local.month))
     assert empty.services_sentence == ""
+
+
+def test_the_ledgers_months_add_up_to_the_year_in_two_reads(django_assert_num_queries):
+    s = sf.shop()
+    for hour in (9, 10, 11):
+        made = sf.book(s.haircut, sf.slot_start(1, hour), resident_phone=f"1390000{hour:04d}")
+        bookings.booking_done(booking=made, by=By(s.master), done_note="好", price_paid="1")
+        bookings.booking_rate(booking=made, rating=3 + hour % 3)
+    sf.book(s.drains, mode=Mode.DOOR, address="一社区1号")
+    year = sf.slot_start(1).year
+    with django_assert_num_queries(2):
+        months = counts.by_month(s.w.t["comm1"], year)
+    start = timezone.make_aware(dt.datetime(year, 1, 1))
+    whole = counts.figures(s.w.t["comm1"], start, timezone.make_aware(dt.datetime(year + 1, 1, 1)))
+    assert counts.combined([f for _label, f in months]) == whole
+    assert months[0][0] == f"{year}-01" and len(months) == 12

@@ -64,7 +64,6 @@ def raised_at(w, when: dt.datetime, **extra):
 
 def test_where_the_system_may_not_dispatch_nothing_is_routed(desk, system_may_not_dispatch):
     w, _station = desk
-    assert not routing.may_route()
     need = raised_at(w, at(MONDAY, 10))
     # Who would get it is known; the table does not let the system hand it over.
     assert routing.duty_targets([need]) == {need.pk: w.grid_worker}

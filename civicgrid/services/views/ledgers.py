@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -33,9 +33,11 @@ def _place_and_year(request: HttpRequest) -> tuple[Node, int]:
     else:
         paths = scope_paths(user)
         roots = within_scope(Node.objects.all(), user)
-        node = (
-            roots.filter(path__in=paths) if paths else roots.filter(parent__isnull=True)
-        ).order_by("path").first() or access_node(user, 0)
+        found = roots.filter(path__in=paths) if paths else roots.filter(parent__isnull=True)
+        first = found.order_by("path").first()
+        if first is None:
+            raise Http404(_("No place in your area."))
+        node = first
     year = request.GET.get("year", "")
     this_year = timezone.localdate().year
     chosen = int(year) if year.isdigit() and 2000 <= int(year) <= this_year + 1 else this_year
@@ -51,18 +53,13 @@ def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
 @require_safe
 def ledger(request: HttpRequest) -> HttpResponse:
     node, year = _place_and_year(request)
-    months = []
-    for month in range(1, 13):
-        start = timezone.make_aware(dt.datetime(year, month, 1))
-        end = timezone.make_aware(dt.datetime(year + (month == 12), month % 12 + 1, 1))
-        months.append((f"{year}-{month:02d}", counts.figures(node, start, end)))
-    start, end = _year_bounds(year)
+    months = counts.by_month(node, year)
     context = {
         "node": node,
         "year": year,
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 4, -1)),
         "months": months,
-        "total": counts.figures(node, start, end),
+        "total": counts.combined([figures for _month, figures in months]),
         "children": node.children.order_by("code")[:200],
     }
     return render(request, T + "ledger.html", context)

@@ -20,10 +20,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from civicgrid.core import once, ratelimit
+from civicgrid.core import once
 from civicgrid.core.errors import DomainError, onto_form
 from civicgrid.core.i18n import MONGOLIAN
-from civicgrid.core.views import too_many_requests
+from civicgrid.core.views import limited
 from civicgrid.needs.qr import qr_svg
 from civicgrid.network.models import Node, node_label
 from civicgrid.services import access, bookings, catalogue, slots
@@ -98,13 +98,6 @@ class RateForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Why (optional)"), required=False, max_length=300)
-
-
-def limited(request: HttpRequest, scope: str, limit: int, per: int) -> HttpResponse | None:
-    """The 429 page when this address has sent more than `limit` bookings in `per` seconds,
-    counted as the intake counts its posts (core/ratelimit.py)."""
-    wait = ratelimit.hit(scope, ratelimit.client_ip(request), limit=limit, per=per)
-    return too_many_requests(request, wait) if wait else None
 
 
 def _service(service_id: int) -> Service:
