@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "civicgrid.volunteers",
     "civicgrid.committees",
     "civicgrid.services",
+    "civicgrid.care",
     "civicgrid.insights",
     "civicgrid.open311",
     "civicgrid.demo",
