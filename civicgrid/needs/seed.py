@@ -177,6 +177,18 @@ CATEGORIES: list[tuple[str, str, str, str, bool, str, str, dict[str, tuple[int, 
         "opinions",
         {},
     ),
+    # Raised by the care module: a delivery nobody answered, a visit's urgent finding.
+    (
+        "welfare_check",
+        "assistance",
+        "关爱探视",
+        "Welfare check",
+        False,
+        "calendar",
+        "difficulties",
+        {"urgent": (15, 4 * H), "normal": (2 * H, DAY), "low": (DAY, 3 * DAY)},
+    ),
+    ("care_visits", "proactive", "关爱走访", "Care visit", False, "calendar", "", {}),
 ]
 
 # code, key, zh, en, kind, required, choices [(value, zh, en)]
@@ -242,6 +254,8 @@ QUESTIONS: list[tuple[str, str, str, str, str, bool, list[tuple[str, str, str]]]
 # reviewer, like the catalogue: docs/translations.md). Kept apart from the tables above because
 # the first data migration seeds those with models that have no Mongolian fields yet.
 CATEGORY_NAMES_MN: dict[str, str] = {
+    "welfare_check": "ᠠᠰᠠᠷᠠᠮᠵᠢ ᠶᠢᠨ ᠡᠷᠢᠯᠲᠡ",
+    "care_visits": "ᠠᠰᠠᠷᠠᠮᠵᠢ ᠶᠢᠨ ᠠᠶᠢᠯᠴᠢᠯᠠᠯ",
     "infrastructure": "ᠰᠠᠭᠤᠷᠢ ᠪᠠᠶᠢᠭᠤᠯᠤᠮᠵᠢ",
     "roads": "ᠵᠠᠮ ᠡᠪᠳᠡᠷᠡᠭᠰᠡᠨ",
     "repairs": "ᠪᠠᠶᠢᠰᠢᠩ ᠵᠠᠰᠠᠪᠤᠷᠢ",
