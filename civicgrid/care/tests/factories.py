@@ -27,8 +27,8 @@ DAY = dt.date(2026, 12, 2)
 
 
 def born(age: int, *, day: dt.date = DAY, days_after: int = 0) -> dt.date:
-    """A birth date that makes someone `age` on `day` (their birthday `days_after` days later
-    in the year when > 0: they are still `age` then, and `age + 1` from that day)."""
+    """A birth date that makes someone `age` on `day`; with `days_after` > 0 the birthday
+    `age` falls that many days after `day`: they are `age - 1` on `day` and `age` from then."""
     birthday = dt.date(day.year - age, day.month, day.day)
     return birthday + dt.timedelta(days=days_after) if days_after else birthday
 
