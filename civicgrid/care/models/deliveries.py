@@ -1,7 +1,8 @@
 """Deliveries (送餐上门): each day's run at a meal point is built from the orders that are
 delivered, split into routes by grid, each route given to a member of the people who serve
 (a party member, a volunteer, a grid worker). A delivery is marked delivered or "not home";
-"not home" raises a welfare check (an urgent need) for the grid worker.
+"not home" raises a welfare check (an urgent need) for the grid worker. The moves are made by
+`care/deliveries.py` only.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class DeliveryRoute(models.Model):
         related_name="delivery_routes",
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Hours credited to the deliverer for the route, when it was finished.
     hours = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
 
@@ -63,6 +67,7 @@ class DeliveryRoute(models.Model):
         ordering: ClassVar[list[str]] = ["run_id", "grid_id"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["run", "grid"], name="deliveryroute_grid_once"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="deliveryroute_hours"),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +78,8 @@ class DeliveryState(models.TextChoices):
     PENDING = "pending", _("To deliver")
     DELIVERED = "delivered", _("Delivered")
     NOT_HOME = "not_home", _("Not home")
+    # The order was cancelled before the meal went out.
+    CANCELLED = "cancelled", _("Order cancelled")
 
 
 class Delivery(models.Model):
@@ -98,7 +105,7 @@ class Delivery(models.Model):
         ordering: ClassVar[list[str]] = ["route_id", "position", "id"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "delivered", "not_home"]),
+                condition=Q(state__in=["pending", "delivered", "not_home", "cancelled"]),
                 name="delivery_state",
             ),
         ]
