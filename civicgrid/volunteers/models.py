@@ -487,6 +487,8 @@ class PointSource(models.TextChoices):
     ACTIVITY_HOUR = "activity_hour", _("An hour of service at an activity")
     RESOLVED_NEED = "resolved_need", _("A need taken and resolved")
     FULFILLED_WISH = "fulfilled_wish", _("A micro-wish fulfilled")
+    # Hours credited by other services, outside activities (the care module's meal deliveries).
+    SERVICE_HOUR = "service_hour", _("An hour of other service (meal deliveries…)")
 
 
 class PointRule(models.Model):
@@ -525,6 +527,9 @@ class MemberMonth(models.Model):
     month = models.DateField()
     activities = models.PositiveIntegerField(default=0)
     hours = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    # Of `hours`, those credited by other services (`points.credit_service_hours`: meal
+    # deliveries), which earn points by their own rule.
+    service_hours = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     needs_resolved = models.PositiveIntegerField(default=0)
     wishes_fulfilled = models.PositiveIntegerField(default=0)
     points = models.DecimalField(max_digits=10, decimal_places=2, default=0)

@@ -1,7 +1,8 @@
 """Points and stars: what members did, counted a month at a time, and the rules as data.
 
-A member earns points from three sources (`PointSource`): hours of service at activities,
-needs they resolved, and micro-wishes they fulfilled. Each source has a rule (`PointRule`:
+A member earns points from four sources (`PointSource`): hours of service at activities,
+needs they resolved, micro-wishes they fulfilled, and hours of other services credited by an
+app above this one (the care module's meal deliveries). Each source has a rule (`PointRule`:
 points each, and at most so many points a month); star levels (`StarLevel`) turn the points of
 a calendar year into one to five stars. While the tables are empty the defaults below apply
 (`DEFAULT_RULES`, `DEFAULT_STARS`; the data migration seeds the tables from them).
@@ -16,14 +17,20 @@ events, in the same transaction as the event:
 - "wish.confirm" (the wish's claimer, `event.person`): one wish fulfilled;
 - the needs workflow's "resolve": one need resolved for the resolving person (`event.actor`)
   when they are a member (`is_member`: a party member or volunteer by role, an approved
-  registration, or a member of a team's organisation), as they are when the event happens.
+  registration, or a member of a team's organisation), as they are when the event happens;
+- hours of other services (`credit_service_hours`, called by the app above in the transaction
+  that credits them: a finished delivery route): the hours, in `hours` and in
+  `service_hours`, when the person is a member. Those apps may not be imported here, so each
+  also registers how to list its credits again (`register_credits`, in its `ready()`), which
+  `recount` reads as it reads the event logs.
 
 A month's points are always computed from its counts with the current rules
 (`month_points`), so `rebuild` (the ledger recomputed from the event log: `VolunteerEvent` and
-`NeedEvent`) equals what the consumers kept after any sequence of events. Changing a rule is
-therefore not retroactive by itself: `point_rules_update` changes it and rebuilds, so every
-month, past ones included, is counted by the new rule. (A rebuild reads membership as it is
-now: a person who became a member later gets their earlier resolved needs counted.)
+`NeedEvent`, and the registered credits) equals what the consumers kept after any sequence of
+events. Changing a rule is therefore not retroactive by itself: `point_rules_update` changes it
+and rebuilds, so every month, past ones included, is counted by the new rule. (A rebuild reads
+membership as it is now: a person who became a member later gets their earlier resolved needs,
+and hours of other services, counted.)
 
 Stars are not stored: `stars_for(year_points(...))`, read when shown.
 """
@@ -32,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
@@ -73,6 +80,7 @@ DEFAULT_RULES: dict[str, Rule] = {
     PointSource.ACTIVITY_HOUR: Rule(Decimal("1"), Decimal("40")),
     PointSource.RESOLVED_NEED: Rule(Decimal("2"), Decimal("20")),
     PointSource.FULFILLED_WISH: Rule(Decimal("5"), Decimal("20")),
+    PointSource.SERVICE_HOUR: Rule(Decimal("1"), Decimal("40")),
 }
 # Stars → the year's points from which they are held.
 DEFAULT_STARS: dict[int, Decimal] = {
@@ -117,13 +125,20 @@ def _part(quantity: Decimal, rule: Rule) -> Decimal:
 
 
 def month_points(
-    *, hours: Decimal, needs_resolved: int, wishes_fulfilled: int, rules: Mapping[str, Rule]
+    *,
+    hours: Decimal,
+    needs_resolved: int,
+    wishes_fulfilled: int,
+    rules: Mapping[str, Rule],
+    service_hours: Decimal = ZERO,
 ) -> Decimal:
-    """A month's points from its counts: each source's points, capped, added up."""
+    """A month's points from its counts: each source's points, capped, added up. `hours` are
+    all the hours served, `service_hours` the part of them credited by other services."""
     total = (
-        _part(Decimal(hours), rules[PointSource.ACTIVITY_HOUR])
+        _part(Decimal(hours) - Decimal(service_hours), rules[PointSource.ACTIVITY_HOUR])
         + _part(Decimal(needs_resolved), rules[PointSource.RESOLVED_NEED])
         + _part(Decimal(wishes_fulfilled), rules[PointSource.FULFILLED_WISH])
+        + _part(Decimal(service_hours), rules[PointSource.SERVICE_HOUR])
     )
     return total.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -203,6 +218,7 @@ class Counts:
     hours: Decimal = field(default_factory=lambda: ZERO)
     needs_resolved: int = 0
     wishes_fulfilled: int = 0
+    service_hours: Decimal = field(default_factory=lambda: ZERO)  # of `hours`
 
 
 def _correction_month(event: VolunteerEvent) -> dt.date:
@@ -235,13 +251,24 @@ def _add(person_id: int, month: dt.date, delta: Counts) -> MemberMonth:
     row.hours = Decimal(row.hours) + delta.hours
     row.needs_resolved = max(row.needs_resolved + delta.needs_resolved, 0)
     row.wishes_fulfilled = max(row.wishes_fulfilled + delta.wishes_fulfilled, 0)
+    row.service_hours = Decimal(row.service_hours) + delta.service_hours
     row.points = month_points(
         hours=row.hours,
         needs_resolved=row.needs_resolved,
         wishes_fulfilled=row.wishes_fulfilled,
+        service_hours=row.service_hours,
         rules=rules(),
     )
-    row.save(update_fields=["activities", "hours", "needs_resolved", "wishes_fulfilled", "points"])
+    row.save(
+        update_fields=[
+            "activities",
+            "hours",
+            "needs_resolved",
+            "wishes_fulfilled",
+            "service_hours",
+            "points",
+        ]
+    )
     return row
 
 
@@ -285,6 +312,45 @@ def subscribe() -> None:
     need_events.subscribe(RESOLVE, on_need_resolved, when="transaction")
 
 
+# --- Hours of other services, credited by apps above --------------------------------------------
+
+# How an app lists its credits again: (person id, when, hours) for every credit it made, or
+# for one person's when given an id. `when` puts the hours in its local month, as for events.
+Credits = Callable[[int | None], Iterable[tuple[int, dt.datetime, Decimal]]]
+
+# The apps' lists, by name ("care.deliveries"), read by `recount`.
+EXTRA_CREDITS: dict[str, Credits] = {}
+
+
+def register_credits(name: str, credits: Credits) -> None:
+    """Called from an app's `ready()`: `recount` finds its credits again with `credits`."""
+    EXTRA_CREDITS[name] = credits
+
+
+def credit_service_hours(*, person_id: int, when: dt.datetime, hours: Decimal) -> bool:
+    """Hours of another service for a person, in their month of `when`: counted, in the
+    caller's transaction, when the person is a member (as a resolved need is). The caller
+    credits each of its records once and lists it in its registered `Credits`, so that a
+    rebuild finds the same hours. Returns whether they were counted."""
+    hours = _hours(hours)
+    if hours <= 0 or not is_member(person_id):
+        return False
+    _add(person_id, month_of(when), Counts(hours=hours, service_hours=hours))
+    return True
+
+
+def _extra_credits(person_id: int | None) -> list[tuple[int, dt.date, Decimal]]:
+    """Every registered app's credits to members, as (person, month, hours)."""
+    found = [
+        (pid, month_of(when), _hours(hours))
+        for credits in EXTRA_CREDITS.values()
+        for pid, when, hours in credits(person_id)
+    ]
+    people = {pid for pid, _month, hours in found if hours > 0}
+    counted = set(members().filter(pk__in=people).values_list("pk", flat=True)) if people else set()
+    return [(pid, month, hours) for pid, month, hours in found if pid in counted and hours > 0]
+
+
 # --- Rebuilding from the event log --------------------------------------------------------------
 
 
@@ -322,6 +388,10 @@ def recount(person_id: int | None = None) -> dict[tuple[int, dt.date], Counts]:
         resolved = resolved.filter(actor_id=person_id)
     for actor_id, created_at in resolved.values_list("actor_id", "created_at").iterator():
         counts[(actor_id, month_of(created_at))].needs_resolved += 1
+    for pid, month, hours in _extra_credits(person_id):
+        row = counts[(pid, month)]
+        row.hours += hours
+        row.service_hours += hours
     return counts
 
 
@@ -342,10 +412,12 @@ def rebuild(person: Person | None = None) -> int:
             hours=c.hours,
             needs_resolved=c.needs_resolved,
             wishes_fulfilled=c.wishes_fulfilled,
+            service_hours=c.service_hours,
             points=month_points(
                 hours=c.hours,
                 needs_resolved=c.needs_resolved,
                 wishes_fulfilled=c.wishes_fulfilled,
+                service_hours=c.service_hours,
                 rules=current,
             ),
         )

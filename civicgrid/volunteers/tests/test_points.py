@@ -87,11 +87,34 @@ def resolve(c: vf.Crew, who: Person, when: dt.datetime = MARCH) -> None:
         workflow.need_resolve(need=need, by=By(who))
 
 
+# Hours of another service, as an app above credits them (the care module's deliveries): each
+# credit in its own transaction, listed for `recount` by the registered `Credits`.
+SERVED: list[tuple[int, dt.datetime, Decimal]] = []
+
+
+def served(person_id: int | None) -> list[tuple[int, dt.datetime, Decimal]]:
+    return [row for row in SERVED if person_id is None or row[0] == person_id]
+
+
+@pytest.fixture(autouse=True)
+def other_service(monkeypatch: pytest.MonkeyPatch):
+    SERVED.clear()
+    monkeypatch.setitem(points.EXTRA_CREDITS, "tests.other_service", served)
+    yield
+    SERVED.clear()
+
+
+def serve(who: Person, hours: str, when: dt.datetime = MARCH) -> bool:
+    with transaction.atomic():
+        SERVED.append((who.pk, when, D(hours)))
+        return points.credit_service_hours(person_id=who.pk, when=when, hours=D(hours))
+
+
 def month(who: Person, when: dt.datetime = MARCH) -> MemberMonth:
     return MemberMonth.objects.get(person=who, month=points.month_of(when))
 
 
-def table() -> list[tuple[int, dt.date, int, Decimal, int, int, Decimal]]:
+def table() -> list[tuple[int, dt.date, int, Decimal, int, int, Decimal, Decimal]]:
     return list(
         MemberMonth.objects.order_by("person_id", "month").values_list(
             "person_id",
@@ -101,6 +124,7 @@ def table() -> list[tuple[int, dt.date, int, Decimal, int, int, Decimal]]:
             "needs_resolved",
             "wishes_fulfilled",
             "points",
+            "service_hours",
         )
     )
 
@@ -173,6 +197,27 @@ DEFAULTS = points.DEFAULT_RULES
 def test_a_months_points_are_each_source_capped_and_added(hours, needs, wishes, expected):
     got = points.month_points(
         hours=D(hours), needs_resolved=needs, wishes_fulfilled=wishes, rules=DEFAULTS
+    )
+    assert got == D(expected)
+
+
+@pytest.mark.parametrize(
+    ("hours", "service_hours", "expected"),
+    [
+        ("3", "3", "3.00"),  # all from another service: 1 point an hour by its own rule
+        ("5", "2", "5.00"),  # 3 at activities, 2 of another service
+        ("45", "45", "40.00"),  # capped at 40 a month
+        ("90", "45", "80.00"),  # each capped on its own
+        ("1", "3", "3.00"),  # activities' hours corrected below nothing count as nothing
+    ],
+)
+def test_hours_of_other_services_earn_points_by_their_own_rule(hours, service_hours, expected):
+    got = points.month_points(
+        hours=D(hours),
+        needs_resolved=0,
+        wishes_fulfilled=0,
+        service_hours=D(service_hours),
+        rules=DEFAULTS,
     )
     assert got == D(expected)
 
@@ -282,6 +327,32 @@ def test_a_need_resolved_by_a_member_counts_and_by_anyone_else_does_not(c: vf.Cr
     assert not MemberMonth.objects.filter(person=c.w.handler).exists()
 
 
+def test_hours_of_another_service_count_for_a_member_in_hours_and_points(c: vf.Crew):
+    assert serve(c.member, "0.75")
+    assert serve(c.member, "1.25")
+    row = month(c.member)
+    assert (row.activities, row.hours, row.service_hours, row.points) == (
+        0,
+        D("2.00"),
+        D("2.00"),
+        D("2.00"),
+    )
+    credit(vf.activity(c), c.member, "39")
+    row = month(c.member)  # 39 at activities (cap 40) and 2 of the other service (cap 40)
+    assert (row.activities, row.hours, row.service_hours, row.points) == (
+        1,
+        D("41.00"),
+        D("2.00"),
+        D("41.00"),
+    )
+
+
+def test_hours_of_another_service_count_nothing_for_someone_not_a_member(c: vf.Crew):
+    assert not serve(c.w.grid_worker, "2")
+    assert not serve(c.member, "0")
+    assert not MemberMonth.objects.exists()
+
+
 def test_a_team_member_without_a_role_counts_as_a_member(c: vf.Crew):
     plain = nf.person("队员")
     Membership.objects.create(organisation=c.team.organisation, person=plain)
@@ -308,6 +379,9 @@ def some_history(c: vf.Crew) -> None:
     confirm(wish(c, c.volunteer), c.volunteer, APRIL)
     resolve(c, c.volunteer, APRIL)
     resolve(c, c.member, MARCH)
+    serve(c.volunteer, "0.50", APRIL)
+    serve(c.volunteer, "0.75", MARCH)
+    serve(c.w.grid_worker, "1.00", MARCH)  # not a member: counted nowhere
 
 
 def test_rebuild_equals_what_the_consumers_kept(c: vf.Crew):
@@ -317,6 +391,9 @@ def test_rebuild_equals_what_the_consumers_kept(c: vf.Crew):
     MemberMonth.objects.all().delete()
     assert points.rebuild() == len(kept)
     assert table() == kept
+    assert MemberMonth.objects.get(person=c.volunteer, month=dt.date(2026, 3, 1)).service_hours == (
+        D("0.75")
+    )
 
 
 def test_rebuilding_one_person_leaves_the_others_alone(c: vf.Crew):
