@@ -390,6 +390,8 @@ NEED_DUPLICATE_SIMILARITY = envint("NEED_DUPLICATE_SIMILARITY_PERCENT", 35) / 10
 # --- Personal information (docs/privacy.md) ------------------------------------------------
 # Days after a need closes before the worker removes its personal data; 0 keeps it forever.
 NEED_RETENTION_DAYS = envint("NEED_RETENTION_DAYS", 3 * 365)
+# People who left the care register are forgotten this many days later (0: kept).
+CARE_RETENTION_DAYS = envint("CARE_RETENTION_DAYS", 3 * 365)
 # Seconds between the worker's retention runs.
 RETENTION_INTERVAL_SECONDS = envint("RETENTION_INTERVAL_SECONDS", 24 * 3600)
 # Key of the keyed hashes that stand in for identifiers (core/hashing.py); SECRET_KEY if
@@ -464,6 +466,9 @@ COMMITTEE_SCHEDULE_SECONDS = envint("COMMITTEE_SCHEDULE_SECONDS", 3600)
 # Services close to home: how often the worker texts residents whose appointment is within a
 # day (each once).
 SERVICE_REMINDER_SECONDS = envint("SERVICE_REMINDER_SECONDS", 600)
+# Care: how often the worker reminds visitors of care visits past their due date (each due
+# date once), and forgets people who left the care register past the retention period.
+CARE_VISIT_REMINDER_SECONDS = envint("CARE_VISIT_REMINDER_SECONDS", 3600)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from civicgrid.care import personal as care_personal
 from civicgrid.core import xlsx
 
 
@@ -194,5 +195,7 @@ def as_xlsx(data: dict[str, Any]) -> bytes:
             [_("Text"), _("At"), _("Read at")],
             [[m["text"], m["at"], m["read_at"]] for m in account["notifications"]],
         )
+    for title, headers, rows in care_personal.export_sheets(data.get("care", {})):
+        _sheet(book, title, headers, rows)
     book.close()
     return out.getvalue()

@@ -32,6 +32,7 @@ from civicgrid.needs.services import clean_phone, clean_text, normalise_number
 from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
 from civicgrid.network.scope import paths_q, within_paths
 from civicgrid.privacy.models import DataRequest, RequestKind
+from civicgrid.care import personal as care_personal
 from civicgrid.services import personal as service_personal
 from civicgrid.volunteers import wishes as wish_rules
 from civicgrid.volunteers.models import Wish
@@ -222,6 +223,9 @@ def personal_data_export(
         "room_bookings": service_personal.export_room_bookings(
             service_personal.room_bookings_in_reach(by).filter(contact_phone=phone)
         ),
+        # The care register: the person with this phone, or whose guardian it is, their
+        # orders, visits and household's cards (care/personal.py).
+        "care": care_personal.personal_export(phone=phone, by=by),
         "phone_revealed_to_staff": [
             {"need": r.subject.split(":", 1)[1], "at": _local(r.created_at)}
             for r in reveals.order_by("created_at")
@@ -380,6 +384,8 @@ class PhoneAnonymised:
     room_bookings: int = 0  # closed room bookings whose contact was forgotten
     # Open appointments and room bookings left as they are ("一元理发 2025-05-06 09:00").
     bookings_open: list[str] = field(default_factory=list)
+    # The care register: who was forgotten, and who is still on it (left untouched).
+    care: care_personal.CareForgotten = field(default_factory=care_personal.CareForgotten)
 
 
 @transaction.atomic
@@ -409,6 +415,7 @@ def phone_anonymise(*, phone: str, by: Person | None, reason: str, via: str) -> 
     result.bookings_open = service_personal.open_labels(bookings) + service_personal.open_labels(
         rooms
     )
+    result.care = care_personal.phone_forget(phone=phone, by=by)
     DataRequest.objects.create(
         kind=RequestKind.ANONYMISE,
         actor=by,
@@ -451,6 +458,8 @@ def anonymise_expired(*, now: dt.datetime | None = None, via: str = "worker") ->
         wish_rules.forget_people(wish_rules.expired(cutoff))
     # So do appointments and room bookings (services/personal.py, in batches).
     service_personal.retention(now=now)
+    # People who left the care register longer ago than CARE_RETENTION_DAYS (care/personal.py).
+    care_personal.retention(now=now)
     return count
 
 
