@@ -131,6 +131,21 @@ class CaredPerson(models.Model):
         verbose_name = _("cared-for person")
         verbose_name_plural = _("care register")
         ordering: ClassVar[list[str]] = ["node_id", "name", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One person on the register once: the same identity-card digest twice among
+            # people still on it is refused by the database too (register.py says why first).
+            models.UniqueConstraint(
+                fields=["identity_digest"],
+                condition=~Q(identity_digest="")
+                & Q(left_at__isnull=True, forgotten_at__isnull=True),
+                name="caredperson_digest_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(mobility__in=[m.value for m in Mobility]),
+                name="caredperson_mobility",
+            ),
+            models.CheckConstraint(condition=Q(sex__in=["", "f", "m"]), name="caredperson_sex"),
+        ]
 
     def __str__(self) -> str:
         return self.name

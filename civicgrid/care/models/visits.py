@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.care.models.register import CaredPerson
@@ -44,6 +45,15 @@ class VisitPlan(models.Model):
         verbose_name = _("visiting plan")
         verbose_name_plural = _("visiting plans")
         ordering: ClassVar[list[str]] = ["next_due", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One plan in force per person: visits.plan_save changes it rather than adding one.
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(active=True), name="visitplan_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(every_days__gte=1, every_days__lte=366), name="visitplan_every"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} /{self.every_days}d"
@@ -78,6 +88,12 @@ class CareVisit(models.Model):
         verbose_name = _("care visit")
         verbose_name_plural = _("care visits")
         ordering: ClassVar[list[str]] = ["-visited_at", "-id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=Q(finding__in=[f.value for f in Finding]),
+                name="carevisit_finding",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.visited_at:%Y-%m-%d}"
