@@ -1,9 +1,23 @@
 """What the care module hands to the layers below when the app is loaded: periodic tasks,
-subscriptions, the meal points for "what is near me". One function per area, called from
-`CareConfig.ready()`."""
+subscriptions, the meal points for "what is near me". Called from `CareConfig.ready()`."""
 
 from __future__ import annotations
 
 
 def ready() -> None:
-    pass
+    from civicgrid.care import deliveries, points
+    from civicgrid.core.scheduler import register_periodic
+    from civicgrid.services import nearby
+
+    # Care visits past their due date: their visitor is reminded, once per due date.
+    register_periodic(
+        "care.remind_missed_visits",
+        "civicgrid.care.tasks.remind_missed_visits",
+        "CARE_VISIT_REMINDER_SECONDS",
+    )
+    # Meal points appear in "what is near me" beside the services.
+    if points.nearby_points not in nearby.EXTRA_SOURCES:
+        nearby.EXTRA_SOURCES.append(points.nearby_points)
+    # Deliveries count toward the deliverer's hours and points; a cancelled order leaves its
+    # route.
+    deliveries.wire()

@@ -763,11 +763,11 @@ def order_find(request: HttpRequest) -> HttpResponse:
 
 
 console_urls: list[URLPattern] = [
-    path("points/<int:point_id>/orders/", orders_day, name="orders_day"),
-    path("points/<int:point_id>/orders/add/", order_add, name="order_add"),
-    path("points/<int:point_id>/bands/", bands_page, name="bands"),
-    path("orders/<int:order_id>/act/", order_act, name="order_act"),
-    path("orders/<int:order_id>/phone/", order_phone, name="order_phone"),
+    path("meals/points/<int:point_id>/orders/", orders_day, name="orders_day"),
+    path("meals/points/<int:point_id>/orders/add/", order_add, name="order_add"),
+    path("meals/points/<int:point_id>/bands/", bands_page, name="bands"),
+    path("meals/orders/<int:order_id>/act/", order_act, name="order_act"),
+    path("meals/orders/<int:order_id>/phone/", order_phone, name="order_phone"),
 ]
 public_urls: list[URLPattern] = [
     path("order/", order_find, name="order_find"),
