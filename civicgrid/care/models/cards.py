@@ -36,7 +36,20 @@ class CardKind(models.Model):
 
     name = models.CharField(pgettext_lazy("card kind", "name"), max_length=60)
     name_mn = models.CharField(_("Mongolian name"), max_length=120, blank=True)
+    # Where the kind is issued: households within this node's subtree, kept by the staff who
+    # serve it. Empty: everywhere, kept by administrators.
+    node = models.ForeignKey(
+        Node,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_kinds",
+    )
     description = models.CharField(_("who is eligible"), max_length=200, blank=True)
+    # The care kinds (register.CareKind values) that make a household eligible: one of its
+    # members on the register for one of them. Empty: any household staff choose.
+    eligible_kinds = models.JSONField(_("eligible care kinds"), default=list, blank=True)
     # What the card may buy a month, at list prices, and how many times it may be used.
     monthly_amount = models.DecimalField(
         _("purchases a month (yuan)"),
@@ -147,6 +160,12 @@ class Card(models.Model):
                 condition=Q(state__in=["active", "suspended", "replaced", "withdrawn"]),
                 name="card_state",
             ),
+            # A household holds one card at a time: a second is a reissue, never a new issue.
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(state__in=["active", "suspended"]),
+                name="card_one_live_per_household",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -215,8 +234,17 @@ class Redemption(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="redemption_amount"),
             models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=F("amount")),
+                name="redemption_discount",
+            ),
+            models.CheckConstraint(
                 condition=Q(paid=F("amount") - F("discount")), name="redemption_sum"
             ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            # A card's month (its limits) and a shop's day (its average) are read on every use.
+            models.Index(fields=["series", "month"], name="redemption_series_month"),
+            models.Index(fields=["shop", "created_at"], name="redemption_shop_time"),
         ]
 
     def __str__(self) -> str:
