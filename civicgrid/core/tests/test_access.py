@@ -137,6 +137,14 @@ PUBLIC: dict[str, str] = {
     "nearby:station": "a station: who is on duty now and the station's phone",
     "nearby:station_poster": "a station's printable poster",
     "api:list_service_slots": "API: an offered service's free times, as its resident page shows",
+    # Care: the resident's pages (civicgrid/care/views/): no personal data without a key.
+    "care_public:point": "a meal point: hours, today's published menu, prices per band",
+    "care_public:menu_share": "a published menu's text and image to share (404 unpublished)",
+    "care_public:menu_image": "a published menu as a PNG (404 unpublished)",
+    "care_public:order_find": "a meal-order link texted to a phone on the register (same "
+    "answer for any number, rate-limited)",
+    "care_public:order": "a cared-for person's meal-order page: 404 without its keyed link",
+    "care_public:card": "a scanned assistance card: to a non-clerk only that it is one",
     "services:room_feed": "a room's iCal feed for a phone: 404 without a keyed token",
     "services:community_feed": "a community's iCal feed for a phone: 404 without a keyed token",
 }
@@ -359,6 +367,71 @@ PRIVATE: dict[str, str] = {
     "services:change_remove": "removing an exception (staff who serve the station's place)",
     "services:ledger": "the services counted for a place in the reader's scope",
     "services:ledger_xlsx": "the services' ledger as xlsx (no personal data)",
+    # Care in the console (civicgrid/care/views/) and the shops' clerks' pages.
+    "care:home": "the care module's front page (counts in the reader's scope)",
+    "care:register": "the care register of the reader's area, phones masked",
+    "care:person_add": "adding a person to the register (staff who serve the place)",
+    "care:register_import": "importing the register from a sheet (staff who serve the places)",
+    "care:register_template": "the register's import template (no personal data)",
+    "care:person": "a cared-for person, masked (readers of the place)",
+    "care:person_edit": "changing a cared-for person (staff who serve the place)",
+    "care:person_reveal": "a phone, address or guardian in full, logged (staff who serve)",
+    "care:person_leave": "a person leaves the register (staff who serve the place)",
+    "care:points": "the meal points of the reader's area",
+    "care:point_add": "adding a meal point (staff who serve a place)",
+    "care:point": "a meal point with its staff, services and week of menus",
+    "care:point_edit": "changing a meal point (staff who serve its place)",
+    "care:point_staff": "a meal point's staff (staff who serve its place)",
+    "care:point_services": "a meal point's extra services (staff who serve its place)",
+    "care:menu": "a day's menu (the point's staff, staff who serve its place)",
+    "care:menu_publish": "publishing a day's menu (the point's staff, staff who serve)",
+    "care:menu_row": "a row of the menu editor (the point's staff, staff who serve)",
+    "care:orders_day": "a point's orders of a day (its staff, readers of its place)",
+    "care:order_add": "ordering on someone's behalf (the point's staff, staff who serve)",
+    "care:bands": "a point's age bands and their change (staff who serve its place)",
+    "care:order_act": "serving or cancelling an order (the point's staff, staff who serve)",
+    "care:order_phone": "the phone of who ordered, in full, logged",
+    "care:runs": "a point's delivery runs (readers of its place)",
+    "care:run_build": "building a day's delivery run (staff who serve the point's place)",
+    "care:run": "a delivery run with its routes (readers of the point's place)",
+    "care:route_assign": "giving a route to a deliverer (staff who serve the place)",
+    "care:my_deliveries": "the deliverer's own routes of the day, addresses masked",
+    "care:delivery_address": "a delivery's address in full, logged (its deliverer, staff)",
+    "care:delivery_mark": "delivered or not home (the route's deliverer, staff)",
+    "care:cards": "the assistance cards of the reader's area",
+    "care:card": "an assistance card with its timeline and uses",
+    "care:card_act": "suspending, resuming, reissuing, withdrawing a card (staff)",
+    "care:card_print": "a card to print, with its QR code (staff who serve the place)",
+    "care:card_kinds": "the kinds of card and their monthly limits",
+    "care:card_kind_new": "adding a kind of card (staff)",
+    "care:card_kind_edit": "changing a kind of card (staff)",
+    "care:card_shops": "the partner shops of the reader's area",
+    "care:card_shop_new": "licensing a partner shop (staff who serve a place)",
+    "care:card_shop": "a partner shop with its agreement and uses",
+    "care:card_shop_edit": "changing a partner shop (staff who serve its place)",
+    "care:card_shop_clerks": "a shop's clerks (staff who serve its place)",
+    "care:card_households": "the households of the reader's area, names masked",
+    "care:card_household_add": "adding a household (staff who serve the place)",
+    "care:card_household": "a household with its cards",
+    "care:card_issue": "issuing a card to a household (staff who serve its place)",
+    "care:card_ledger": "every use of the cards of the reader's area",
+    "care:card_reconciliations": "the shops' monthly reconciliations",
+    "care:card_reconcile": "computing a shop's month (staff who serve the shop's place)",
+    "care:card_reconciliation": "a shop's month with its uses",
+    "care:card_reconciliation_approve": "approving a shop's month (staff who serve its place)",
+    "care:card_reconciliation_xlsx": "a shop's month as xlsx, households masked",
+    "care:card_flags": "flags to check (two shops, over the limit, a shop's spike)",
+    "care:card_flag_decide": "deciding a flag (staff who serve the place)",
+    "care:visits": "care visits due and overdue in the reader's area",
+    "care:visit_add": "recording a care visit (staff and grid workers of the place)",
+    "care:visit_plan": "a person's visiting plan (staff who serve the place)",
+    "care:counts": "the care figures and report sentences of a place in the reader's scope",
+    "care:ledger_meals": "the meals ledger as xlsx (figures only)",
+    "care:ledger_cards": "the cards ledger as xlsx (figures only)",
+    "care:ledger_visits": "the visits ledger as xlsx (names only to who may read them, logged)",
+    "care_public:shops_mine": "a clerk's shops (login)",
+    "care_public:shop_redeem": "redeeming a card at the clerk's shop (its clerks)",
+    "care_public:shop_receipt": "a redemption's receipt (the shop's clerks)",
 }
 ADMIN_PREFIX = "admin/"
 
@@ -382,6 +455,22 @@ OBJECT_ARGS |= {
     "pledge_id",
     "membership_id",
     "unit_id",
+}
+# Care: town A's meal point, order, run, route, delivery, card and what it holds (and, on care
+# pages, `person_id` names town A's cared-for person: see `is_object_page`).
+OBJECT_ARGS |= {
+    "point_id",
+    "order_id",
+    "run_id",
+    "route_id",
+    "delivery_id",
+    "card_id",
+    "kind_id",
+    "shop_id",
+    "household_id",
+    "rec_id",
+    "flag_id",
+    "redemption_id",
 }
 # Services close to home: town A's service, appointment, room, room booking, station, rota.
 OBJECT_ARGS |= {
@@ -500,6 +589,7 @@ def make_towns() -> Towns:
     _serve_town_a(n, staff_a)
     _committee_town_a(n, staff_a, org_a)
     _services_town_a(n, staff_a)
+    _care_town_a(n, staff_a)
     application_create(name=f"{MARK} app")
     return Towns(
         nodes=n,
@@ -640,6 +730,123 @@ def _services_town_a(n: dict[str, Node], staff_a: Person) -> None:
     rota.change_add(
         station=station, day=day, kind="absent", person=worker, note=f"{MARK} away", by=staff_a
     )
+
+
+def _care_town_a(n: dict[str, Node], staff_a: Person) -> None:
+    """Town A's care: a meal point with its bands and a menu, a cared-for person with an
+    order delivered on a run, a household with a card used at a partner shop (reconciled and
+    flagged), a visiting plan with a visit."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from civicgrid.care import (
+        cards,
+        deliveries,
+        flags,
+        menus,
+        orders,
+        reconcile,
+        redemptions,
+        register,
+        visits,
+    )
+    from civicgrid.care.models import AgeBand, CardKind, MealPoint, PartnerShop
+    from civicgrid.core.once import new_key
+
+    today = timezone.localdate()
+    point = MealPoint.objects.create(name=f"{MARK} meals", node=n["commA"])
+    AgeBand.objects.create(
+        point=point,
+        name=f"{MARK} 60+",
+        min_age=60,
+        price=Decimal(8),
+        delivery=True,
+        valid_from=today,
+    )
+    household = register.household_save(
+        by=staff_a, node=n["gridA"], name=f"{MARK} household", address=f"{MARK} lane 3"
+    )
+    cared = register.cared_add(
+        by=staff_a,
+        node=n["gridA"],
+        name=f"{MARK} grandma",
+        birth_date=dt.date(today.year - 80, 1, 1),
+        mobility="limited",
+        lives_alone=True,
+        kinds=["elderly"],
+        household=household,
+        address=f"{MARK} lane 3",
+        phone="13911115555",
+    )
+    menu = menus.menu_save(
+        by=staff_a, point=point, day=today, dishes=[{"name": f"{MARK} stew", "special": False}]
+    )
+    menus.menu_publish(by=staff_a, menu=menu)
+    tomorrow = today + dt.timedelta(days=1)
+    orders.order_place(by=staff_a, person=cared, point=point, day=tomorrow, placed_by="staff")
+    deliveries.run_build(by=staff_a, point=point, day=tomorrow)
+    kind = CardKind.objects.create(
+        name=f"{MARK} hardship", node=n["commA"], monthly_amount=Decimal(500), monthly_uses=10
+    )
+    shop = PartnerShop.objects.create(
+        name=f"{MARK} grain shop",
+        node=n["commA"],
+        licensed_on=today - dt.timedelta(days=90),
+        agreement_from=today - dt.timedelta(days=90),
+        discount_percent=Decimal(10),
+    )
+    shop.clerks.add(staff_a)
+    card = cards.card_issue(by=staff_a, household=household, kind=kind)
+    redemption = redemptions.redeem(
+        by=staff_a, shop=shop, card_number=card.number, amount=Decimal(50), scan_key=new_key()
+    )
+    reconcile.reconcile(by=staff_a, shop=shop, month=redemption.month)
+    flags.raise_flag(kind="two_shops", card=card, shop=shop, redemption=redemption, detail=MARK)
+    plan = visits.plan_save(by=staff_a, person=cared, every_days=7)
+    visits.visit_record(by=staff_a, person=cared, finding="well", note=f"{MARK} visit", plan=plan)
+
+
+def _care_ids(t: Towns) -> dict[str, Any]:
+    from civicgrid.care import access
+    from civicgrid.care import models as cm
+
+    comm = t.nodes["commA"]
+    point = cm.MealPoint.objects.get(node=comm)
+    cared = cm.CaredPerson.objects.get(name=f"{MARK} grandma")
+    card = cm.Card.objects.get(household__name=f"{MARK} household")
+    shop = cm.PartnerShop.objects.get(node=comm)
+    return {
+        "point_id": point.pk,
+        "order_id": cm.MealOrder.objects.get(person=cared).pk,
+        "run_id": cm.DeliveryRun.objects.get(point=point).pk,
+        "route_id": cm.DeliveryRoute.objects.get(run__point=point).pk,
+        "delivery_id": cm.Delivery.objects.get(order__person=cared).pk,
+        "card_id": card.pk,
+        "kind_id": card.kind_id,
+        "shop_id": shop.pk,
+        "household_id": card.household_id,
+        "rec_id": cm.Reconciliation.objects.get(shop=shop).pk,
+        "flag_id": cm.FraudFlag.objects.get(shop=shop).pk,
+        "redemption_id": cm.Redemption.objects.get(shop=shop).pk,
+        "care_person_id": cared.pk,
+        "care_key": access.person_key(cared.pk),
+        "care_number": card.number,
+        "day": timezone_today(),
+    }
+
+
+def timezone_today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def is_object_page(p: Pattern) -> bool:
+    """A page naming one of town A's objects (care pages name a cared-for person by
+    `person_id`, not a representative)."""
+    return bool(set(p.args) & OBJECT_ARGS) or (p.key.startswith("care") and "person_id" in p.args)
 
 
 def _services_ids(t: Towns) -> dict[str, int]:
@@ -796,6 +1003,12 @@ def fill(p: Pattern, t: Towns) -> dict[str, str]:
         **_committee_ids(t),
         **_services_ids(t),
     }
+    if p.key.startswith("care"):
+        care = _care_ids(t)
+        values.update(care)
+        values["person_id"] = care["care_person_id"]
+        values["key"] = care["care_key"]
+        values["number"] = care["care_number"]
     if "code" in p.args and not values["code"]:
         values["code"] = t.nodes["townA"].code
     if "object_id" in p.args:
@@ -963,7 +1176,7 @@ def test_staff_of_town_b_see_nothing_of_town_a(client: Client, towns: Towns):
             if p.route.startswith(ADMIN_PREFIX):
                 # Not an admin account: the admin sends to its login page.
                 assert status == 302 and response["Location"].startswith("/admin/login/"), where
-            elif set(p.args) & OBJECT_ARGS:
+            elif is_object_page(p):
                 assert status in (403, 404, 405), f"{where}: {status}"
     assert snapshot(towns) == before
 
