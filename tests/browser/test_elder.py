@@ -53,6 +53,7 @@ def resident_urls(live_server, w) -> dict[str, str]:
         "serve-activities": f"{base}/serve/activities/",
         "wishes-wall": f"{base}/serve/wishes/c/{w.t['comm1'].code}/",
         **_services_urls(base, w),
+        **_care_urls(base, w),
         "not-found": f"{base}/no/such/page/",
     }
 
@@ -105,6 +106,40 @@ def _services_urls(base: str, w) -> dict[str, str]:
         "station": f"{base}/near/stations/{comm.code}/",
         "room": f"{base}/near/rooms/{room.pk}/",
         "room-request": f"{base}/near/rooms/{room.pk}/request/",
+    }
+
+
+def _care_urls(base: str, w) -> dict[str, str]:
+    """The care module's resident pages: a meal point with today's menu, the menu to share,
+    an elderly person's order page, finding it by phone, a scanned assistance card."""
+
+    from django.utils import timezone
+
+    from civicgrid.care import access, cards, menus
+    from civicgrid.care.models import CardKind, Household, MealPoint
+    from civicgrid.care.tests import factories as cf
+
+    comm = w.t["comm1"]
+    point = MealPoint.objects.create(name="大沟湾助餐点", node=comm, phone="0477-8612345")
+    cf.default_bands()
+    today = timezone.localdate()
+    menu = menus.menu_save(
+        by=w.dispatcher,
+        point=point,
+        day=today,
+        dishes=[{"name": "羊肉烩菜", "special": False}, {"name": "蒸南瓜", "special": True}],
+    )
+    menus.menu_publish(by=w.dispatcher, menu=menu)
+    home = Household.objects.create(node=w.t["gridA"], name="王家", address="二组8号")
+    mother = cf.person(w.t["gridA"], "王奶奶", 86, mobility="limited", household=home)
+    kind = CardKind.objects.create(name="困难老人爱心卡", monthly_amount=200, monthly_uses=4)
+    card = cards.card_issue(by=w.dispatcher, household=home, kind=kind)
+    return {
+        "meal-point": f"{base}/care/points/{point.pk}/",
+        "menu-share": f"{base}/care/points/{point.pk}/menu/{today.isoformat()}/",
+        "meal-order": f"{base}/care/order/{mother.pk}/{access.person_key(mother.pk)}/",
+        "meal-order-find": f"{base}/care/order/",
+        "card-scanned": f"{base}/care/shop/card/{card.number}/",
     }
 
 

@@ -549,7 +549,7 @@ def _resident_context(
         for o in recent
     ]
     context: dict[str, Any] = {
-        "masked": masked_name(cared.name),
+        "masked": masked_name(localised(cared.name, None, name_mn=cared.name_mn)),
         "point": point,
         "points": points,
         "recent": rows,
@@ -726,7 +726,10 @@ def order_find(request: HttpRequest) -> HttpResponse:
             checked = phonecode.check(phone, purpose=FIND_PURPOSE, code=form.cleaned_data["code"])
             if checked is phonecode.Checked.OK:
                 found = [
-                    {"name": masked_name(p.name), "url": order_url(p.pk)}
+                    {
+                        "name": masked_name(localised(p.name, None, name_mn=p.name_mn)),
+                        "url": order_url(p.pk),
+                    }
                     for p in people_of_phone(phone)
                 ]
                 context.update(step="found", found=found)
