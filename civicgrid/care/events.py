@@ -99,9 +99,7 @@ def append(
     holding the record's row lock."""
     subject = subject_of(record)
     last = (
-        CareEvent.objects.filter(subject=subject, subject_id=record.pk).aggregate(m=Max("seq"))[
-            "m"
-        ]
+        CareEvent.objects.filter(subject=subject, subject_id=record.pk).aggregate(m=Max("seq"))["m"]
         or 0
     )
     event = CareEvent.objects.create(

@@ -56,9 +56,7 @@ TEXTS: dict[str, Any] = {
     "booking_cancelled": _("The appointment for %(service)s on %(when)s was cancelled"),
     "room_booking_requested": _("%(room)s is asked for on %(when)s: %(title)s"),
     "room_booking_decided": _("Your booking of %(room)s on %(when)s: %(state)s"),
-    "care_visit_missed": _(
-        "A care visit in %(place)s was due on %(due)s and is not recorded yet"
-    ),
+    "care_visit_missed": _("A care visit in %(place)s was due on %(due)s and is not recorded yet"),
     "team_month_missed": _(
         "Team %(team)s held %(held)s of the %(required)s themed activities its rule asks "
         "for in %(month)s"

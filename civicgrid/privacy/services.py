@@ -21,6 +21,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.care import personal as care_personal
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import phone_digest
 from civicgrid.core.models import Notification, RevealLog
@@ -32,7 +33,6 @@ from civicgrid.needs.services import clean_phone, clean_text, normalise_number
 from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
 from civicgrid.network.scope import paths_q, within_paths
 from civicgrid.privacy.models import DataRequest, RequestKind
-from civicgrid.care import personal as care_personal
 from civicgrid.services import personal as service_personal
 from civicgrid.volunteers import wishes as wish_rules
 from civicgrid.volunteers.models import Wish

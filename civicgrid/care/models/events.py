@@ -42,9 +42,7 @@ class CareEvent(AppendOnly):
         verbose_name = "care event"
         ordering: ClassVar[list[str]] = ["subject", "subject_id", "seq"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
-            models.UniqueConstraint(
-                fields=["subject", "subject_id", "seq"], name="careevent_seq"
-            ),
+            models.UniqueConstraint(fields=["subject", "subject_id", "seq"], name="careevent_seq"),
         ]
 
     def __str__(self) -> str:

@@ -73,11 +73,11 @@ def person(
     return cared
 
 
-def default_bands(point: MealPoint | None = None, *, since: dt.date = dt.date(2026, 1, 1)) -> dict[
-    str, AgeBand
-]:
+def default_bands(
+    point: MealPoint | None = None, *, since: dt.date = dt.date(2026, 1, 1)
+) -> dict[str, AgeBand]:
     def band(key: str, **fields: object) -> AgeBand:
-        return AgeBand.objects.create(point=point, valid_from=since, **fields)  # type: ignore[arg-type]
+        return AgeBand.objects.create(point=point, valid_from=since, **fields)
 
     return {
         "60": band("60", name="60岁以上", min_age=60, price=Decimal("8.00")),

@@ -21,7 +21,6 @@ from civicgrid.core.errors import Conflict
 N = 6
 
 
-
 def _race(target: Callable[[int], object], n: int = N) -> list[object]:
     results: list[object] = []
     barrier = threading.Barrier(n)

@@ -21,7 +21,9 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "care/console/home.html",
         {
-            "registered": access.visible_cared(request.user).current().count(),
+            "registered": access.visible_cared(request.user)
+            .filter(left_at__isnull=True, forgotten_at__isnull=True)
+            .count(),
             "visits_due": visible_plans(request.user)
             .filter(active=True, next_due__lte=today)
             .count(),
