@@ -237,9 +237,6 @@ class Redemption(models.Model):
                 condition=Q(discount__gte=0) & Q(discount__lte=F("amount")),
                 name="redemption_discount",
             ),
-            models.CheckConstraint(
-                condition=Q(paid=F("amount") - F("discount")), name="redemption_sum"
-            ),
         ]
         indexes: ClassVar[list[models.Index]] = [
             # A card's month (its limits) and a shop's day (its average) are read on every use.

@@ -349,3 +349,17 @@ def test_staff_decide_a_flag_once() -> None:
     assert e3.value.code == "decided"
     assert [e.action for e in events.timeline(flag)] == ["raise", "decide"]
     assert FraudFlag.objects.get().state == FlagState.CLEARED
+
+
+def test_an_amount_whose_discount_is_not_exact_in_binary_is_stored_to_the_fen():
+    """23.60 yuan at 10 % off: 2.36 off, 21.24 paid. SQLite keeps decimals as REAL, where
+    23.60 − 2.36 is not exactly 21.24: a database check of the sum refused it (a 500 at the
+    till); the sum is the code's, and stored as computed."""
+    cw = fc.world()
+    sale = fc.redeem(cw, "23.60", shop=cw.other_shop)
+    sale.refresh_from_db()
+    assert (sale.amount, sale.discount, sale.paid) == (
+        Decimal("23.60"),
+        Decimal("2.36"),
+        Decimal("21.24"),
+    )
