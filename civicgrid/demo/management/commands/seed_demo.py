@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from civicgrid.demo.care import build_care
 from civicgrid.demo.committees import build_demo_committees
 from civicgrid.demo.names import SCALE_RANGE
 from civicgrid.demo.needs import build_demo_needs, report_sentences
@@ -130,6 +131,7 @@ class Command(BaseCommand):
             }
         )
         build_services(days=settings.DEMO_HISTORY_DAYS)
+        build_care(days=settings.DEMO_HISTORY_DAYS)
         for region, words in report_sentences(
             settings.DEMO_HISTORY_DAYS, translation.get_language() or settings.LANGUAGE_CODE
         ):
