@@ -63,6 +63,7 @@ from civicgrid.care.models import (
 )
 from civicgrid.core import once
 from civicgrid.core.errors import DomainError, onto_form
+from civicgrid.core.i18n import localised
 from civicgrid.needs.qr import qr_svg
 from civicgrid.network.console import console_required, person
 from civicgrid.network.models import Node, NodeKind, Organisation, Person
@@ -1076,6 +1077,7 @@ def card_scanned(request: HttpRequest, number: str) -> HttpResponse:
     login = f"{reverse('console:login')}?{urlencode({'next': request.get_full_path()})}"
     context = {
         "kind": card.kind,
+        "kind_name": localised(card.kind.name, None, name_mn=card.kind.name_mn),
         "shops": mine,
         "number": card.number,
         "login_url": login,

@@ -209,6 +209,17 @@ RESIDENT_SOURCES = (
     "civicgrid/services/rooms.py",
     "civicgrid/services/rota.py",
     "civicgrid/services/slots.py",
+    # Care: a meal point's page and today's menu to share, the order page a family holds, the
+    # page a scanned assistance card opens, and the words those pages take from the domain.
+    "civicgrid/care/templates/care/resident/meals_point.html",
+    "civicgrid/care/templates/care/resident/meals_share.html",
+    "civicgrid/care/templates/care/resident/orders_find.html",
+    "civicgrid/care/templates/care/resident/orders_page.html",
+    "civicgrid/care/templates/care/resident/cards_card.html",
+    "civicgrid/care/share.py",
+    "civicgrid/care/orders.py",
+    "civicgrid/care/views/orders.py",
+    "civicgrid/care/views/meals.py",
     DJANGO_MESSAGES,
 )
 
