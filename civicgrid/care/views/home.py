@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from civicgrid.care import access
 from civicgrid.care.access_cards import visible_flags
@@ -14,6 +15,7 @@ from civicgrid.care.models import FlagState
 from civicgrid.network.console import console_required
 
 
+@require_safe
 @console_required
 def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()

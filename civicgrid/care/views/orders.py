@@ -34,7 +34,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from civicgrid.care import access, access_orders, bands, orders
 from civicgrid.care.models import (
@@ -362,6 +362,7 @@ def _replaceable(point: MealPoint, today: dt.date, *, region: bool) -> list[AgeB
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @console_or_point_staff
 def bands_page(request: HttpRequest, point_id: int) -> HttpResponse:
     user = person(request)

@@ -235,11 +235,11 @@ def person_reveal(request: HttpRequest, person_id: int) -> HttpResponse:
     """The phone, the address or the guardian in full, on a button; each reveal logged."""
     user = person(request)
     cared = access.access_cared(user, person_id)
+    if not access.may_reveal(user, cared.node):
+        raise PermissionDenied
     field = request.POST.get("field", "")
     if field not in REVEALABLE:
         return HttpResponse(_("Unknown field."), status=400)
-    if not access.may_reveal(user, cared.node):
-        raise PermissionDenied
     access.reveal(user, subject=f"care-person:{cared.pk}", field=field)
     if getattr(request, "htmx", False):
         return render(request, T + "register_reveal.html", {"cared": cared, "field": field})

@@ -159,6 +159,27 @@ COUNTED = (
     "services.Station",
     "services.DutyShift",
     "services.DutyChange",
+    # Care: every record a write would leave.
+    "care.CaredPerson",
+    "care.CareMark",
+    "care.Household",
+    "care.MealPoint",
+    "care.AgeBand",
+    "care.Menu",
+    "care.Dish",
+    "care.MealOrder",
+    "care.DeliveryRun",
+    "care.DeliveryRoute",
+    "care.Delivery",
+    "care.CardKind",
+    "care.PartnerShop",
+    "care.Card",
+    "care.Redemption",
+    "care.Reconciliation",
+    "care.FraudFlag",
+    "care.VisitPlan",
+    "care.CareVisit",
+    "care.CareEvent",
 )
 
 
