@@ -59,6 +59,8 @@ from civicgrid.volunteers.counts import month_period, year_months
 
 AGES = (60, 80)  # the register's age lines: 60 and over, 80 and over
 
+CENT = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class CareFigures:
@@ -284,7 +286,9 @@ def _kind_figures(paths: list[str], windows: list[_Window], whole: _Window) -> d
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(value or 0)
+    """A sum of yuan to the fen (SQLite adds decimals as REAL: 0.10 + 0.20 reads back as
+    0.30000000000000004)."""
+    return Decimal(value or 0).quantize(CENT)
 
 
 def figures_of_periods(

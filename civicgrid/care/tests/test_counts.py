@@ -227,3 +227,13 @@ def test_the_sentences_carry_the_figures() -> None:
     assert len(quiet) == 4  # no "nobody answered" line without a not-home
     assert counts.money(Decimal("12400.50")) == "12,400.50"
     assert counts.money(Decimal("12400.00")) == "12,400"
+
+
+def test_sums_of_money_read_to_the_fen_on_every_database() -> None:
+    """SQLite adds decimals as REAL: 0.10 + 0.20 read back as 0.30000000000000004 and the
+    counts page printed 3943.20000000000; sums are read to the fen."""
+    w = fc.world()
+    for n, amount in enumerate(("0.10", "0.20", "0.10", "0.20")):
+        fc.redeem(w.card, w.shop, fc.at(7, 1 + n), amount, f"fen-{n}")
+    july = counts.care_month(paths=[w.c.w.t["town1"].path], year=fc.YEAR, month=7)
+    assert str(july.amount) == "0.60"
