@@ -548,3 +548,11 @@ def order_leave_register(
             continue
         cancelled += 1
     return cancelled
+
+
+def on_person_left(happened: events.Happened) -> None:
+    """A person taken off the register ("person.leave"): their meals from today are cancelled
+    in the same transaction (their deliveries leave the routes, as any cancelled order's)."""
+    order_leave_register(
+        person=happened.record, reason=happened.event.note, now=happened.event.created_at
+    )

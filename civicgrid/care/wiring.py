@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 def ready() -> None:
-    from civicgrid.care import deliveries, points
+    from civicgrid.care import deliveries, events, orders, points
     from civicgrid.core.scheduler import register_periodic
     from civicgrid.services import nearby
 
@@ -21,3 +21,5 @@ def ready() -> None:
     # Deliveries count toward the deliverer's hours and points; a cancelled order leaves its
     # route.
     deliveries.wire()
+    # A person taken off the register eats no more meals from that day.
+    events.subscribe("person.leave", orders.on_person_left, when="transaction")

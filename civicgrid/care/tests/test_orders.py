@@ -423,3 +423,17 @@ def test_leaving_the_register_cancels_the_live_orders_from_today():
     tomorrow.refresh_from_db()
     assert today.state == tomorrow.state == OrderState.CANCELLED
     assert events.timeline(today).last().actor_kind == "system"
+
+
+def test_a_person_taken_off_the_register_has_their_meals_from_today_cancelled():
+    from civicgrid.care import register
+
+    c = cf.care()
+    today = timezone.localdate()
+    tomorrow = today + dt.timedelta(days=1)
+    order = orders.order_place(
+        by=c.w.dispatcher, person=c.aged_70, point=c.point, day=tomorrow, placed_by="staff"
+    )
+    register.cared_leave(by=c.w.dispatcher, person=c.aged_70, reason="搬去女儿家")
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
