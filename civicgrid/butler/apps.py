@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ButlerConfig(AppConfig):
+    name = "civicgrid.butler"
+    label = "butler"
+    verbose_name = _("Project butler")

@@ -1,0 +1,4 @@
+"""The representatives module's staff pages, under /console/representatives/."""
+
+app_name = "representatives"
+urlpatterns: list = []

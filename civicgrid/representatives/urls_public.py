@@ -1,0 +1,4 @@
+"""The representatives module's public pages, under /representatives/."""
+
+app_name = "representatives_public"
+urlpatterns: list = []
