@@ -29,6 +29,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from civicgrid.api.api import api
@@ -184,7 +185,16 @@ COUNTED = (
 
 
 def rows() -> dict[str, int]:
-    return {label: apps.get_model(label).objects.count() for label in COUNTED}
+    """Each watched table's row count, in one statement (the walk asks after every request)."""
+    tables = [apps.get_model(label)._meta.db_table for label in COUNTED]
+    quote = connection.ops.quote_name
+    # The names are the models' own tables, quoted: nothing here comes from input.
+    counts_of = ", ".join(f"(SELECT COUNT(*) FROM {quote(t)})" for t in tables)  # noqa: S608
+    sql = f"SELECT {counts_of}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        counts = cursor.fetchone()
+    return dict(zip(COUNTED, counts, strict=True))
 
 
 def bearer(person: Person) -> str:
