@@ -31,7 +31,7 @@ from civicgrid.care.models import CaredPerson
 from civicgrid.core.errors import NotAllowed
 from civicgrid.core.models import RevealLog
 from civicgrid.network import scope
-from civicgrid.network.models import Node, Person, mask_mobile
+from civicgrid.network.models import Node, Person
 
 KEY_LENGTH = 12
 
@@ -113,9 +113,6 @@ def mask_address(address: str) -> str:
         return ""
     keep = min(4, max(1, len(address) // 3))
     return address[:keep] + "***"
-
-
-__all__ = ["mask_mobile"]
 
 
 # --- The register -----------------------------------------------------------------------------

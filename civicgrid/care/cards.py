@@ -94,14 +94,6 @@ def card_url(number: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("care_public:card", args=[number])
 
 
-def mask_name(name: str) -> str:
-    """A name with all but its first character hidden: 张家 → 张*, 王秀英 → 王**."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(1, len(name) - 1)
-
-
 # --- The transition table ---------------------------------------------------------------------
 
 

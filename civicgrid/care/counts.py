@@ -54,6 +54,7 @@ from civicgrid.care.models import (
     VisitPlan,
 )
 from civicgrid.core.i18n import english, localised, mongolian
+from civicgrid.network.models import mask_name
 from civicgrid.network.scope import paths_q, within_paths
 from civicgrid.volunteers.counts import month_period, year_months
 
@@ -472,12 +473,6 @@ def care_sentence(figures: CareFigures, language: str) -> str:
 
 
 # --- Ledgers' rows ------------------------------------------------------------------------------
-
-
-def mask_name(name: str) -> str:
-    """王秀英 → 王**: enough to tell two people apart on a call, not to identify one (the
-    ledgers' rule, as `insights/ledgers.py`)."""
-    return f"{name[0]}{'*' * (len(name) - 1)}" if len(name) > 1 else name
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from civicgrid.care.models import PartnerShop, Reconciliation, ReconciliationSta
 from civicgrid.care.redemptions import month_of
 from civicgrid.core import xlsx
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.network.models import mask_name
 
 
 @events.kind("reconciliation.compute")
@@ -156,7 +157,7 @@ def rows(rec: Reconciliation) -> list[dict[str, Any]]:
             "id": v["pk"],
             "time": timezone.localtime(v["created_at"]),
             "card": cards.grouped(v["card__number"]),
-            "household": cards.mask_name(v["card__household__name"]),
+            "household": mask_name(v["card__household__name"]),
             "amount": v["amount"],
             "discount": v["discount"],
             "paid": v["paid"],

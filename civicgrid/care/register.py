@@ -622,31 +622,3 @@ def marks_of(person_ids: Sequence[int]) -> dict[int, list[str]]:
     ):
         found.setdefault(person_id, []).append(kind)
     return found
-
-
-def mask_name(name: str) -> str:
-    """王秀英 → 王**: a guardian's name in a list."""
-    name = name.strip()
-    return name[:1] + "*" * min(len(name) - 1, 3) if name else ""
-
-
-# --- What other areas show on a person's page -------------------------------------------------
-
-# A panel is a function (user, person) -> (template name, context) or None; an area registers
-# its own in care/wiring.py (the person's orders, cards…). The register's page lists them.
-PersonPanel = Callable[[Any, CaredPerson], "tuple[str, dict[str, Any]] | None"]
-PERSON_PANELS: list[PersonPanel] = []
-
-
-def add_person_panel(panel: PersonPanel) -> None:
-    if panel not in PERSON_PANELS:
-        PERSON_PANELS.append(panel)
-
-
-def person_panels(user: Any, person: CaredPerson) -> list[tuple[str, dict[str, Any]]]:
-    shown = []
-    for panel in PERSON_PANELS:
-        found = panel(user, person)
-        if found is not None:
-            shown.append(found)
-    return shown

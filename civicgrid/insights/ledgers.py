@@ -43,7 +43,7 @@ from civicgrid.needs.models import (
     format_number,
 )
 from civicgrid.needs.reveal import phone_paths
-from civicgrid.network.models import mask_mobile, node_label
+from civicgrid.network.models import mask_mobile, mask_name, node_label
 from civicgrid.network.scope import within_paths
 from civicgrid.volunteers.counts import activities_in
 from civicgrid.volunteers.models import ActivityState, Theme
@@ -127,11 +127,6 @@ def _labels(choices: Any) -> dict[str, str]:
 
 
 # --- Who reads personal data in full is needs/reveal.py's rule ----------------------------
-
-
-def mask_name(name: str) -> str:
-    """巴特尔 → 巴**: enough to tell two residents apart on a call, not to identify one."""
-    return f"{name[0]}{'*' * (len(name) - 1)}" if len(name) > 1 else name
 
 
 # --- The needs ledger ---------------------------------------------------------------------

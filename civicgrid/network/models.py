@@ -38,6 +38,13 @@ def mask_mobile(value: str | None) -> str:
     return f"{value[:3]}****{value[-4:]}"
 
 
+def mask_name(name: str | None) -> str:
+    """王秀英 → 王**: the first character, the rest hidden (a one-character name too), enough to
+    tell two people apart on a call, not to identify one. What lists and ledgers show."""
+    name = (name or "").strip()
+    return name[0] + "*" * max(1, len(name) - 1) if name else ""
+
+
 def mask_email(value: str | None) -> str:
     """b***@example.org: the first letter and the domain, as a phone keeps its ends."""
     if not value:

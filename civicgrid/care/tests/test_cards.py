@@ -8,6 +8,7 @@ from civicgrid.care import cards, events
 from civicgrid.care.models import Card, CardKind, CardState, CareKind, Household
 from civicgrid.care.tests import factories_cards as fc
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.network.models import mask_name
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +57,9 @@ def test_swapped_neighbours_are_caught_but_for_the_one_pair_luhn_misses() -> Non
 
 
 def test_names_are_masked_to_their_first_character() -> None:
-    assert cards.mask_name("张家") == "张*"
-    assert cards.mask_name("王秀英") == "王**"
-    assert cards.mask_name("") == ""
+    assert mask_name("张家") == "张*"
+    assert mask_name("王秀英") == "王**"
+    assert mask_name("") == ""
 
 
 # --- Issue ------------------------------------------------------------------------------------

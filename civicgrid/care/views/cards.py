@@ -66,7 +66,7 @@ from civicgrid.core.errors import DomainError, onto_form
 from civicgrid.core.i18n import localised
 from civicgrid.needs.qr import qr_svg
 from civicgrid.network.console import console_required, person
-from civicgrid.network.models import Node, NodeKind, Organisation, Person
+from civicgrid.network.models import Node, NodeKind, Organisation, Person, mask_mobile, mask_name
 from civicgrid.network.scope import scope_q, within_scope
 
 C = "care/console/"
@@ -277,7 +277,7 @@ def _shop_context(
     return {
         "shop": shop,
         "row": _shop_row(shop, timezone.localdate()),
-        "clerks": [{"name": c["name"], "mobile": access.mask_mobile(c["mobile"])} for c in clerks],
+        "clerks": [{"name": c["name"], "mobile": mask_mobile(c["mobile"])} for c in clerks],
         "serves": serves,
         "form": form or (ClerksForm(initial={"clerks": initial}) if serves else None),
         "month": month,
@@ -470,7 +470,7 @@ def _household_context(
     return {
         "household": household,
         "address": access.mask_address(household.address),
-        "phone": access.mask_mobile(household.phone),
+        "phone": mask_mobile(household.phone),
         "members": [
             {
                 "name": m.name,
@@ -671,7 +671,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "shop": r["shop__name"],
             "card_id": r["card_id"],
             "number": cards.grouped(r["card__number"]),
-            "household": cards.mask_name(r["card__household__name"]),
+            "household": mask_name(r["card__household__name"]),
             "amount": _yuan(r["amount"]),
             "discount": _yuan(r["discount"]),
             "paid": _yuan(r["paid"]),
@@ -883,7 +883,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
             "when": _local(f.created_at),
             "shop": f.shop.name if f.shop else "",
             "number": cards.grouped(f.card.number) if f.card else "",
-            "household": cards.mask_name(f.card.household.name) if f.card else "",
+            "household": mask_name(f.card.household.name) if f.card else "",
             "may_decide": f.state == FlagState.OPEN and access_cards.may_decide_flag(user, f),
         }
         for f in flagged
@@ -938,7 +938,7 @@ def _card_facts(card: Card, shop: PartnerShop) -> dict[str, Any]:
     left = redemptions.allowance(card)
     return {
         "number": cards.grouped(card.number),
-        "household": cards.mask_name(card.household.name),
+        "household": mask_name(card.household.name),
         "kind": card.kind.name,
         "state": card.state,
         "state_label": card.get_state_display(),

@@ -54,7 +54,7 @@ from civicgrid.core.i18n import localised
 from civicgrid.core.views import limited, too_many_requests
 from civicgrid.needs.services import clean_phone
 from civicgrid.network.console import person
-from civicgrid.network.models import Membership, Person, mask_mobile
+from civicgrid.network.models import Membership, Person, mask_mobile, mask_name
 from civicgrid.network.scope import is_staff_user
 
 C = "care/console/"
@@ -431,12 +431,6 @@ def bands_page(request: HttpRequest, point_id: int) -> HttpResponse:
 # --- The resident's order page ----------------------------------------------------------------
 
 
-def masked_name(name: str) -> str:
-    """The first character, then *: enough for the family to know the page is theirs."""
-    name = (name or "").strip()
-    return f"{name[:1]}*" if name else ""
-
-
 class ResidentOrderForm(forms.Form):
     day = forms.ChoiceField(
         label=gettext_lazy("Which day"),
@@ -550,7 +544,7 @@ def _resident_context(
         for o in recent
     ]
     context: dict[str, Any] = {
-        "masked": masked_name(localised(cared.name, None, name_mn=cared.name_mn)),
+        "masked": mask_name(localised(cared.name, None, name_mn=cared.name_mn)),
         "point": point,
         "points": points,
         "recent": rows,
@@ -728,7 +722,7 @@ def order_find(request: HttpRequest) -> HttpResponse:
             if checked is phonecode.Checked.OK:
                 found = [
                     {
-                        "name": masked_name(localised(p.name, None, name_mn=p.name_mn)),
+                        "name": mask_name(localised(p.name, None, name_mn=p.name_mn)),
                         "url": order_url(p.pk),
                     }
                     for p in people_of_phone(phone)

@@ -28,7 +28,7 @@ from civicgrid.care import access, events, register, register_import
 from civicgrid.care.models import CaredPerson, CareKind, CareVisit, Household, Mobility, VisitPlan
 from civicgrid.core.errors import DomainError, onto_form
 from civicgrid.network.console import console_required, person
-from civicgrid.network.models import Node, Person
+from civicgrid.network.models import Node, Person, mask_mobile, mask_name
 from civicgrid.network.scope import within_scope
 from civicgrid.network.spreadsheets import SpreadsheetError
 
@@ -121,8 +121,8 @@ def list_rows(people: Any, day: dt.date) -> list[dict[str, Any]]:
                 "kinds": [str(kind_names[k]) for k in kinds.get(pk, [])],
                 "mobility": str(mobility_names.get(mobility, mobility)),
                 "alone": alone,
-                "phone": access.mask_mobile(phone),
-                "guardian": f"{relation} {access.mask_mobile(guardian_phone)}".strip(),
+                "phone": mask_mobile(phone),
+                "guardian": f"{relation} {mask_mobile(guardian_phone)}".strip(),
             }
         )
     return rows
@@ -157,14 +157,14 @@ def _masked(cared: CaredPerson) -> dict[str, str]:
     guardian = " ".join(
         p
         for p in (
-            register.mask_name(cared.guardian_name),
+            mask_name(cared.guardian_name),
             cared.guardian_relation,
-            access.mask_mobile(cared.guardian_phone),
+            mask_mobile(cared.guardian_phone),
         )
         if p
     )
     return {
-        "phone": access.mask_mobile(cared.phone),
+        "phone": mask_mobile(cared.phone),
         "address": access.mask_address(cared.address),
         "guardian": guardian,
     }
@@ -216,7 +216,6 @@ def _person_context(request: HttpRequest, cared: CaredPerson, **extra: Any) -> d
         "overdue": plan is not None and plan.next_due < day,
         "visits": list(visits),
         "timeline": timeline,
-        "panels": register.person_panels(user, cared),
         "error": "",
         **extra,
     }
