@@ -686,5 +686,5 @@ def wire() -> None:
     credited here, the grid workers' notice has its text, and a cancelled order leaves its
     route."""
     member_points.register_credits(CREDITS, credited_hours)
-    notifications.TEXTS.setdefault(NOTICE, NOTICE_TEXT)
+    notifications.register_text(NOTICE, NOTICE_TEXT)
     events.subscribe("order.cancel", on_order_cancelled, when="transaction")

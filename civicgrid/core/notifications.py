@@ -64,6 +64,15 @@ TEXTS: dict[str, Any] = {
 }
 
 
+def register_text(kind: str, text: Any) -> None:
+    """An app's own kind of notice and its text, handed over in its `AppConfig.ready()` (core
+    names no app above it). A kind is registered once: a second, different text is a bug."""
+    known = TEXTS.get(kind)
+    if known is not None and known != text:
+        raise ValueError(f"notice kind {kind!r} already has a text")
+    TEXTS[kind] = text
+
+
 def render(kind: str, data: dict[str, Any]) -> str:
     template = TEXTS.get(kind)
     if template is None:

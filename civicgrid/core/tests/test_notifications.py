@@ -184,3 +184,17 @@ def test_mark_all_read(people):
 def test_the_inbox_needs_a_login():
     response = Client().get(reverse("inbox:list"))
     assert response.status_code == 302 and "/console/login/" in response["Location"]
+
+
+def test_an_apps_notice_text_is_registered_once():
+    kind = "test_registered_once"
+    try:
+        notifications.register_text(kind, "Need %(number)s")
+        notifications.register_text(kind, "Need %(number)s")  # the same text again: harmless
+        assert notifications.render(kind, {"number": "N1"}) == "Need N1"
+        with pytest.raises(ValueError):
+            notifications.register_text(kind, "Another text")
+    finally:
+        notifications.TEXTS.pop(kind, None)
+    # Care's welfare check notice is registered by its app at start-up.
+    assert "care_welfare_check" in notifications.TEXTS
