@@ -1,4 +1,6 @@
 """The mailbox module's staff pages, under /console/mailbox/ (namespace "mailbox")."""
 
+from civicgrid.mailbox.views import console
+
 app_name = "mailbox"
-urlpatterns: list = []
+urlpatterns = [*console.console_urls]
