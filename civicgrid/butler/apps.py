@@ -6,3 +6,8 @@ class ButlerConfig(AppConfig):
     name = "civicgrid.butler"
     label = "butler"
     verbose_name = _("Project butler")
+
+    def ready(self) -> None:
+        from civicgrid.butler import wiring
+
+        wiring.ready()

@@ -1,4 +1,6 @@
 """The butler module's staff pages, under /console/butler/ (namespace "butler")."""
 
+from civicgrid.butler.views import console
+
 app_name = "butler"
-urlpatterns: list = []
+urlpatterns = [*console.console_urls]

@@ -189,6 +189,18 @@ CATEGORIES: list[tuple[str, str, str, str, bool, str, str, dict[str, tuple[int, 
         {"urgent": (15, 4 * H), "normal": (2 * H, DAY), "low": (DAY, 3 * DAY)},
     ),
     ("care_visits", "proactive", "关爱走访", "Care visit", False, "calendar", "", {}),
+    # Raised by the project butler module (issue 20): an enterprise's matter about its key
+    # project, an approval to chase or a problem, counted in working time.
+    (
+        "enterprise_matters",
+        "",
+        "项目管家事项",
+        "Enterprise project matter",
+        False,
+        "working",
+        "difficulties",
+        {"urgent": (2 * H, 2 * WDAY), "normal": (WDAY, 5 * WDAY), "low": (2 * WDAY, 10 * WDAY)},
+    ),
 ]
 
 # code, key, zh, en, kind, required, choices [(value, zh, en)]
