@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core.timelines import AppendOnly, AppendOnlyQuerySet
 from civicgrid.needs.models import Need
 from civicgrid.network.models import Node, Person
 from civicgrid.services.models import Room, RoomBooking
@@ -235,3 +236,31 @@ class ReceptionMatter(models.Model):
 
     def __str__(self) -> str:
         return self.summary[:40]
+
+
+class ReceptionChange(AppendOnly):
+    """A reception's log: who recorded or corrected it and when, numbered per reception;
+    appended once, never changed (`receptions.py` writes it)."""
+
+    reception = models.ForeignKey(Reception, on_delete=models.PROTECT, related_name="changes")
+    seq = models.PositiveIntegerField()
+    # "record", "change", "matter", "need": what was done (receptions.py names them).
+    action = models.CharField(max_length=16)
+    actor = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What changed, by field name: {"attendance": [12, 14]}; nothing personal is kept here.
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "reception change"
+        ordering: ClassVar[list[str]] = ["reception_id", "seq"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["reception", "seq"], name="receptionchange_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reception_id}#{self.seq} {self.action}"

@@ -1,4 +1,6 @@
 """The representatives module's staff pages, under /console/representatives/."""
 
+from civicgrid.representatives.views import console
+
 app_name = "representatives"
-urlpatterns: list = []
+urlpatterns = [*console.console_urls]
