@@ -1,4 +1,6 @@
 """The reviews module's staff pages, under /console/reviews/ (namespace "reviews")."""
 
+from civicgrid.reviews.views import console
+
 app_name = "reviews"
-urlpatterns: list = []
+urlpatterns = [*console.console_urls]
