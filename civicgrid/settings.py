@@ -397,6 +397,13 @@ NEED_DUPLICATE_SIMILARITY = envint("NEED_DUPLICATE_SIMILARITY_PERCENT", 35) / 10
 NEED_RETENTION_DAYS = envint("NEED_RETENTION_DAYS", 3 * 365)
 # People who left the care register are forgotten this many days later (0: kept).
 CARE_RETENTION_DAYS = envint("CARE_RETENTION_DAYS", 3 * 365)
+# Names of who raised a matter at a representatives' reception, and the messages residents
+# left for representatives (their name and phone), are forgotten this many days later.
+REPRESENTATIVES_RETENTION_DAYS = envint("REPRESENTATIVES_RETENTION_DAYS", 3 * 365)
+LIAISON_RETENTION_DAYS = envint("LIAISON_RETENTION_DAYS", 3 * 365)
+# Proposers' names and phones in the livelihood mailbox; enterprise contacts of key projects.
+MAILBOX_RETENTION_DAYS = envint("MAILBOX_RETENTION_DAYS", 2 * 365)
+BUTLER_RETENTION_DAYS = envint("BUTLER_RETENTION_DAYS", 3 * 365)
 # Seconds between the worker's retention runs.
 RETENTION_INTERVAL_SECONDS = envint("RETENTION_INTERVAL_SECONDS", 24 * 3600)
 # Key of the keyed hashes that stand in for identifiers (core/hashing.py); SECRET_KEY if
@@ -474,6 +481,11 @@ SERVICE_REMINDER_SECONDS = envint("SERVICE_REMINDER_SECONDS", 600)
 # Care: how often the worker reminds visitors of care visits past their due date (each due
 # date once), and forgets people who left the care register past the retention period.
 CARE_VISIT_REMINDER_SECONDS = envint("CARE_VISIT_REMINDER_SECONDS", 3600)
+# Messages to representatives: answered within this many working days (reminded a working
+# day before, overdue after), and closed this many days after the answer if the resident
+# says nothing.
+LIAISON_ANSWER_WORKING_DAYS = envint("LIAISON_ANSWER_WORKING_DAYS", 5)
+LIAISON_CLOSE_AFTER_DAYS = envint("LIAISON_CLOSE_AFTER_DAYS", 7)
 # Backends that receive notifications besides the in-app inbox, as dotted class paths.
 NOTIFICATION_BACKENDS = envlist("NOTIFICATION_BACKENDS", "civicgrid.core.notifications.LogBackend")
 

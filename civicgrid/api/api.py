@@ -14,7 +14,19 @@ from ninja.operation import Operation
 
 from civicgrid.api import errors
 from civicgrid.api.auth import STAFF
-from civicgrid.api.endpoints import committees, me, needs, network, services, volunteers
+from civicgrid.api.endpoints import (
+    butler,
+    committees,
+    liaison,
+    mailbox,
+    me,
+    needs,
+    network,
+    representatives,
+    reviews,
+    services,
+    volunteers,
+)
 from civicgrid.api.rendering import RENDERER
 
 DESCRIPTION = """\
@@ -59,6 +71,11 @@ api.add_router("", me.router)
 api.add_router("", volunteers.router)
 api.add_router("", committees.router)
 api.add_router("", services.router)
+api.add_router("", representatives.representatives_router)
+api.add_router("", liaison.liaison_router)
+api.add_router("", mailbox.mailbox_router)
+api.add_router("", reviews.reviews_router)
+api.add_router("", butler.butler_router)
 
 # Last: any other path under /api/v1/ (a mistyped path, an id that is not a number) answers
 # with the API's 404 in its error shape, not with the site's HTML page.

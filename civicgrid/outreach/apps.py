@@ -19,6 +19,10 @@ class OutreachConfig(AppConfig):
         from civicgrid.outreach import consumers
 
         consumers.subscribe()
+        # The same for the messages residents leave for their representatives (liaison).
+        from civicgrid.outreach import liaison as liaison_texts
+
+        liaison_texts.subscribe()
         # What the resident was told, on a need's console page and in their data export.
         from civicgrid.needs import extensions
         from civicgrid.outreach.extensions import kept_about, messages_panel

@@ -27,6 +27,13 @@ def _sheet(book: Any, name: str, headers: list[str], rows: list[list[Any]]) -> N
     sheet.set_column(0, len(headers) - 1, 18)
 
 
+def _cell(value: Any) -> Any:
+    """A value of a row as a cell: lists and mappings (a review's answers) as JSON text."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 def as_xlsx(data: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     book = xlsx.workbook(out, in_memory=True)
@@ -197,5 +204,17 @@ def as_xlsx(data: dict[str, Any]) -> bytes:
         )
     for title, headers, rows in care_personal.export_sheets(data.get("care", {})):
         _sheet(book, title, headers, rows)
+    # The smaller modules' rows: a sheet per list, its columns the rows' own keys.
+    for module, found in data.get("modules", {}).items():
+        for name, rows in found.items():
+            if not rows:
+                continue
+            headers = list(rows[0])
+            _sheet(
+                book,
+                f"{module}-{name}"[:31],
+                headers,
+                [[_cell(row.get(h)) for h in headers] for row in rows],
+            )
     book.close()
     return out.getvalue()

@@ -21,11 +21,14 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.butler import personal as butler_personal
 from civicgrid.care import personal as care_personal
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.core.hashing import phone_digest
 from civicgrid.core.models import Notification, RevealLog
 from civicgrid.core.notifications import render as render_text
+from civicgrid.liaison import personal as liaison_personal
+from civicgrid.mailbox import personal as mailbox_personal
 from civicgrid.needs import events, extensions, workflow
 from civicgrid.needs.models import FINAL_STATES, Need, NeedEvent, NeedPhoto, QuestionKind
 from civicgrid.needs.reveal import may_read_phones, phone_paths
@@ -33,6 +36,8 @@ from civicgrid.needs.services import clean_phone, clean_text, normalise_number
 from civicgrid.network.models import Person, Role, RoleBinding, mask_mobile
 from civicgrid.network.scope import paths_q, within_paths
 from civicgrid.privacy.models import DataRequest, RequestKind
+from civicgrid.representatives import personal as representatives_personal
+from civicgrid.reviews import personal as reviews_personal
 from civicgrid.services import personal as service_personal
 from civicgrid.volunteers import wishes as wish_rules
 from civicgrid.volunteers.models import Wish
@@ -43,6 +48,18 @@ CHUNK = 500
 
 
 # --- Who may -------------------------------------------------------------------------------
+
+
+# Modules that keep a little about a resident's phone, each answering the same three calls:
+# `personal_export(phone=, by=)` (a dict of named lists of rows), `phone_forget(phone=, by=)`
+# (a count, or a result with `.total`) and `retention(now=)`, run by the retention pass.
+PERSONAL_MODULES: tuple[tuple[str, Any], ...] = (
+    ("representatives", representatives_personal),
+    ("liaison", liaison_personal),
+    ("mailbox", mailbox_personal),
+    ("reviews", reviews_personal),
+    ("butler", butler_personal),
+)
 
 
 def may_handle_requests(user: Any) -> bool:
@@ -226,6 +243,11 @@ def personal_data_export(
         # The care register: the person with this phone, or whose guardian it is, their
         # orders, visits and household's cards (care/personal.py).
         "care": care_personal.personal_export(phone=phone, by=by),
+        # Messages to representatives, proposals and supports, department reviews, enterprise
+        # contacts, and a representative's own mandates (PERSONAL_MODULES).
+        "modules": {
+            name: module.personal_export(phone=phone, by=by) for name, module in PERSONAL_MODULES
+        },
         "phone_revealed_to_staff": [
             {"need": r.subject.split(":", 1)[1], "at": _local(r.created_at)}
             for r in reveals.order_by("created_at")
@@ -386,6 +408,8 @@ class PhoneAnonymised:
     bookings_open: list[str] = field(default_factory=list)
     # The care register: who was forgotten, and who is still on it (left untouched).
     care: care_personal.CareForgotten = field(default_factory=care_personal.CareForgotten)
+    # Rows forgotten by each of PERSONAL_MODULES ("liaison": 3).
+    modules: dict[str, int] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -416,6 +440,9 @@ def phone_anonymise(*, phone: str, by: Person | None, reason: str, via: str) -> 
         rooms
     )
     result.care = care_personal.phone_forget(phone=phone, by=by)
+    for name, module in PERSONAL_MODULES:
+        forgotten = module.phone_forget(phone=phone, by=by)
+        result.modules[name] = forgotten if isinstance(forgotten, int) else forgotten.total
     DataRequest.objects.create(
         kind=RequestKind.ANONYMISE,
         actor=by,
@@ -460,6 +487,8 @@ def anonymise_expired(*, now: dt.datetime | None = None, via: str = "worker") ->
     service_personal.retention(now=now)
     # People who left the care register longer ago than CARE_RETENTION_DAYS (care/personal.py).
     care_personal.retention(now=now)
+    for _name, module in PERSONAL_MODULES:
+        module.retention(now=now)
     return count
 
 

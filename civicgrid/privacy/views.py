@@ -110,6 +110,16 @@ def anonymise(request: HttpRequest) -> HttpResponse:
                 request,
                 _("Personal data removed from %(n)d closed needs.") % {"n": len(result.done)},
             )
+            others = sum(result.modules.values())
+            if others:
+                messages.success(
+                    request,
+                    _(
+                        "Also forgotten: %(n)d messages to representatives, proposals, reviews "
+                        "and enterprise contacts."
+                    )
+                    % {"n": others},
+                )
             if result.still_open:
                 messages.warning(
                     request,

@@ -65,7 +65,7 @@ def _project_row(p: Project) -> dict[str, Any]:
 
 
 @router.get("/butler/projects", response=responses({200: ProjectPage}))
-def list_projects(request: HttpRequest, filters: Query[PageQuery]) -> Any:
+def list_key_projects(request: HttpRequest, filters: Query[PageQuery]) -> Any:
     """The key projects the caller reads (staff over the place, readers, the team), by id."""
     qs = access.visible_projects(caller_person(request)).select_related("enterprise", "node")
     if filters.cursor:
@@ -89,7 +89,7 @@ def _seat_name(seat: TeamMember) -> str:
 
 
 @router.get("/butler/projects/{project_id}", response=responses({200: ProjectDetail}))
-def get_project(request: HttpRequest, project_id: Id) -> Any:
+def get_key_project(request: HttpRequest, project_id: Id) -> Any:
     project = access.access_project(caller_person(request), project_id)
     f = counts.per_project([project.pk])[project.pk]
     seats = TeamMember.objects.filter(project=project).select_related("person", "organisation")

@@ -206,7 +206,7 @@ def _public_projects() -> QuerySet[LivelihoodProject]:
 
 
 @mailbox_router.get("/mailbox/projects", auth=OPEN, response=responses({200: ProjectPage}))
-def list_projects(request: HttpRequest, filters: Query[ProjectQuery]) -> Any:
+def list_livelihood_projects(request: HttpRequest, filters: Query[ProjectQuery]) -> Any:
     """Livelihood projects with their milestones (public)."""
     limit_anonymous(request, "mailbox-read", PUBLIC_PER_MINUTE)
     qs = _public_projects()
@@ -219,7 +219,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectQuery]) -> Any:
 @mailbox_router.get(
     "/mailbox/projects/{project_id}", auth=OPEN, response=responses({200: ProjectOut})
 )
-def get_project(request: HttpRequest, project_id: Id) -> Any:
+def get_livelihood_project(request: HttpRequest, project_id: Id) -> Any:
     limit_anonymous(request, "mailbox-read", PUBLIC_PER_MINUTE)
     return _project(get_object_or_404(_public_projects(), pk=project_id))
 

@@ -18,11 +18,16 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from civicgrid.demo.butler import build_butler
 from civicgrid.demo.care import build_care
 from civicgrid.demo.committees import build_demo_committees
+from civicgrid.demo.liaison import build_liaison
+from civicgrid.demo.mailbox import build_mailbox
 from civicgrid.demo.names import SCALE_RANGE
 from civicgrid.demo.needs import build_demo_needs, report_sentences
 from civicgrid.demo.region import build_demo_region, demo_exists, login_table
+from civicgrid.demo.representatives import build_representatives
+from civicgrid.demo.reviews import build_reviews
 from civicgrid.demo.scale import DEFAULT_GRIDS, DEFAULT_PEOPLE, build_scale_city, scale_exists
 from civicgrid.demo.services import build_services
 from civicgrid.demo.volunteers import build_demo_volunteers
@@ -132,6 +137,13 @@ class Command(BaseCommand):
         )
         build_services(days=settings.DEMO_HISTORY_DAYS)
         build_care(days=settings.DEMO_HISTORY_DAYS)
+        # Hongxing: the representatives' home and stations, then the messages left for them;
+        # its mailbox for livelihood projects and its department reviews; 龙马重工's butler.
+        build_representatives(days=settings.DEMO_HISTORY_DAYS)
+        build_liaison(days=settings.DEMO_HISTORY_DAYS)
+        build_mailbox(days=settings.DEMO_HISTORY_DAYS)
+        build_reviews(days=settings.DEMO_HISTORY_DAYS)
+        build_butler(days=settings.DEMO_HISTORY_DAYS)
         for region, words in report_sentences(
             settings.DEMO_HISTORY_DAYS, translation.get_language() or settings.LANGUAGE_CODE
         ):
