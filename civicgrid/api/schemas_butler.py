@@ -19,7 +19,7 @@ MatterText = Annotated[str, Field(min_length=1, max_length=1000), NoNul]
 MatterKindIn = Literal["approval", "problem"]
 
 
-class PageQuery(Schema):
+class ButlerPageQuery(Schema):
     cursor: Cursor | None = None
     limit: PageSize = 50
 
@@ -31,7 +31,7 @@ class TeamSeatOut(Schema):
     name: str
 
 
-class ContactOut(Schema):
+class ProjectContactOut(Schema):
     id: int
     name: str
     title: str
@@ -59,14 +59,14 @@ class ProjectItem(Schema):
     started_on: dt.date | None
 
 
-class ProjectPage(Schema):
+class KeyProjectPage(Schema):
     items: list[ProjectItem]
     next: str | None
 
 
 class ProjectDetail(ProjectItem):
     team: list[TeamSeatOut]
-    contacts: list[ContactOut]
+    contacts: list[ProjectContactOut]
     figures: FiguresOut
 
 
@@ -89,7 +89,7 @@ class MatterPage(Schema):
     next: str | None
 
 
-class MatterIn(Schema):
+class ProjectMatterIn(Schema):
     kind: MatterKindIn
     description: MatterText
     contact_id: int | None = Field(None, ge=1, description="A contact of the project, or none.")

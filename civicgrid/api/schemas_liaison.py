@@ -78,5 +78,5 @@ class MessageCreated(Schema):
     tracking_url: str = Field(description="The keyed tracking link: give it to the resident.")
 
 
-class AnswerIn(Schema):
+class MessageAnswerIn(Schema):
     answer: Text

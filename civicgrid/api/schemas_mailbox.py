@@ -109,7 +109,7 @@ class ProjectQuery(Schema):
     limit: PageSize = 50
 
 
-class ProjectPage(Schema):
+class LivelihoodProjectPage(Schema):
     items: list[ProjectOut]
     next: str | None
 

@@ -56,13 +56,13 @@ class RepresentativePage(Schema):
     next: str | None
 
 
-class StationQuery(Schema):
+class LiaisonStationQuery(Schema):
     node: Id | None = Field(None, description="Only stations at this place and below it.")
     cursor: Cursor | None = None
     limit: PageSize = 50
 
 
-class SlotOut(Schema):
+class ReceptionSlotOut(Schema):
     day: dt.date
     starts: str
     ends: str
@@ -94,10 +94,10 @@ class StationOut(Schema):
     lon: float | None
     active: bool
     times: list[TimeOut]
-    upcoming: list[SlotOut]
+    upcoming: list[ReceptionSlotOut]
 
 
-class StationPage(Schema):
+class LiaisonStationPage(Schema):
     items: list[StationOut]
     next: str | None
 
@@ -111,7 +111,7 @@ class ReceptionQuery(Schema):
     limit: PageSize = 50
 
 
-class MatterIn(Schema):
+class ReceptionMatterIn(Schema):
     summary: Summary
     raised_by: PersonName = ""
     answer: Summary = ""
@@ -125,7 +125,7 @@ class ReceptionIn(Schema):
     representatives: list[Id] = Field(max_length=50)
     topic: Topic = ""
     attendance: int = Field(0, ge=0, le=10_000)
-    matters: list[MatterIn] = Field(default_factory=list, max_length=100)
+    matters: list[ReceptionMatterIn] = Field(default_factory=list, max_length=100)
 
 
 class MatterOut(Schema):

@@ -53,7 +53,7 @@ class OptionOut(Schema):
     label: str
 
 
-class QuestionOut(Schema):
+class ReviewQuestionOut(Schema):
     id: int
     text: str
     kind: QuestionKind
@@ -70,7 +70,7 @@ class DepartmentOut(Schema):
 class RoundDetail(RoundItem):
     intro: str
     departments: list[DepartmentOut]
-    questions: list[QuestionOut]
+    questions: list[ReviewQuestionOut]
 
 
 class ChoiceCount(Schema):
@@ -114,7 +114,7 @@ class CodeOut(Schema):
     phone: str = Field(description="The number, masked.")
 
 
-class AnswerIn(Schema):
+class ReviewAnswerIn(Schema):
     question: Id
     value: Value = Field(description="A score 1–5, an option's value, or a comment.")
 
@@ -123,7 +123,7 @@ class ResponseIn(Schema):
     department: Id
     phone: Phone
     code: Code = Field(description="The code texted by POST …/codes.")
-    answers: list[AnswerIn] = Field(max_length=50)
+    answers: list[ReviewAnswerIn] = Field(max_length=50)
 
 
 class ResponseOut(Schema):

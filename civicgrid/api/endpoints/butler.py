@@ -22,12 +22,12 @@ from civicgrid.api.auth import OPEN, STAFF, caller_person, client_of
 from civicgrid.api.errors import limit_anonymous, limit_known_caller, responses
 from civicgrid.api.schemas import Id
 from civicgrid.api.schemas_butler import (
+    ButlerPageQuery,
+    KeyProjectPage,
     MatterCreated,
-    MatterIn,
     MatterPage,
-    PageQuery,
     ProjectDetail,
-    ProjectPage,
+    ProjectMatterIn,
     PublicMatterIn,
 )
 from civicgrid.butler import access, counts, matters
@@ -64,8 +64,8 @@ def _project_row(p: Project) -> dict[str, Any]:
     }
 
 
-@router.get("/butler/projects", response=responses({200: ProjectPage}))
-def list_key_projects(request: HttpRequest, filters: Query[PageQuery]) -> Any:
+@router.get("/butler/projects", response=responses({200: KeyProjectPage}))
+def list_key_projects(request: HttpRequest, filters: Query[ButlerPageQuery]) -> Any:
     """The key projects the caller reads (staff over the place, readers, the team), by id."""
     qs = access.visible_projects(caller_person(request)).select_related("enterprise", "node")
     if filters.cursor:
@@ -138,7 +138,7 @@ FIELDS = (
 
 
 @router.get("/butler/projects/{project_id}/matters", response=responses({200: MatterPage}))
-def list_matters(request: HttpRequest, project_id: Id, filters: Query[PageQuery]) -> Any:
+def list_matters(request: HttpRequest, project_id: Id, filters: Query[ButlerPageQuery]) -> Any:
     """A project's matters, newest first, with their need's state and due dates."""
     project = access.access_project(caller_person(request), project_id)
     rows, cursor = pagination.newest_first(
@@ -187,7 +187,7 @@ def _created(matter: Matter, made: bool) -> Any:
 def create_matter(
     request: HttpRequest,
     project_id: Id,
-    body: MatterIn,
+    body: ProjectMatterIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Staff or a working team member enters a matter on the enterprise's behalf."""

@@ -24,7 +24,7 @@ from civicgrid.api import pagination
 from civicgrid.api.auth import OPEN, STAFF, caller_person, client_of
 from civicgrid.api.errors import limit_anonymous, limit_known_caller, responses
 from civicgrid.api.schemas_liaison import (
-    AnswerIn,
+    MessageAnswerIn,
     MessageCreated,
     MessageDetail,
     MessageIn,
@@ -188,7 +188,7 @@ def create_message(
 @liaison_router.post(
     "/liaison/messages/{number}/answer", response=responses({200: MessageDetail}, 409)
 )
-def answer_message(request: HttpRequest, number: str, body: AnswerIn) -> Any:
+def answer_message(request: HttpRequest, number: str, body: MessageAnswerIn) -> Any:
     """Answer a message: its representative, or the station's staff."""
     user = caller_person(request)
     if not access.writes_anywhere(user):

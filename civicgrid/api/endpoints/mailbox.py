@@ -24,11 +24,11 @@ from civicgrid.api.auth import OPEN, STAFF, caller_person
 from civicgrid.api.errors import limit_anonymous, responses
 from civicgrid.api.schemas import Id
 from civicgrid.api.schemas_mailbox import (
+    LivelihoodProjectPage,
     MilestoneDoneIn,
     MilestoneIn,
     MilestoneOut,
     ProjectOut,
-    ProjectPage,
     ProjectQuery,
     ProposalOut,
     ProposalPage,
@@ -205,7 +205,9 @@ def _public_projects() -> QuerySet[LivelihoodProject]:
     )
 
 
-@mailbox_router.get("/mailbox/projects", auth=OPEN, response=responses({200: ProjectPage}))
+@mailbox_router.get(
+    "/mailbox/projects", auth=OPEN, response=responses({200: LivelihoodProjectPage})
+)
 def list_livelihood_projects(request: HttpRequest, filters: Query[ProjectQuery]) -> Any:
     """Livelihood projects with their milestones (public)."""
     limit_anonymous(request, "mailbox-read", PUBLIC_PER_MINUTE)

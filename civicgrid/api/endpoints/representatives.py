@@ -27,6 +27,8 @@ from civicgrid.api.endpoints.services import OPTIONAL_AUTH, _by_id, _calling
 from civicgrid.api.errors import limit_anonymous, limit_known_caller, responses
 from civicgrid.api.schemas import Id
 from civicgrid.api.schemas_representatives import (
+    LiaisonStationPage,
+    LiaisonStationQuery,
     ReceptionIn,
     ReceptionOut,
     ReceptionPage,
@@ -35,8 +37,6 @@ from civicgrid.api.schemas_representatives import (
     RepresentativePage,
     RepresentativeQuery,
     StationOut,
-    StationPage,
-    StationQuery,
 )
 from civicgrid.core.errors import Invalid
 from civicgrid.network.models import node_label
@@ -208,11 +208,11 @@ def _public_rep(rep: Representative | None, what: str) -> Any:
 
 @representatives_router.get(
     "/liaison-stations",
-    response=responses({200: StationPage}),
+    response=responses({200: LiaisonStationPage}),
     auth=OPEN,
     openapi_extra=OPTIONAL_AUTH,
 )
-def list_liaison_stations(request: HttpRequest, filters: Query[StationQuery]) -> Any:
+def list_liaison_stations(request: HttpRequest, filters: Query[LiaisonStationQuery]) -> Any:
     """Representatives' homes and liaison stations with their timetable and next receptions."""
     qs = _with_times(_readable_stations(request))
     if filters.node is not None:
