@@ -22,7 +22,7 @@ from civicgrid.butler.models import (
     TeamRole,
     Visit,
 )
-from civicgrid.core.errors import Conflict, Invalid
+from civicgrid.core.errors import Conflict, Invalid, NotAllowed
 from civicgrid.needs.services import clean_phone
 from civicgrid.network.models import Node, Organisation, Person, Role, UnitKind
 from civicgrid.network.scope import holds_any_role
@@ -81,6 +81,8 @@ def project_create(
     `name_required`, `investment_invalid`."""
     access.check_manage(by, node)
     _check_enterprise(enterprise)
+    if enterprise.node is None or not access.may_manage(by, enterprise.node):
+        raise NotAllowed(_("Choose an enterprise of your own area."), code="enterprise_elsewhere")
     project = Project.objects.create(
         enterprise=enterprise,
         name=_text(name, "name", limit=120),

@@ -88,3 +88,27 @@ def test_only_staff_keep_projects_and_teams() -> None:
         )
     assert refused.value.code == "investment_invalid"
     assert Project.objects.count() == 1
+
+
+def test_staff_bind_only_an_enterprise_of_their_own_area() -> None:
+    """Town B's staff once saw, and could bind, town A's enterprises (the project form listed
+    the whole region's; the walk in core/tests/test_access.py found it)."""
+    from civicgrid.butler.views.console import NewProjectForm
+    from civicgrid.network.models import Organisation, OrgKind, UnitKind
+
+    b = bf.butler_world()
+    elsewhere = Organisation.objects.create(
+        name="二社区企业",
+        kind=OrgKind.MEMBER_UNIT,
+        unit_kind=UnitKind.ENTERPRISE,
+        node=b.w.t["comm2"],
+    )
+    with pytest.raises(NotAllowed) as refused:
+        projects.project_create(
+            by=b.w.dispatcher, enterprise=elsewhere, name="x", node=b.w.t["comm1"]
+        )
+    assert refused.value.code == "enterprise_elsewhere"
+    listed = NewProjectForm(user=b.w.dispatcher).fields["enterprise"].queryset  # type: ignore[attr-defined]
+    assert b.enterprise in listed and elsewhere not in listed
+    theirs = NewProjectForm(user=b.w.stranger).fields["enterprise"].queryset  # type: ignore[attr-defined]
+    assert b.enterprise not in theirs

@@ -257,9 +257,14 @@ class NewProjectForm(ProjectForm):
         if paths is not None:
             places = places.filter(access.scope.paths_q(paths))
         self.fields["node"].queryset = places.order_by("path")  # type: ignore[attr-defined]
-        self.fields["enterprise"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            unit_kind=UnitKind.ENTERPRISE
-        ).order_by("name")
+        # Enterprises of the user's own area, as the service checks.
+        enterprises = access.scope.within_scope(
+            Organisation.objects.filter(unit_kind=UnitKind.ENTERPRISE),
+            user,
+            node_field="node",
+            write=True,
+        )
+        self.fields["enterprise"].queryset = enterprises.order_by("name")  # type: ignore[attr-defined]
         self.order_fields(["enterprise", "name", "node"])
 
 
