@@ -5,9 +5,12 @@ at 200 % zoom, in Chinese and in vertical Mongolian."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from civicgrid.core.elder import COOKIE
@@ -143,6 +146,115 @@ def _care_urls(base: str, w) -> dict[str, str]:
     }
 
 
+def _representatives_urls(base: str) -> dict[str, str]:
+    """The representatives' pages: the index of places, a town's and a community's stations
+    and representatives, a deputy's profile, the representatives' home with its timetable."""
+    from civicgrid.representatives.tests import factories as rf
+
+    r = rf.reps()
+    return {
+        "reps-index": f"{base}{reverse('representatives_public:index')}",
+        "reps-town": f"{base}{reverse('representatives_public:place', args=[r.w.t['town1'].pk])}",
+        "reps-community": base + reverse("representatives_public:place", args=[r.w.t["comm1"].pk]),
+        "reps-deputy": base + reverse("representatives_public:representative", args=[r.deputy.pk]),
+        "reps-station": base + reverse("representatives_public:station", args=[r.station.pk]),
+    }
+
+
+def _liaison_urls(base: str) -> dict[str, str]:
+    """Writing to a representative or a station, and the tracking page: just sent (what the
+    page after sending shows), and answered (with confirm and withdraw)."""
+    from civicgrid.liaison import publication, workflow
+    from civicgrid.liaison.tests import factories as lf
+
+    lw = lf.liaison_world()
+    fresh = lf.message(lw, now=None)
+    answered = lf.message(lw, to_station=True, now=None)
+    workflow.message_answer(by=lw.station_staff, message=answered, answer="已联系物业，本周修好")
+    return {
+        "write-to-rep": base + reverse("liaison_public:write_to_representative", args=[lw.rep.pk]),
+        "write-to-station": base + reverse("liaison_public:write_to_station", args=[lw.station.pk]),
+        "message-sent": f"{base}{publication.tracking_path(fresh.number)}?sent=1",
+        "message-answered": base + publication.tracking_path(answered.number),
+    }
+
+
+def _mailbox_urls(base: str) -> dict[str, str]:
+    """The town's QR mailbox: the landing page with a published proposal, the proposal form,
+    a proposal with "support", and a project selected from last year's call."""
+    from civicgrid.mailbox import selection
+    from civicgrid.mailbox.models import Call, ProposalState
+    from civicgrid.mailbox.tests import factories as f
+
+    mw = f.mworld()
+    proposal = f.proposal(mw, state=ProposalState.PUBLISHED)
+    today = timezone.localdate()
+    # Last year's call of the same mailbox, over, and its selection made.
+    past = Call.objects.create(
+        mailbox=mw.mailbox,
+        year=today.year - 1,
+        opens_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=1),
+        text="征集民生实事项目",
+    )
+    chosen = f.proposal(f.MW(w=mw.w, mailbox=mw.mailbox, call=past), state=ProposalState.PUBLISHED)
+    Call.objects.filter(pk=past.pk).update(
+        opens_on=today - dt.timedelta(days=400), closes_on=today - dt.timedelta(days=300)
+    )
+    past.refresh_from_db()
+    (project,) = selection.selection_make(
+        by=mw.w.town_staff, call=past, selected={chosen.pk: "群众呼声高"}
+    )
+    town1 = mw.w.t["town1"].pk
+    return {
+        "mailbox-landing": base + reverse("mailbox_public:landing", args=[town1]),
+        "mailbox-propose": base + reverse("mailbox_public:propose", args=[town1]),
+        "mailbox-proposal": base + reverse("mailbox_public:proposal", args=[proposal.pk]),
+        "mailbox-project": base + reverse("mailbox_public:project", args=[project.pk]),
+    }
+
+
+def _reviews_urls(base: str) -> dict[str, str]:
+    """Department reviews: the town's review mailbox, a round's departments, the
+    questionnaire, and a published round's results (a second round)."""
+    from civicgrid.reviews import rounds
+    from civicgrid.reviews.tests import factories as rf
+
+    rv = rf.opened()
+    done = rf.draft(rv.w)
+    rounds.round_open(by=rv.w.town_staff, round=done.round)
+    done.round.refresh_from_db()
+    rf.respond(done, comment="服务态度好")
+    rounds.round_close(by=rv.w.town_staff, round=done.round)
+    rounds.round_publish(by=rv.w.town_staff, round=done.round)
+    return {
+        "reviews-mailbox": base + reverse("reviews_public:mailbox", args=[rv.w.t["town1"].pk]),
+        "reviews-round": base + reverse("reviews_public:round", args=[rv.round.pk]),
+        "reviews-review": base + reverse("reviews_public:review", args=[rv.round.pk, rv.dept.pk]),
+        "reviews-results": base + reverse("reviews_public:results", args=[done.round.pk]),
+    }
+
+
+def _butler_urls(base: str) -> dict[str, str]:
+    """The project butler's QR page an enterprise's contact opens."""
+    from civicgrid.butler.tests import factories as bf
+
+    b = bf.butler_world()
+    return {
+        "butler-raise": base + reverse("butler_public:raise", args=[b.project.pk, bf.qr_key(b)])
+    }
+
+
+# The modules of issue 20: each builds its own world (the needs' world and its records).
+MODULE_PAGES = {
+    "representatives": _representatives_urls,
+    "liaison": _liaison_urls,
+    "mailbox": _mailbox_urls,
+    "reviews": _reviews_urls,
+    "butler": _butler_urls,
+}
+
+
 def px(page: Page, selector: str, prop: str) -> float:
     return float(page.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}")[:-2])
 
@@ -185,10 +297,8 @@ def test_elder_mode_is_remembered_and_draws_everything_larger(page: Page, live_s
     assert px(page, "body", "fontSize") < 22
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "mn-mong"])
-def test_axe_finds_nothing_serious_on_any_resident_page(browser, live_server, axe_check, language):
-    w = nf.world()
-    urls = resident_urls(live_server, w)
+def _axe_failures(browser, live_server, axe_check, language: str, urls: dict[str, str]) -> list:
+    """Every page of `urls` at both sizes, in normal and elder mode: what axe finds."""
     failures = []
     for size, (viewport, scale) in SIZES.items():
         context = browser.new_context(viewport=viewport, device_scale_factor=scale)
@@ -208,4 +318,24 @@ def test_axe_finds_nothing_serious_on_any_resident_page(browser, live_server, ax
                     failures.append(str(failure))
             page.close()
         context.close()
+    return failures
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "mn-mong"])
+def test_axe_finds_nothing_serious_on_any_resident_page(browser, live_server, axe_check, language):
+    w = nf.world()
+    urls = resident_urls(live_server, w)
+    failures = _axe_failures(browser, live_server, axe_check, language, urls)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("module", list(MODULE_PAGES))
+@pytest.mark.parametrize("language", ["zh-hans", "mn-mong"])
+def test_axe_finds_nothing_serious_on_a_modules_resident_pages(
+    browser, live_server, axe_check, language, module
+):
+    """The same matrix for the modules of issue 20, each on its own tests' small world (their
+    builders make the needs' world themselves): `-k representatives` runs one of them."""
+    urls = MODULE_PAGES[module](live_server.url)
+    failures = _axe_failures(browser, live_server, axe_check, language, urls)
     assert not failures, "\n".join(failures)
