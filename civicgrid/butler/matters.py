@@ -113,7 +113,7 @@ def _clean_kind(kind: str) -> str:
     return kind
 
 
-def _description(project: Project, kind: str, text: str) -> str:
+def _description(project: Project, kind: str, text: str, language: str = "") -> str:
     text = (text or "").strip()
     if not text:
         message = _("Say what the matter is.")
@@ -121,9 +121,10 @@ def _description(project: Project, kind: str, text: str) -> str:
     if len(text) > MAX_DESCRIPTION:
         message = _("At most %(n)s characters.") % {"n": MAX_DESCRIPTION}
         raise Invalid(message, code="description_too_long", fields={"description": [message]})
-    # The kind is the matter's own field: the need's text names the project only, in no
-    # language of the moment (what staff and the enterprise read of it stays as written).
-    return f"【{project.name}】{text}"
+    # The kind is the matter's own field: the need's text names the project, in the language
+    # the contact wrote in (a matter raised on the Mongolian page names it in Mongolian).
+    name = project.name_mn if language.startswith("mn") and project.name_mn else project.name
+    return f"【{name}】{text}"
 
 
 def cadres_of(project: Project) -> list[Person | None]:
@@ -160,7 +161,7 @@ def _raise(
     language: str,
 ) -> tuple[Matter, bool]:
     kind = _clean_kind(kind)
-    text = _description(project, kind, description)
+    text = _description(project, kind, description, language or "")
     if visit is not None and visit.project_id != project.pk:
         raise Invalid(_("That visit is of another project."), code="bad_visit")
     made: list[Matter] = []

@@ -15,5 +15,6 @@ def public_project(project: Project) -> dict[str, Any]:
     mongolian = (get_language() or "").startswith("mn")
     return {
         "name": (project.name_mn if mongolian and project.name_mn else project.name),
-        "enterprise": project.enterprise.name,
+        # An organisation's name has no Mongolian form: a Mongolian page names the project.
+        "enterprise": "" if mongolian else project.enterprise.name,
     }

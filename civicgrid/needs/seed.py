@@ -268,6 +268,7 @@ QUESTIONS: list[tuple[str, str, str, str, str, bool, list[tuple[str, str, str]]]
 CATEGORY_NAMES_MN: dict[str, str] = {
     "welfare_check": "ᠠᠰᠠᠷᠠᠮᠵᠢ ᠶᠢᠨ ᠡᠷᠢᠯᠲᠡ",
     "care_visits": "ᠠᠰᠠᠷᠠᠮᠵᠢ ᠶᠢᠨ ᠠᠶᠢᠯᠴᠢᠯᠠᠯ",
+    "enterprise_matters": "ᠲᠥᠰᠦᠯ ᠦᠨ ᠬᠠᠮᠢᠶᠠᠷᠤᠭᠴᠢ ᠶᠢᠨ ᠬᠡᠷᠡᠭ ᠶᠠᠪᠤᠳᠠᠯ",
     "infrastructure": "ᠰᠠᠭᠤᠷᠢ ᠪᠠᠶᠢᠭᠤᠯᠤᠮᠵᠢ",
     "roads": "ᠵᠠᠮ ᠡᠪᠳᠡᠷᠡᠭᠰᠡᠨ",
     "repairs": "ᠪᠠᠶᠢᠰᠢᠩ ᠵᠠᠰᠠᠪᠤᠷᠢ",

@@ -12,10 +12,11 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from civicgrid.core.i18n import localised
+from civicgrid.core.i18n import localised, mongolian
 from civicgrid.network.models import Node, NodeKind, node_label
 from civicgrid.representatives import publication, timetable
 from civicgrid.representatives.models import LiaisonStation, Representative
@@ -25,11 +26,17 @@ T = "representatives/public/"
 DAYS = 28
 
 
+def rep_name(rep: Representative) -> str:
+    """The name a resident reads: the Mongolian one on a Mongolian page when there is one."""
+    return localised(rep.person.name, "", name_mn=rep.name_mn)
+
+
 def _rep_card(rep: Representative) -> dict[str, Any]:
     return {
         "id": rep.pk,
-        "name": rep.person.name,
-        "name_mn": rep.name_mn,
+        "name": rep_name(rep),
+        # Beside the Chinese name on other pages; a Mongolian page already shows it alone.
+        "name_mn": "" if mongolian(get_language() or "") else rep.name_mn,
         "body": rep.get_body_display(),
         "level": rep.get_level_display(),
         "title": localised(rep.title, "", name_mn=rep.title_mn),
@@ -55,7 +62,7 @@ def _slots(slots: list[timetable.Slot], *, limit: int = 8) -> list[dict[str, Any
                 "day": slot.day,
                 "time": f"{slot.starts:%H:%M}–{slot.ends:%H:%M}",
                 "rep_id": rep.pk if public and rep is not None else None,
-                "rep_name": rep.person.name if public and rep is not None else "",
+                "rep_name": rep_name(rep) if public and rep is not None else "",
             }
         )
     return rows
@@ -138,7 +145,7 @@ def station(request: HttpRequest, station_id: int) -> HttpResponse:
         timetable_rows.append(
             {
                 "label": time_label(t),
-                "rep_name": rep.person.name if public and rep is not None else "",
+                "rep_name": rep_name(rep) if public and rep is not None else "",
             }
         )
     context = {
