@@ -28,6 +28,8 @@ import time_machine
 from django.db.models import Max
 from django.utils import timezone
 
+from civicgrid.demo.mongolian import NNBSP
+from civicgrid.demo.mongolian import place as place_mn
 from civicgrid.demo.names import NameMaker
 from civicgrid.needs import workflow
 from civicgrid.needs.models import Need
@@ -165,6 +167,8 @@ def _stations(shunyuan: Node, *, by: Person, staff: list[Person]) -> list[Liaiso
         kind=StationKind.HOME,
         name=HOME_NAME,
         name_en="Hongxing representatives' home",
+        # 红星 + "the representatives' home"; the Mongolian pages name it so.
+        name_mn=f"ᠬᠦᠩ ᠰᠢᠩ ᠲᠥᠯᠦᠭᠡᠯᠡᠭᠴᠢᠳ{NNBSP}ᠦᠨ ᠭᠡᠷ",
         address="顺元社区党群服务中心二楼",
         phone="0475-8231234",
         lat=43.6205,
@@ -186,6 +190,8 @@ def _stations(shunyuan: Node, *, by: Person, staff: list[Person]) -> list[Liaiso
                 kind=StationKind.STATION,
                 name=f"{estate}代表联络站",
                 name_en=f"{estate_en} liaison station",
+                # Shunyuan community's n-th liaison station.
+                name_mn=f"{place_mn('顺元社区')} {number}{NNBSP}ᠳᠤᠭᠠᠷ ᠬᠣᠯᠪᠣᠭ᠎ᠠ ᠪᠠᠷᠢᠬᠤ ᠥᠷᠲᠡᠭᠡ",
                 address=f"{estate}{number}号楼一层",
                 phone=f"0475-823{1234 + number}",
                 lat=43.6205 + 0.002 * number,
