@@ -31,7 +31,8 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.core import once
 from civicgrid.core.errors import DomainError, Invalid, NotAllowed
 from civicgrid.core.i18n import localised
+from civicgrid.core.remembered import Remembered
 from civicgrid.needs import deadlines, extensions, publication, selectors, services, workflow
 from civicgrid.needs.access import (
     STAFF_ACTIONS,
@@ -236,7 +238,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "tabs": [(key, label, counts.get(key)) for key, label in TABS.items()],
         "form": form,
         "page": page,
-        "rows": list_rows(page.object_list),  # type: ignore[arg-type]  # a slice of `needs`
+        "rows": list_rows(page.object_list, bulk=bulk),  # type: ignore[arg-type]  # a slice
         "query": params.urlencode(),
         # The filter panel opens for filters, not for a search alone (on a phone its seven
         # fields pushed the one need found below the fold).
@@ -295,13 +297,25 @@ LIST_FIELDS = (
 )
 
 
-def list_rows(needs: NeedQuerySet) -> list[ListRow]:
-    """A page of needs read as plain values (one statement) and shaped for the list."""
-    states, channels = dict(State.choices), dict(Channel.choices)
-    urgent = str(Priority.URGENT.label)
-    language = get_language()
-    rows = []
-    for (
+def list_rows(needs: NeedQuerySet, *, bulk: bool) -> list[str]:
+    """A page of needs read as plain values (one statement), each row written as HTML once for
+    everything it shows (`ROWS`): the values, the language, the time zone, the checkbox."""
+    shown = (get_language(), timezone.get_current_timezone_name(), get_script_prefix(), bulk)
+    return [ROWS((values, shown)) for values in needs.values_list(*LIST_FIELDS)]
+
+
+def _write_row(key: tuple[tuple[Any, ...], tuple[str, str, str, bool]]) -> str:
+    values, (language, _zone, _prefix, bulk) = key
+    return render_to_string(ROW_TEMPLATE, {"row": _shaped(values, language), "bulk": bulk})
+
+
+ROW_TEMPLATE = "needs/console/_row.html"
+# Every key holds all that its row prints, so a row cannot outlive a change (core/remembered).
+ROWS: Remembered[tuple[tuple[Any, ...], tuple[str, str, str, bool]], str] = Remembered(_write_row)
+
+
+def _shaped(values: tuple[Any, ...], language: str) -> ListRow:
+    (
         number,
         state,
         priority,
@@ -316,31 +330,28 @@ def list_rows(needs: NeedQuerySet) -> list[ListRow]:
         channel,
         phone,
         created_at,
-    ) in needs.values_list(*LIST_FIELDS):
-        is_open = state in OPEN_STATES
-        to_respond = state in AWAITING_RESPONSE
-        due = response_due if to_respond else resolve_due
-        rows.append(
-            ListRow(
-                number=number,
-                url=reverse("needs:detail", args=[number]),
-                shown_number=format_number(number),
-                overdue=is_open and overdue_at is not None,
-                category=localised(category, category_en, language),
-                urgent=urgent if priority == Priority.URGENT else "",
-                place=place,
-                state=state,
-                state_label=str(states.get(state, state)),
-                handler=assignee or unit or "",
-                any_worker=not (assignee or unit) and state == State.DISPATCHED,
-                deadline=(_local(due, "%m-%d %H:%M") or "—") if is_open else "",
-                to_respond=to_respond,
-                channel=str(channels.get(channel, channel)),
-                phone=mask_mobile(phone),
-                raised=_local(created_at, "%Y-%m-%d %H:%M"),
-            )
-        )
-    return rows
+    ) = values
+    is_open = state in OPEN_STATES
+    to_respond = state in AWAITING_RESPONSE
+    due = response_due if to_respond else resolve_due
+    return ListRow(
+        number=number,
+        url=reverse("needs:detail", args=[number]),
+        shown_number=format_number(number),
+        overdue=is_open and overdue_at is not None,
+        category=localised(category, category_en, language),
+        urgent=str(Priority.URGENT.label) if priority == Priority.URGENT else "",
+        place=place,
+        state=state,
+        state_label=str(dict(State.choices).get(state, state)),
+        handler=assignee or unit or "",
+        any_worker=not (assignee or unit) and state == State.DISPATCHED,
+        deadline=(_local(due, "%m-%d %H:%M") or "—") if is_open else "",
+        to_respond=to_respond,
+        channel=str(dict(Channel.choices).get(channel, channel)),
+        phone=mask_mobile(phone),
+        raised=_local(created_at, "%Y-%m-%d %H:%M"),
+    )
 
 
 def _local(moment: Any, pattern: str) -> str:
