@@ -17,17 +17,21 @@ from django.conf import settings
 
 from civicgrid.core.localcache import cached, watch
 from civicgrid.needs.models import CalendarDay, Category, CategoryDeadline, CategoryQuestion
-from civicgrid.network.models import Node, NodeKind, Person, Role, RoleBinding
+from civicgrid.network.models import Node, NodeKind, Organisation, Person, Role, RoleBinding
 
 T = TypeVar("T")
 
 CATEGORIES = "needs.categories"
 CALENDAR = "needs.calendar"
 NETWORK = "needs.network"
+# Whom the console offers a need's dispatch and escalation to (targets.offered_targets); the
+# volunteers app watches its teams too.
+TARGETS = "needs.targets"
 
 watch(CATEGORIES, Category, CategoryQuestion, CategoryDeadline)
 watch(CALENDAR, CalendarDay)
 watch(NETWORK, Node, RoleBinding, Person)
+watch(TARGETS, Node, RoleBinding, Person, Organisation)
 
 
 def category_by_code(code: str) -> Category | None:

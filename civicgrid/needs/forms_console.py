@@ -14,9 +14,12 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.localcache import cached
 from civicgrid.needs import selectors
+from civicgrid.needs.cached import CATEGORIES, NETWORK
 from civicgrid.needs.models import (
     PROACTIVE_KINDS,
     Category,
@@ -32,8 +35,8 @@ from civicgrid.needs.targets import (
     UNIT_KINDS,
     Choices,
     Targets,
-    dispatch_targets,
-    escalate_choices,
+    offered_escalations,
+    offered_targets,
     staff_bindings,
     staff_rows,
 )
@@ -143,6 +146,37 @@ def _active_teams(where: Q) -> QuerySet[Organisation]:
 # --- The list's filters ---------------------------------------------------------------------
 
 
+FILTER_KINDS = (
+    NodeKind.LEAGUE,
+    NodeKind.BANNER,
+    NodeKind.TOWN,
+    NodeKind.COMMUNITY,
+    NodeKind.BIG_GRID,
+)
+
+
+def _filter_categories() -> Choices:
+    """Every active category, grouped under its parent, in the current language."""
+
+    def load() -> Choices:
+        categories = Category.objects.filter(is_active=True)
+        return category_choices(categories, leaves_only=False)
+
+    return cached(CATEGORIES, ("filter", get_language()), load)
+
+
+def _filter_places(user: Any) -> tuple[dict[int, Node], Choices]:
+    """The levels above the small grids within the user's scope, by id and as choices."""
+
+    def load() -> tuple[dict[int, Node], Choices]:
+        nodes = within_scope(Node.objects.filter(kind__in=FILTER_KINDS), user).order_by("path")
+        by_id = {n.pk: n for n in nodes}
+        return by_id, _indented(list(by_id.values()))
+
+    paths = scope_paths(user)
+    return cached(NETWORK, ("filter", None if paths is None else tuple(paths)), load)
+
+
 class NeedFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
@@ -162,28 +196,13 @@ class NeedFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        categories = Category.objects.filter(is_active=True)
-        _choices(self, "category").choices = [
-            _any(),
-            *category_choices(categories, leaves_only=False),
-        ]
+        # Every list page builds this form: its choices are kept a moment per process
+        # (needs/cached.py's namespaces, emptied by a save of a category or a node).
+        _choices(self, "category").choices = [_any(), *_filter_categories()]
         _choices(self, "state").choices = [_any(), *State.choices]
         _choices(self, "channel").choices = [_any(), *Channel.choices]
-        kinds = (
-            NodeKind.LEAGUE,
-            NodeKind.BANNER,
-            NodeKind.TOWN,
-            NodeKind.COMMUNITY,
-            NodeKind.BIG_GRID,
-        )
-        self.nodes = {
-            n.pk: n
-            for n in within_scope(Node.objects.filter(kind__in=kinds), user).order_by("path")
-        }
-        _choices(self, "node").choices = [
-            _any(_("Anywhere in my area")),
-            *_indented(list(self.nodes.values())),
-        ]
+        self.nodes, places = _filter_places(user)
+        _choices(self, "node").choices = [_any(_("Anywhere in my area")), *places]
 
     def to_filter(self) -> selectors.NeedFilter:
         """The selectors' filter; empty when the form is unbound or invalid."""
@@ -233,12 +252,12 @@ class ActionForm(forms.Form):
         self.targets: Targets | None = None
         self.committees: dict[str, Organisation] = {}
         if action == Action.DISPATCH:
-            self.targets = dispatch_targets(need)
+            self.targets = offered_targets(need)
             self.fields["target"] = forms.ChoiceField(
                 label=_("Dispatch to"), choices=self.targets.choices
             )
         elif action == Action.ESCALATE:
-            choices, self.committees = escalate_choices(need)
+            choices, self.committees = offered_escalations(need)
             self.fields["target"] = forms.ChoiceField(label=_("Escalate to"), choices=choices)
         elif action == Action.MERGE:
             self.fields["target"] = forms.CharField(

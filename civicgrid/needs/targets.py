@@ -9,8 +9,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.localcache import cached
+from civicgrid.needs.cached import TARGETS
 from civicgrid.needs.models import Need
 from civicgrid.network.models import Node, Organisation, OrgKind, Person, Role, RoleBinding
 
@@ -132,6 +135,20 @@ def escalate_choices(need: Need) -> tuple[Choices, dict[str, Organisation]]:
         for key, org in committees.items()
     )
     return choices, committees
+
+
+def offered_targets(need: Need) -> Targets:
+    """`dispatch_targets` as the dispatch form offers them, kept a moment per process
+    (needs/cached.py: emptied by a save of a place, a role, a person, a unit or a team). The
+    command still checks the choice against `dispatch_targets` itself (`may_dispatch_to`)."""
+    key = ("dispatch", need.owner_node_id, need.node_id, need.consultation_id, get_language())
+    return cached(TARGETS, key, lambda: dispatch_targets(need))
+
+
+def offered_escalations(need: Need) -> tuple[Choices, dict[str, Organisation]]:
+    """`escalate_choices` as the escalation form offers them, kept a moment likewise."""
+    key = ("escalate", need.owner_node_id, get_language())
+    return cached(TARGETS, key, lambda: escalate_choices(need))
 
 
 def may_dispatch_to(need: Need, to: Person | Organisation | None) -> bool:

@@ -13,6 +13,12 @@ class VolunteersConfig(AppConfig):
         from civicgrid.volunteers import points
 
         points.subscribe()
+        # A team set inactive is offered no more as a need's dispatch target (needs/targets).
+        from civicgrid.core.localcache import watch
+        from civicgrid.needs.cached import TARGETS
+        from civicgrid.volunteers.models import Team
+
+        watch(TARGETS, Team)
         # The worker's periodic work (tasks.py); each step claims its mark with a conditional
         # UPDATE, so two workers never do it twice.
         from civicgrid.core.scheduler import register_periodic

@@ -26,7 +26,9 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.core import localcache
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
+from civicgrid.needs.cached import TARGETS
 from civicgrid.network import scope
 from civicgrid.network.models import (
     Membership,
@@ -218,6 +220,12 @@ def team_update(
         org = team.organisation
         org.name = _clean_name(name)
         Organisation.objects.filter(pk=org.pk).update(name=org.name)
+    if fields or name is not None:
+        # Offered as a dispatch target (needs/targets.offered_targets): here at once, in the
+        # other processes within LOCAL_CACHE_TTL. `.update()` sends no signal to `watch`;
+        # forgotten again at the commit, in case a read in between kept the old team.
+        localcache.forget(TARGETS)
+        transaction.on_commit(lambda: localcache.forget(TARGETS))
     return team
 
 

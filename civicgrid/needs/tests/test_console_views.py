@@ -299,6 +299,7 @@ def test_lists_mask_phones_and_revealing_one_is_logged(w):
 def test_the_list_costs_the_same_queries_however_many_rows(w):
     def count() -> int:
         client = login(w.dispatcher)
+        client.get(reverse("needs:list"), {"tab": "all"})  # the choices kept a moment, read
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(reverse("needs:list"), {"tab": "all"})
         assert response.status_code == 200
@@ -369,6 +370,19 @@ def test_dispatch_offers_the_grids_workers_the_communitys_staff_and_member_units
     ):
         assert f'value="{value}"' in page
     assert f'value="person:{w.stranger.pk}"' not in page
+
+
+def test_dispatch_offers_a_new_grid_worker_and_a_renamed_unit_at_once(w):
+    """The dispatch choices are kept a moment per process (targets.offered_targets): a save
+    of a role, a person or a unit empties them here at once."""
+    need = nf.raise_need(w)
+    client = login(w.dispatcher)
+    client.get(reverse("needs:detail", args=[need.number]))
+    newcomer = netf.person("新网格员", roles=[(Role.GRID_WORKER, w.t["gridA"])])
+    w.unit.name = "改名的单位"
+    w.unit.save()
+    page = client.get(reverse("needs:detail", args=[need.number])).content.decode()
+    assert f'value="person:{newcomer.pk}"' in page and "改名的单位" in page
 
 
 def test_dispatch_to_someone_not_offered_is_refused(w):

@@ -168,8 +168,11 @@ def test_an_inactive_team_or_another_areas_team_is_no_dispatch_target():
     need = needf.raise_need(c.w)
     assert f"unit:{far.organisation_id}" not in targets.dispatch_targets(need).units
     assert not targets.may_dispatch_to(need, far.organisation)
+    assert f"unit:{c.team.organisation_id}" in targets.offered_targets(need).units
     teams.team_update(team=c.team, by=c.w.dispatcher, active=False)
     assert not targets.may_dispatch_to(need, c.team.organisation)
+    # The dispatch form's choices are kept a moment per process, and forgotten at once here.
+    assert f"unit:{c.team.organisation_id}" not in targets.offered_targets(need).units
 
 
 def test_a_team_member_with_no_staff_role_sees_their_team_only():
