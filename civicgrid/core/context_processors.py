@@ -19,5 +19,10 @@ def unread_notifications(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or getattr(request, "htmx", False):
         return {}
-    count = unread_count(user, up_to=BELL_MOST + 1)
+    # Counted once a request: a page whose panels render their own templates with the
+    # request (a need's console page) would count again for each.
+    count = getattr(request, "_civicgrid_unread", None)
+    if count is None:
+        count = unread_count(user, up_to=BELL_MOST + 1)
+        request._civicgrid_unread = count  # type: ignore[attr-defined]
     return {"unread_notifications": count, "unread_past_most": count > BELL_MOST}

@@ -84,20 +84,38 @@ def staff_bindings(q: Q) -> QuerySet[RoleBinding]:
     )
 
 
-def dispatch_targets(need: Need) -> Targets:
+def dispatch_targets(need: Need, *, kept: bool = False) -> Targets:
     """The grid workers of the need's grid first, then the staff of the level that holds it,
     then member units and providers around it (member units sit across the tree: those of a
-    joint committee at or above the holding level count)."""
+    joint committee at or above the holding level count).
+
+    With `kept`, what is around the holding level is kept a moment per process
+    (needs/cached.py: emptied by a save of a place, a role, a person, a unit or a team): the
+    console's forms offer it so; the commands check against a fresh read."""
     owner = need.owner_node
+    if kept:
+        key = ("around", owner.pk, need.consultation_id)
+        staff, units, teams = cached(TARGETS, key, lambda: _around(need))
+    else:
+        staff, units, teams = _around(need)
     targets = Targets()
     grid_ids = set(need.node.ancestor_ids())
     # The grid's workers are among the holding level's staff: read once, listed first.
-    staff = staff_rows(staff_bindings(Q(node__path__startswith=owner.path)))
     targets.add_people(
         _("Grid workers of this grid"),
         [row for row in staff if row[4] in grid_ids and row[2] == Role.GRID_WORKER],
     )
     targets.add_people(_("Staff of %(place)s") % {"place": owner.name}, staff)
+    targets.add_units(units)
+    targets.add_units(teams, _("Teams"))
+    return targets
+
+
+def _around(need: Need) -> tuple[list[StaffRow], list[Organisation], list[Organisation]]:
+    """The holding level's staff, the units near it and its teams: what `dispatch_targets`
+    reads (three statements)."""
+    owner = need.owner_node
+    staff = staff_rows(staff_bindings(Q(node__path__startswith=owner.path)))
     above = owner.ancestor_ids()
     near = (
         Q(node__path__startswith=owner.path)
@@ -106,15 +124,14 @@ def dispatch_targets(need: Need) -> Targets:
     )
     if need.consultation_id:
         near |= Q(committee_id=need.consultation_id)
-    targets.add_units(Organisation.objects.filter(near, kind__in=UNIT_KINDS).select_related("node"))
+    units = Organisation.objects.filter(near, kind__in=UNIT_KINDS).select_related("node")
     # Volunteer and party-member teams of the area (at the holding level or below, or above
     # it): any member takes what is dispatched to the team. A team its organisers set inactive
     # (`team.active`, people-who-serve) is offered no more.
     teams = Organisation.objects.filter(
         Q(node__path__startswith=owner.path) | Q(node_id__in=above), kind=OrgKind.TEAM
     ).exclude(team__active=False)
-    targets.add_units(teams.select_related("node"), _("Teams"))
-    return targets
+    return staff, list(units), list(teams.select_related("node"))
 
 
 def escalate_choices(need: Need) -> tuple[Choices, dict[str, Organisation]]:
@@ -138,11 +155,9 @@ def escalate_choices(need: Need) -> tuple[Choices, dict[str, Organisation]]:
 
 
 def offered_targets(need: Need) -> Targets:
-    """`dispatch_targets` as the dispatch form offers them, kept a moment per process
-    (needs/cached.py: emptied by a save of a place, a role, a person, a unit or a team). The
-    command still checks the choice against `dispatch_targets` itself (`may_dispatch_to`)."""
-    key = ("dispatch", need.owner_node_id, need.node_id, need.consultation_id, get_language())
-    return cached(TARGETS, key, lambda: dispatch_targets(need))
+    """`dispatch_targets` as the dispatch form offers them: what is around the holding level
+    kept a moment. The command still checks the choice afresh (`may_dispatch_to`)."""
+    return dispatch_targets(need, kept=True)
 
 
 def offered_escalations(need: Need) -> tuple[Choices, dict[str, Organisation]]:

@@ -134,6 +134,9 @@ def test_the_bell_costs_one_query_and_nothing_when_logged_out(
             "unread_notifications": 0,
             "unread_past_most": False,
         }
+        # Again in the same request (a panel rendered with the request): counted once.
+        assert unread_notifications(request)["unread_notifications"] == 0
+    request = rf.get("/")
     request.user = AnonymousUser()
     with django_assert_num_queries(0):
         assert unread_notifications(request) == {}

@@ -418,6 +418,8 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
 
 
 def _answers(need: Need) -> list[tuple[str, str]]:
+    if not need.answers:
+        return []  # most needs: no question to read
     rows = []
     questions = {q.key: q for q in need.category.questions.all()}
     for key, value in (need.answers or {}).items():
