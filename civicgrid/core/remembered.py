@@ -26,12 +26,13 @@ class Remembered(Generic[K, V]):
         self.limit = limit
         self.written: dict[K, V] = {}
 
-    def __call__(self, key: K) -> V:
+    def __call__(self, key: K, write: Callable[[], V] | None = None) -> V:
+        """The value remembered under `key`, else written by `write()` (or `self.write(key)`)."""
         try:
             return self.written[key]
         except KeyError:
             pass
-        value = self.write(key)
+        value = write() if write is not None else self.write(key)
         if len(self.written) >= self.limit:
             self.written.clear()
         self.written[key] = value

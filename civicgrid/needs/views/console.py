@@ -38,7 +38,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicgrid.core import once
+from civicgrid.core import fragments, once
 from civicgrid.core.errors import DomainError, Invalid, NotAllowed
 from civicgrid.core.i18n import localised
 from civicgrid.core.remembered import Remembered
@@ -484,6 +484,37 @@ def _later_forms(
     return later
 
 
+ACTION_FORM = "needs/console/_action_form.html"
+# The need's number in a remembered action form, filled in at each use: one form serves every
+# need with the same choices.
+NUMBER = fragments.placeholder("need")
+
+
+@dataclass(frozen=True, slots=True)
+class _StandIn:
+    number: str
+
+
+def _action_form_html(
+    request: HttpRequest, need: Need, action: Action, label: Any, form: ActionForm, after: str = ""
+) -> str:
+    """One action's form as HTML: an unbound one written once for everything it shows
+    (core/fragments.py: the action, its label, the form's fields and choices; the need's number
+    filled in), a form sent back with its errors for this request alone."""
+    context = {"action": action, "label": label, "form": form, "after": after}
+    try:
+        key = (action, str(label), after, fragments.form_fingerprint(form))
+        return fragments.remembered(
+            request,
+            ACTION_FORM,
+            {**context, "need": _StandIn(NUMBER)},
+            key=key,
+            fill={NUMBER: need.number},
+        )
+    except fragments.Unremembered:
+        return render_to_string(ACTION_FORM, {**context, "need": need}, request=request)
+
+
 def _detail_context(
     request: HttpRequest,
     need: Need,
@@ -498,16 +529,22 @@ def _detail_context(
     user = request.user
     by = _by(request)
     actions = [a for a in workflow.allowed_actions(need, by) if a in STAFF_ACTIONS]
-    forms: list[tuple[Action, Any, ActionForm]] = []
+    forms: list[tuple[Action, Any, ActionForm, str]] = []
     for action in actions:
         form = (
             bound
             if isinstance(bound, ActionForm) and bound.action == action
             else ActionForm(action=action, need=need, user=user)
         )
-        forms.append((action, ACTION_LABELS[action], form))
+        label = ACTION_LABELS[action]
+        forms.append((action, label, form, _action_form_html(request, need, action, label, form)))
     may_comment = bool(actions) or may_write(user, need)
-    later = _later_forms(need, by, user, actions) if bound is None else []
+    later = [
+        (action, label, form, after, _action_form_html(request, need, action, label, form, after))
+        for action, label, form, after in (
+            _later_forms(need, by, user, actions) if bound is None else []
+        )
+    ]
     comment_form = bound if isinstance(bound, CommentForm) else CommentForm()
     limits = deadlines.limits_for(need.category, need.priority) if need.response_due else None
     return {
