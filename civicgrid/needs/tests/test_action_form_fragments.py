@@ -28,8 +28,8 @@ def w() -> nf.World:
     return nf.world()
 
 
-def login(person: Person, **extra: object) -> Client:
-    client = Client(headers={"accept-language": "en"}, **extra)
+def login(person: Person, *, enforce_csrf_checks: bool = False) -> Client:
+    client = Client(headers={"accept-language": "en"}, enforce_csrf_checks=enforce_csrf_checks)
     client.force_login(person)
     return client
 
@@ -69,8 +69,10 @@ def test_a_remembered_forms_token_is_valid_for_its_session_only(w):
     page(mine, need)  # written once…
     _written, html = page(mine, need)  # …and found again
     form = re.search(r'data-action="accept".*?</form>', html, re.S)
-    assert form is not None and TOKEN.search(form[0]) is not None
-    token = TOKEN.search(form[0])[1]  # type: ignore[index]
+    assert form is not None
+    found = TOKEN.search(form[0])
+    assert found is not None
+    token = found[1]
     url = reverse("needs:act", args=[need.number, "accept"])
     theirs = login(w.town_staff, enforce_csrf_checks=True)
     theirs.get(reverse("needs:list"))  # a CSRF cookie of their own
