@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from civicgrid.core import fragments
 from civicgrid.core.remembered import Remembered
-from civicgrid.needs.models import Need, State
+from civicgrid.needs.models import Category, Need, State
 from civicgrid.needs.tests import factories as nf
 from civicgrid.needs.views import console
 from civicgrid.network.models import Person
@@ -24,7 +25,9 @@ ROW_TEMPLATE = "needs/console/_row.html"
 
 @pytest.fixture
 def w() -> nf.World:
-    console.ROWS.forget()  # another test's rows must not count as this one's
+    # Another test's rows and forms must not count as this one's.
+    console.ROWS.forget()
+    fragments.FRAGMENTS.forget()
     return nf.world()
 
 
@@ -115,3 +118,32 @@ def test_what_is_remembered_is_bounded():
     remembered(1)
     assert calls == [1, 2, 3, 4, 1]
     assert len(remembered) <= 3
+
+
+FILTERS_TEMPLATE = "needs/console/_filters.html"
+
+
+def filters_written(client: Client, **params: str) -> tuple[int, str]:
+    response = client.get(reverse("needs:list"), params)
+    assert response.status_code == 200
+    return sum(t.name == FILTERS_TEMPLATE for t in response.templates), response.content.decode()
+
+
+def test_the_unfiltered_lists_filters_are_written_once_and_again_for_a_new_category(w):
+    nf.raise_need(w)
+    client = login(w.dispatcher)
+    assert filters_written(client)[0] == 1
+    assert filters_written(client)[0] == 0
+    category = Category.objects.create(code="fresh", name="新类别", name_en="A fresh category")
+    count, page = filters_written(client)
+    assert count == 1 and f'<option value="{category.pk}">A fresh category</option>' in page
+
+
+def test_a_filtered_lists_filters_are_written_for_its_request(w):
+    need = nf.raise_need(w)
+    client = login(w.dispatcher)
+    filters_written(client)
+    for _ in range(2):
+        count, page = filters_written(client, category=str(need.category_id), tab="all")
+        assert count == 1
+        assert f'<option value="{need.category_id}" selected>' in page

@@ -233,16 +233,17 @@ def need_list(request: HttpRequest) -> HttpResponse:
         counts["all"] = paginator.count
     # Unplaced needs are placed one by one first: they have no grid to dispatch within.
     bulk = holds_any_role(user, workflow.DISPATCHER_ROLES) and tab != "unplaced"
+    # The filter panel opens for filters, not for a search alone (on a phone its seven fields
+    # pushed the one need found below the fold).
+    filtered = any(value for key, value in params.items() if key != "q")
     context = {
         "tab": tab,
         "tabs": [(key, label, counts.get(key)) for key, label in TABS.items()],
         "form": form,
+        "filters": _filters_html(request, form, tab, filtered),
         "page": page,
         "rows": list_rows(page.object_list, bulk=bulk),  # type: ignore[arg-type]  # a slice
         "query": params.urlencode(),
-        # The filter panel opens for filters, not for a search alone (on a phone its seven
-        # fields pushed the one need found below the fold).
-        "filtered": any(value for key, value in params.items() if key != "q"),
         "bulk": bulk,
         # Whom to dispatch to is a long list (every worker in the area): shown when asked
         # for (`?targets=1`, or fetched in place by htmx from `needs:bulk_targets`).
@@ -253,6 +254,20 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "may_enter": may_enter_needs(user),
     }
     return render(request, "needs/console/list.html", context)
+
+
+FILTERS = "needs/console/_filters.html"
+
+
+def _filters_html(request: HttpRequest, form: NeedFilterForm, tab: str, filtered: bool) -> str:
+    """The search and filters: the unbound form (an unfiltered list, the usual visit) written
+    once for all it shows (core/fragments.py), a filled-in one for its request."""
+    context = {"form": form, "tab": tab, "filtered": filtered}
+    try:
+        key = (tab, filtered, fragments.form_fingerprint(form))
+        return fragments.remembered(request, FILTERS, context, key=key)
+    except fragments.Unremembered:
+        return render_to_string(FILTERS, context, request=request)
 
 
 @dataclass(frozen=True, slots=True)
