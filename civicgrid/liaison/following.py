@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from civicgrid.core.statements import ModelStatement
 from civicgrid.liaison import workflow
 from civicgrid.liaison.models import Message
 from civicgrid.needs import events as need_events
@@ -28,10 +29,17 @@ def on_need_done(h: need_events.Happened) -> None:
         workflow.message_need_done(message=Message(pk=pk), need=h.need, now=h.event.created_at)
 
 
+# Read on every rendering of a need's console page (issue 13): built once.
+_MESSAGES_OF = ModelStatement(
+    lambda need: Message.objects.filter(need_id=need).select_related(
+        "representative__person", "station"
+    ),
+    need=int,
+)
+
+
 def message_panel(request: HttpRequest, need: Need) -> str:
-    rows = list(
-        Message.objects.filter(need_id=need.pk).select_related("representative__person", "station")
-    )
+    rows = _MESSAGES_OF(need=need.pk)
     if not rows:
         return ""
     return render_to_string("liaison/console/_need_panel.html", {"rows": rows}, request=request)
