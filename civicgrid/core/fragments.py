@@ -34,7 +34,8 @@ from civicgrid.core.remembered import Remembered
 # Random per process: neither a need's text nor anything a resident types can hold it.
 TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
-FRAGMENTS: Remembered[Hashable, str] = Remembered(lambda _key: "", limit=5_000)
+# A need's dispatch form with its area's staff is ~8 KB: at most ~10 MB a process.
+FRAGMENTS: Remembered[Hashable, str] = Remembered(lambda _key: "", limit=1_000)
 
 
 def placeholder(name: str) -> str:

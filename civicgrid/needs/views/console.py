@@ -326,7 +326,10 @@ def _write_row(key: tuple[tuple[Any, ...], tuple[str, str, str, bool]]) -> str:
 
 ROW_TEMPLATE = "needs/console/_row.html"
 # Every key holds all that its row prints, so a row cannot outlive a change (core/remembered).
-ROWS: Remembered[tuple[tuple[Any, ...], tuple[str, str, str, bool]], str] = Remembered(_write_row)
+# A row and its key take ~4 KB on the bench city: at most ~20 MB a process.
+ROWS: Remembered[tuple[tuple[Any, ...], tuple[str, str, str, bool]], str] = Remembered(
+    _write_row, limit=5_000
+)
 
 
 def _shaped(values: tuple[Any, ...], language: str) -> ListRow:
