@@ -96,8 +96,8 @@ def form_fingerprint(form: forms.Form) -> Hashable:
         fields.append(
             (
                 name,
-                type(field).__name__,
-                type(widget).__name__,
+                _kind(field),
+                _kind(widget),
                 _frozen(widget.attrs),
                 str(field.label),
                 str(field.help_text),
@@ -107,7 +107,11 @@ def form_fingerprint(form: forms.Form) -> Hashable:
                 _frozen(getattr(field, "choices", None)),
             )
         )
-    return (type(form).__name__, form.prefix, form.auto_id, tuple(fields))
+    return (_kind(form), form.prefix, form.auto_id, tuple(fields))
+
+
+def _kind(value: Any) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 class Unremembered(Exception):
@@ -123,7 +127,8 @@ def _frozen(value: Any) -> Hashable:
     if isinstance(value, list | tuple):
         return tuple(_frozen(v) for v in value)
     if value is None or isinstance(value, str | int | float | bool):
-        return value
+        # With its type: True, 1 and 1.0 are equal keys, but a text input writes them apart.
+        return (type(value).__name__, value)
     if isinstance(value, Promise | dt.date | dt.time | Decimal):
         return (type(value).__name__, str(value))
     raise Unremembered(type(value).__name__)

@@ -111,6 +111,19 @@ def test_the_fingerprint_holds_the_choices_and_refuses_what_it_cannot_hold():
         fragments.form_fingerprint(People())
 
 
+def test_equal_initial_values_of_another_type_are_other_forms():
+    """True, 1 and 1.0 are equal in Python, but a text input writes "True", "1" and "1.0"."""
+
+    def form(initial: object) -> forms.Form:
+        class Count(forms.Form):
+            n = forms.CharField(initial=initial)
+
+        return Count()
+
+    prints = {fragments.form_fingerprint(form(v)) for v in (True, 1, 1.0)}
+    assert len(prints) == 3
+
+
 def test_a_value_an_address_or_html_would_escape_is_not_filled_in(rf):
     stand_in = fragments.placeholder("x")
     request = rf.get("/")
