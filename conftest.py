@@ -28,3 +28,15 @@ def _fresh_grid_index():
 collect_ignore = (
     [] if os.environ.get("CIVICGRID_TEST_STANDBY_URL") else ["civicgrid/core/tests/test_standby.py"]
 )
+
+
+@pytest.fixture
+def mongolian(client):
+    """The test client reading in traditional Mongolian (the language cookie a resident's
+    choice sets): every resident page's Mongolian test uses it."""
+    from django.conf import settings
+
+    from civicgrid.needs.tests.test_mongolian_pages import MN
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
+    return client

@@ -10,14 +10,12 @@ Mongolian page shows."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
 from django.urls import reverse
 
 from civicgrid.butler.models import MatterKind, Project
 from civicgrid.butler.tests import factories as bf
-from civicgrid.needs.tests.test_mongolian_pages import MN, assert_all_mongolian
+from civicgrid.needs.tests.test_mongolian_pages import assert_all_mongolian
 from civicgrid.network.models import Organisation
 from civicgrid.representatives.tests.test_mongolian_pages import name_places_in_mongolian
 
@@ -33,12 +31,6 @@ def butler() -> bf.ButlerWorld:
     name_places_in_mongolian(b.w)
     Project.objects.filter(pk=b.project.pk).update(name_mn="ᠬᠦᠨᠳᠦ ᠮᠠᠰᠢᠨ ᠦ ᠦᠢᠯᠡᠳᠪᠦᠷᠢ ᠶᠢᠨ ᠬᠦᠷᠢᠶ᠎ᠡ")
     return b
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def raise_url(b: bf.ButlerWorld) -> str:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from civicgrid.care import access, cards, menus
 from civicgrid.care.models import AgeBand, CardKind, CaredPerson, MealPoint
 from civicgrid.care.tests import factories as cf
-from civicgrid.needs.tests.test_mongolian_pages import MN, assert_all_mongolian
+from civicgrid.needs.tests.test_mongolian_pages import assert_all_mongolian
 
 pytestmark = pytest.mark.django_db
 
@@ -62,12 +60,6 @@ def care() -> cf.Care:
         )
         menus.menu_publish(by=c.w.dispatcher, menu=menu)
     return c
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def test_a_meal_point_and_todays_menu_to_share(care, mongolian):

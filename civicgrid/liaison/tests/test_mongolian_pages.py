@@ -8,8 +8,6 @@ the resident and the representative typed)."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from civicgrid.liaison import publication, workflow
@@ -40,12 +38,6 @@ def liaison() -> lf.Liaison:
     lw.station.refresh_from_db()
     lw.rep.refresh_from_db()
     return lw
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def test_writing_to_a_representative_and_to_a_station(liaison, mongolian):

@@ -7,15 +7,13 @@ resident reads is given in Mongolian (`*_mn`, what residents and staff typed).""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
 from django.urls import reverse
 
 from civicgrid.mailbox import projects, selection
 from civicgrid.mailbox.models import LivelihoodProject, ProposalState
 from civicgrid.mailbox.tests import factories as f
-from civicgrid.needs.tests.test_mongolian_pages import MN, assert_all_mongolian
+from civicgrid.needs.tests.test_mongolian_pages import assert_all_mongolian
 from civicgrid.representatives.tests.test_mongolian_pages import name_places_in_mongolian
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +39,6 @@ def published(mw: f.MW):
         place="ᠭᠤᠷᠪᠠᠳᠤᠭᠠᠷ ᠪᠠᠶᠢᠰᠢᠩ",
         proposer_name="ᠪᠠᠭᠠᠲᠤᠷ",
     )
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def test_the_landing_page_with_a_published_proposal(mw, mongolian):

@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language_info
@@ -96,12 +95,6 @@ def world():
         node.name_mn = names.get(key, f"{number}\u202fᠳᠤᠭᠠᠷ ᠭᠠᠵᠠᠷ")
         node.save(update_fields=["name_mn"])
     return w
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def mongolian_need(w):

@@ -6,11 +6,9 @@ station's page with its timetable. Data a resident reads is given in Mongolian (
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
-from civicgrid.needs.tests.test_mongolian_pages import MN, assert_all_mongolian
+from civicgrid.needs.tests.test_mongolian_pages import assert_all_mongolian
 from civicgrid.representatives.models import LiaisonStation, Representative
 from civicgrid.representatives.tests import factories as rf
 
@@ -47,12 +45,6 @@ def reps() -> rf.Reps:
     )
     Representative.objects.filter(pk=r.delegate.pk).update(name_mn="ᠸᠠᠩ ᠲᠥᠯᠦᠭᠡᠴᠢ")
     return r
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def test_the_index_of_places(reps, mongolian):

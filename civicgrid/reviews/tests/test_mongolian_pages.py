@@ -8,13 +8,11 @@ departments; what a resident typed)."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
 from django.urls import reverse
 
 from civicgrid.core import once
-from civicgrid.needs.tests.test_mongolian_pages import MN, assert_all_mongolian
+from civicgrid.needs.tests.test_mongolian_pages import assert_all_mongolian
 from civicgrid.representatives.tests.test_mongolian_pages import name_places_in_mongolian
 from civicgrid.reviews import rounds, services
 from civicgrid.reviews.models import Answer, Department, Question, Round
@@ -43,12 +41,6 @@ def rv() -> rf.Reviews:
         Question.objects.filter(pk=question.pk).update(text_mn=text_mn)
     made.round.refresh_from_db()
     return made
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def form_data(rv: rf.Reviews, **extra: str) -> dict[str, str]:

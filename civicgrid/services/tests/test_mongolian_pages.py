@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
-from civicgrid.needs.tests.test_mongolian_pages import MN, assert_all_mongolian, foreign_words
+from civicgrid.needs.tests.test_mongolian_pages import assert_all_mongolian, foreign_words
 from civicgrid.network.models import Node, Organisation, Person, Role
 from civicgrid.network.tests import factories as nf
 from civicgrid.services import access, bookings, rota
@@ -49,12 +47,6 @@ def shop():
     s.haircut.refresh_from_db()
     s.drains.refresh_from_db()
     return s
-
-
-@pytest.fixture
-def mongolian(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = MN
-    return client
 
 
 def test_what_is_near_me_and_a_places_services(shop, mongolian):
