@@ -12,24 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from civicgrid.core.remembered import Remembered
+
 
 class WrittenTimes:
-    """`write`, a pure function of a time, remembered. A time is found again by its value
-    and its offset: two equal times with the same zone object but a different offset (a
-    clock set back in the autumn) are written differently."""
+    """`write`, a pure function of a time, remembered (`core/remembered.py`). A time is found
+    again by its value and its offset: two equal times with the same zone object but a
+    different offset (a clock set back in the autumn) are written differently."""
 
     def __init__(self, write: Callable[[dt.datetime], str], limit: int = 30_000) -> None:
-        self.write = write
-        self.limit = limit
-        self.written: dict[tuple[dt.datetime, dt.timedelta | None], str] = {}
+        self.written: Remembered[tuple[dt.datetime, dt.timedelta | None], str] = Remembered(
+            lambda key: write(key[0]), limit=limit
+        )
 
     def __call__(self, moment: dt.datetime | None) -> str | None:
         if moment is None:
             return None
-        key = (moment, moment.utcoffset())
-        text = self.written.get(key)
-        if text is None:
-            if len(self.written) >= self.limit:
-                self.written.clear()
-            text = self.written[key] = self.write(moment)
-        return text
+        return self.written((moment, moment.utcoffset()))
