@@ -84,6 +84,27 @@ def remembered(
     return mark_safe(html)  # noqa: S308  # rendered with autoescape; fills are plain
 
 
+def form_html(
+    request: Any,
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    form: forms.Form,
+    key: Hashable = (),
+    fill: dict[str, str] | None = None,
+    fresh: dict[str, Any] | None = None,
+) -> SafeString:
+    """A template showing `form`: remembered under the form's fingerprint and `key` when it
+    can be (`remembered`), else rendered for this request with `fresh` (the context with the
+    values `fill` would have filled in; `context` itself without a `fill`)."""
+    try:
+        return remembered(
+            request, template_name, context, key=(key, form_fingerprint(form)), fill=fill
+        )
+    except Unremembered:
+        return render_to_string(template_name, fresh or context, request=request)
+
+
 def form_fingerprint(form: forms.Form) -> Hashable:
     """All an unbound form's rendering depends on, as a hashable value. A bound form has
     none (it carries what was sent and its errors), nor has a form whose fields hold

@@ -263,11 +263,7 @@ def _filters_html(request: HttpRequest, form: NeedFilterForm, tab: str, filtered
     """The search and filters: the unbound form (an unfiltered list, the usual visit) written
     once for all it shows (core/fragments.py), a filled-in one for its request."""
     context = {"form": form, "tab": tab, "filtered": filtered}
-    try:
-        key = (tab, filtered, fragments.form_fingerprint(form))
-        return fragments.remembered(request, FILTERS, context, key=key)
-    except fragments.Unremembered:
-        return render_to_string(FILTERS, context, request=request)
+    return fragments.form_html(request, FILTERS, context, form=form, key=(tab, filtered))
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,17 +516,15 @@ def _action_form_html(
     (core/fragments.py: the action, its label, the form's fields and choices; the need's number
     filled in), a form sent back with its errors for this request alone."""
     context = {"action": action, "label": label, "form": form, "after": after}
-    try:
-        key = (action, str(label), after, fragments.form_fingerprint(form))
-        return fragments.remembered(
-            request,
-            ACTION_FORM,
-            {**context, "need": _StandIn(NUMBER)},
-            key=key,
-            fill={NUMBER: need.number},
-        )
-    except fragments.Unremembered:
-        return render_to_string(ACTION_FORM, {**context, "need": need}, request=request)
+    return fragments.form_html(
+        request,
+        ACTION_FORM,
+        {**context, "need": _StandIn(NUMBER)},
+        form=form,
+        key=(action, str(label), after),
+        fill={NUMBER: need.number},
+        fresh={**context, "need": need},
+    )
 
 
 def _detail_context(
