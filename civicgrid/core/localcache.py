@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
@@ -64,6 +64,8 @@ def watch(namespace: str, *senders: type[models.Model]) -> None:
 
     def changed(**_kwargs: Any) -> None:
         forget(namespace)
+        # Again when the save commits: a read in between (another thread) kept the old row.
+        transaction.on_commit(lambda: forget(namespace))
 
     for sender in senders:
         dispatch_uid = f"localcache:{namespace}:{sender._meta.label}"

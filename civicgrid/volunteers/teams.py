@@ -26,9 +26,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core import localcache
 from civicgrid.core.errors import Conflict, Invalid, NotAllowed
-from civicgrid.needs.cached import TARGETS
 from civicgrid.network import scope
 from civicgrid.network.models import (
     Membership,
@@ -212,20 +210,16 @@ def team_update(
         fields["name_en"] = name_en.strip()[:150]
     if name_mn is not None:
         fields["name_mn"] = name_mn.strip()[:150]
+    # Saved, not `.update()`d: a team is offered as a dispatch target, kept a moment per
+    # process (needs/targets.offered_targets), and the save is what empties that here.
     if fields:
-        Team.objects.filter(pk=team.pk).update(**fields)
         for key, value in fields.items():
             setattr(team, key, value)
+        team.save(update_fields=list(fields))
     if name is not None:
         org = team.organisation
         org.name = _clean_name(name)
-        Organisation.objects.filter(pk=org.pk).update(name=org.name)
-    if fields or name is not None:
-        # Offered as a dispatch target (needs/targets.offered_targets): here at once, in the
-        # other processes within LOCAL_CACHE_TTL. `.update()` sends no signal to `watch`;
-        # forgotten again at the commit, in case a read in between kept the old team.
-        localcache.forget(TARGETS)
-        transaction.on_commit(lambda: localcache.forget(TARGETS))
+        org.save(update_fields=["name"])
     return team
 
 
